@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Sets up what the gateway needs on a Debian/Ubuntu machine, doing only what is missing:
+#   - system packages: ffmpeg (always); nginx + its RTMP module, Chromium and openssl (with --for-tests)
+#   - Node.js >= 22 (Node 24 from the npm registry when the machine's Node is older)
+#   - npm dependencies (npm ci) and the build (dist/)
+# Usage: scripts/setup.sh [--for-tests]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+for_tests=false
+[ "${1:-}" = "--for-tests" ] && for_tests=true
+
+missing=()
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+if $for_tests; then
+  command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+  [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing system packages: ${missing[*]}" >&2
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo_cmd=(sudo -n); else
+      echo "setup: run as root or install: apt-get install -y ${missing[*]}" >&2; exit 1
+    fi
+  fi
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+# shellcheck source=scripts/node-env.sh
+source "$ROOT/scripts/node-env.sh"
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+
+npm run --silent build >&2

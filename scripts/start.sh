@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets up what is missing, then starts the gateway in the foreground with config/flashphoner.properties
+# (or the file given as first argument). Stop it with Ctrl-C or SIGTERM: every RTMP session is closed cleanly.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$ROOT/scripts/setup.sh"
+source "$ROOT/scripts/node-env.sh"
+cd "$ROOT"
+exec node dist/server/main.js --config "${1:-config/flashphoner.properties}"

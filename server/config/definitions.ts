@@ -1,0 +1,125 @@
+import {
+  executable,
+  flag,
+  freeText,
+  integer,
+  ipAddress,
+  listOf,
+  oneOf,
+  optionalPath,
+  optionalUrl,
+  port,
+  requiredPath,
+  type SettingType,
+  type ValueOf,
+} from './setting-types';
+
+/** One row of the settings table: everything the gateway knows about one key. */
+export interface SettingDefinition {
+  /** The key as written in flashphoner.properties. */
+  readonly key: string;
+  /** The camelCase field of Settings holding the typed value. */
+  readonly field: string;
+  readonly type: SettingType<unknown>;
+  /** The value, as written in flashphoner.properties, used when the key is absent. */
+  readonly default: string;
+  /** One line with units; also the comment above the key in config/flashphoner.properties. */
+  readonly doc: string;
+}
+
+/** A titled section of the settings table, in the order config/flashphoner.properties lists them. */
+export interface SettingGroup {
+  readonly title: string;
+  readonly settings: readonly SettingDefinition[];
+}
+
+const MS_PER_HOUR = 3_600_000;
+const x264Preset = oneOf('ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo');
+// pino's level names.
+const logLevel = oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent');
+
+/**
+ * Every setting the gateway reads. Adding a setting is one row here plus its line in
+ * config/flashphoner.properties (a test checks that the two agree).
+ */
+export const SETTING_GROUPS = [
+  {
+    title: 'Network and TLS',
+    settings: [
+      { key: 'ws.port', field: 'wsPort', type: port, default: '8080', doc: 'WebSocket signalling port (WCS protocol)' },
+      { key: 'wss.port', field: 'wssPort', type: port, default: '8443', doc: 'Secure WebSocket port, used only when a certificate is configured' },
+      { key: 'http.port', field: 'httpPort', type: port, default: '8081', doc: 'HTTP port of the REST API, demo page and web SDK' },
+      { key: 'https.port', field: 'httpsPort', type: port, default: '8444', doc: 'HTTPS port of the REST API, used only when a certificate is configured' },
+      { key: 'listen_address', field: 'listenAddress', type: ipAddress, default: '0.0.0.0', doc: 'IP address the WebSocket and HTTP servers bind to (0.0.0.0 = all IPv4 interfaces)' },
+      { key: 'tls_certificate_file', field: 'tlsCertificateFile', type: optionalPath, default: '', doc: 'PEM certificate chain for wss/https; empty disables wss and https' },
+      { key: 'tls_private_key_file', field: 'tlsPrivateKeyFile', type: optionalPath, default: '', doc: 'PEM private key matching tls_certificate_file' },
+      { key: 'rest_access_control_allow_origin', field: 'corsAllowOrigin', type: freeText, default: '*', doc: 'Access-Control-Allow-Origin sent by the REST API; empty sends no CORS headers' },
+      { key: 'api_access_token', field: 'apiAccessToken', type: freeText, default: '', doc: 'When set, /api/* requires this value in the x-access-token header; empty leaves the API open' },
+    ],
+  },
+  {
+    title: 'WebRTC',
+    settings: [
+      { key: 'media_port_from', field: 'mediaPortFrom', type: port, default: '31001', doc: 'First UDP port of the ICE media range (inclusive, <= media_port_to)' },
+      { key: 'media_port_to', field: 'mediaPortTo', type: port, default: '32000', doc: 'Last UDP port of the ICE media range (inclusive)' },
+      { key: 'ip', field: 'announcedAddresses', type: listOf(ipAddress), default: '', doc: 'Comma-separated extra IP addresses announced as host candidates (e.g. a public IP); loopback is always announced' },
+      { key: 'webrtc_start_bitrate', field: 'webrtcStartBitrateKbps', type: integer(30, 100_000), default: '2500', doc: 'kbit/s the browser starts sending at (x-google-start-bitrate)' },
+      { key: 'webrtc_min_bitrate', field: 'webrtcMinBitrateKbps', type: integer(30, 100_000), default: '500', doc: "kbit/s floor of the browser's encoder" },
+      { key: 'webrtc_max_bitrate', field: 'webrtcMaxBitrateKbps', type: integer(30, 100_000), default: '4000', doc: "kbit/s ceiling of the browser's encoder" },
+      { key: 'keyframe_interval', field: 'keyframeIntervalMs', type: integer(500, 10_000), default: '2000', doc: 'ms, 500..10000: longest time between keyframes in every output (keyframes are requested ahead of it)' },
+    ],
+  },
+  {
+    title: 'Republishing (transponders)',
+    settings: [
+      { key: 'rtmp_transponder_stream_name_prefix', field: 'rtmpTransponderStreamNamePrefix', type: freeText, default: 'rtmp_', doc: 'Prefix added to the stream name on the RTMP target; empty adds none' },
+      { key: 'rtmp_transponder_full_url', field: 'rtmpTransponderFullUrl', type: flag, default: 'false', doc: 'true: the last path segment of rtmpUrl is the stream name (YouTube/Facebook stream keys)' },
+      { key: 'rtmp_push_auto_start', field: 'rtmpPushAutoStart', type: flag, default: 'false', doc: 'true: push every published stream to rtmp_push_auto_start_url' },
+      { key: 'rtmp_push_auto_start_url', field: 'rtmpPushAutoStartUrl', type: optionalUrl('rtmp', 'rtmps'), default: '', doc: 'rtmp:// or rtmps:// target of rtmp_push_auto_start (required when it is true)' },
+      { key: 'rtmp_flash_version', field: 'rtmpFlashVersion', type: freeText, default: 'FMLE/3.0 (compatible; FMSc/1.0)', doc: 'flashVer sent in the RTMP connect command unless the call gives rtmpFlashVersion' },
+      { key: 'rtmp_connect_timeout', field: 'rtmpConnectTimeoutMs', type: integer(1000, 120_000), default: '10000', doc: 'ms allowed to connect, handshake and get publish started' },
+      { key: 'rtmp_tls_verify', field: 'rtmpTlsVerify', type: flag, default: 'true', doc: 'Verify the certificate of rtmps:// targets' },
+      { key: 'rtmp_tls_ca_file', field: 'rtmpTlsCaFile', type: optionalPath, default: '', doc: 'Extra PEM CA certificate(s) trusted for rtmps:// targets (e.g. a self-signed test endpoint); empty adds none' },
+      { key: 'rtmp_push_retry_initial_delay', field: 'rtmpPushRetryInitialDelayMs', type: integer(100, 600_000), default: '1000', doc: 'ms before the first reconnect of a failed push (doubles on each attempt)' },
+      { key: 'rtmp_push_retry_max_delay', field: 'rtmpPushRetryMaxDelayMs', type: integer(100, MS_PER_HOUR), default: '30000', doc: 'ms cap of the exponential reconnect backoff' },
+      { key: 'rtmp_push_retry_attempts', field: 'rtmpPushRetryAttempts', type: integer(0, 1_000_000), default: '0', doc: 'Reconnect attempts before a push fails; 0 = retry forever' },
+      { key: 'rtmp_push_wedge_timeout', field: 'rtmpPushWedgeTimeoutMs', type: integer(1000, 600_000), default: '10000', doc: 'ms without write progress after which a connection counts as wedged and is reconnected' },
+      { key: 'rtmp_push_max_buffer', field: 'rtmpPushMaxBufferBytes', type: integer(65_536, 1_073_741_824), default: '8388608', doc: 'bytes queued per push before whole GOPs are dropped (8388608 = 8 MiB)' },
+      { key: 'publisher_grace_period', field: 'publisherGracePeriodMs', type: integer(0, MS_PER_HOUR), default: '10000', doc: 'ms a transponder keeps its RTMP session after its publisher leaves, waiting for the stream name to return; 0 disables' },
+      { key: 'webhook_url', field: 'webhookUrl', type: optionalUrl('http', 'https'), default: '', doc: 'http:// or https:// URL receiving a POST with the transponder on every state change; empty disables' },
+    ],
+  },
+  {
+    title: 'Media',
+    settings: [
+      { key: 'media_dir', field: 'mediaDir', type: requiredPath, default: 'media', doc: 'Directory of the sound files played by sound_on' },
+      { key: 'ffmpeg_path', field: 'ffmpegPath', type: executable, default: 'ffmpeg', doc: 'ffmpeg binary: a bare name is looked up on PATH' },
+      { key: 'aac_bitrate', field: 'aacBitrateBps', type: integer(16_000, 512_000), default: '128000', doc: 'bit/s (not kbit/s) of the AAC audio sent to RTMP targets' },
+      { key: 'video_transcode_preset', field: 'videoTranscodePreset', type: x264Preset, default: 'veryfast', doc: 'x264 preset used when a VP8 publisher must be transcoded to H.264' },
+      { key: 'video_transcode_bitrate', field: 'videoTranscodeBitrateKbps', type: integer(100, 100_000), default: '2500', doc: 'kbit/s of the H.264 video transcoded from VP8' },
+    ],
+  },
+  {
+    title: 'RTMP server (ingest/playback)',
+    settings: [
+      { key: 'rtmp_servers_db', field: 'rtmpServersDbFile', type: requiredPath, default: 'data/gateway.sqlite', doc: 'File of the embedded database holding RTMP servers and their rules' },
+    ],
+  },
+  {
+    title: 'Logging',
+    settings: [
+      { key: 'log_level', field: 'logLevel', type: logLevel, default: 'info', doc: 'Least severe level logged: fatal, error, warn, info, debug, trace or silent' },
+    ],
+  },
+] as const satisfies readonly SettingGroup[];
+
+type Row = (typeof SETTING_GROUPS)[number]['settings'][number];
+
+/** A key of the settings table, e.g. `'ws.port'`. */
+export type SettingKey = Row['key'];
+
+/** The gateway's settings: one readonly field per row of the table, typed by the row's type. */
+export type Settings = { readonly [R in Row as R['field']]: ValueOf<R['type']> };
+
+/** Every row of SETTING_GROUPS, in file order. */
+export const SETTING_DEFINITIONS: readonly SettingDefinition[] = SETTING_GROUPS.flatMap<SettingDefinition>((group) => group.settings);

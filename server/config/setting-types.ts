@@ -1,0 +1,100 @@
+import net from 'node:net';
+import path from 'node:path';
+
+/** Outcome of reading one setting's text: the typed value, or what is wrong with it ("must be ..."). */
+export type ParsedValue<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
+
+/** How the text of one setting is checked and converted to its typed value. */
+export interface SettingType<T> {
+  /** Converts the value text (already trimmed, possibly empty). */
+  readonly parse: (text: string) => ParsedValue<T>;
+}
+
+/** The TypeScript type of the values a SettingType produces. */
+export type ValueOf<S> = S extends SettingType<infer T> ? T : never;
+
+const accept = <T>(value: T): ParsedValue<T> => ({ ok: true, value });
+const reject = (problem: string): ParsedValue<never> => ({ ok: false, problem });
+
+/** Whole decimal number from `min` to `max` inclusive; fractions, exponents, hex and `+` are refused. */
+export function integer(min: number, max: number): SettingType<number> {
+  return {
+    parse: (text) => {
+      const value = /^-?\d+$/.test(text) ? Number(text) : NaN;
+      return value >= min && value <= max ? accept(value) : reject(`must be an integer from ${min} to ${max}`);
+    },
+  };
+}
+
+/** TCP or UDP port number, 1..65535. */
+export const port: SettingType<number> = integer(1, 65535);
+
+/** Exactly `true` or `false`, as WCS writes them. */
+export const flag: SettingType<boolean> = {
+  parse: (text) => (text === 'true' ? accept(true) : text === 'false' ? accept(false) : reject('must be true or false')),
+};
+
+/** Any text, taken as written; empty allowed. */
+export const freeText: SettingType<string> = { parse: accept };
+
+/** One of a fixed set of words (case-sensitive). */
+export function oneOf<const V extends readonly string[]>(...values: V): SettingType<V[number]> {
+  return {
+    parse: (value) => (values.includes(value) ? accept(value) : reject(`must be one of ${values.join(', ')}`)),
+  };
+}
+
+/** An IPv4 or IPv6 address (no host names). */
+export const ipAddress: SettingType<string> = {
+  parse: (value) => (net.isIP(value) !== 0 ? accept(value) : reject('must be an IPv4 or IPv6 address')),
+};
+
+/** Comma-separated items, each checked by `item`; blanks around commas and empty items are dropped, so empty text is an empty list. */
+export function listOf<T>(item: SettingType<T>): SettingType<readonly T[]> {
+  return {
+    parse: (value) => {
+      const items: T[] = [];
+      for (const itemText of value.split(',').map((s) => s.trim())) {
+        if (itemText === '') continue;
+        const parsed = item.parse(itemText);
+        if (!parsed.ok) return reject(`item '${itemText}' ${parsed.problem}`);
+        items.push(parsed.value);
+      }
+      return accept(Object.freeze(items));
+    },
+  };
+}
+
+/** A URL with one of `schemes` (e.g. `['rtmp', 'rtmps']`) and a host, kept as written; empty means not set (undefined). */
+export function optionalUrl(...schemes: readonly string[]): SettingType<string | undefined> {
+  const protocols = schemes.map((scheme) => `${scheme}:`);
+  const problem = `must be empty or a URL starting with ${schemes.map((scheme) => `${scheme}://`).join(' or ')}`;
+  return {
+    parse: (value) => {
+      if (value === '') return accept(undefined);
+      const url = URL.parse(value);
+      return url !== null && protocols.includes(url.protocol) && url.hostname !== '' ? accept(value) : reject(problem);
+    },
+  };
+}
+
+/** A file or directory that must be given; a relative path is resolved against the process working directory. */
+export const requiredPath: SettingType<string> = {
+  parse: (value) => (value === '' ? reject('must not be empty') : accept(path.resolve(value))),
+};
+
+/** A file that may be left empty (undefined); a relative path is resolved against the process working directory. */
+export const optionalPath: SettingType<string | undefined> = {
+  parse: (value) => accept(value === '' ? undefined : path.resolve(value)),
+};
+
+/**
+ * A program to run: a bare name (no path separator) is kept so the OS looks it up on PATH when spawning;
+ * anything else is a path, resolved against the process working directory.
+ */
+export const executable: SettingType<string> = {
+  parse: (value) => {
+    if (value === '') return reject('must not be empty');
+    return accept(value.includes('/') || value.includes(path.sep) ? path.resolve(value) : value);
+  },
+};

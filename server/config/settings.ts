@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { SETTING_CONSTRAINTS } from './constraints';
+import { SETTING_DEFINITIONS, type SettingDefinition, type Settings } from './definitions';
+import { ConfigError } from './errors';
+import { parseProperties, type PropertyEntry } from './properties';
+
+export type { SettingKey, Settings } from './definitions';
+
+/** The outcome of reading a settings file that the gateway can start with. */
+export interface LoadedSettings {
+  readonly settings: Settings;
+  /** `<file>:<line>: ...` for unknown keys and keys given twice; worth logging, not fatal. */
+  readonly warnings: readonly string[];
+}
+
+const DEFINITIONS_BY_KEY: ReadonlyMap<string, SettingDefinition> = new Map(
+  SETTING_DEFINITIONS.map((definition) => [definition.key, definition]),
+);
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads a flashphoner.properties file (UTF-8; synchronous, meant for start-up).
+ * Keys absent from the file take their defaults; relative paths (media_dir, the *_file settings,
+ * rtmp_servers_db, an ffmpeg_path containing `/`) are resolved against the process working directory.
+ * Throws ConfigError: CONFIG_FILE_NOT_FOUND, CONFIG_FILE_UNREADABLE, CONFIG_SYNTAX or CONFIG_INVALID_VALUE.
+ */
+export function loadSettings(filePath: string): LoadedSettings {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(filePath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ConfigError('CONFIG_FILE_NOT_FOUND', `${filePath}: settings file not found`, { cause: err });
+    throw new ConfigError('CONFIG_FILE_UNREADABLE', `${filePath}: cannot read settings file (${code ?? String(err)})`, { cause: err });
+  }
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch (err) {
+    throw new ConfigError('CONFIG_FILE_UNREADABLE', `${filePath}: settings file is not valid UTF-8`, { cause: err });
+  }
+  return parseSettings(text, filePath);
+}
+
+/** Parses the text of a settings file; `fileName` only names it in messages. Same rules and errors as loadSettings. */
+export function parseSettings(text: string, fileName: string): LoadedSettings {
+  const parsed = parseProperties(text, fileName);
+  const warnings = [...parsed.warnings];
+  const entries = new Map<string, PropertyEntry>();
+  for (const entry of parsed.entries) {
+    if (DEFINITIONS_BY_KEY.has(entry.key)) entries.set(entry.key, entry);
+    else warnings.push(`${fileName}:${entry.line}: unknown setting '${entry.key}' (ignored)`);
+  }
+
+  const values: Record<string, unknown> = {};
+  for (const definition of SETTING_DEFINITIONS) {
+    const entry = entries.get(definition.key);
+    const valueText = entry?.value ?? definition.default;
+    const parsedValue = definition.type.parse(valueText);
+    if (!parsedValue.ok) throw invalidValue(fileName, entry?.line, definition.key, parsedValue.problem, valueText);
+    values[definition.field] = parsedValue.value;
+  }
+  // Sound because the loop above sets exactly one field per row, parsed by that row's type.
+  const settings = Object.freeze(values) as Settings;
+
+  for (const constraint of SETTING_CONSTRAINTS) {
+    const problem = constraint.violation(settings);
+    if (problem === undefined) continue;
+    const blamed = setLast(constraint.keys, entries);
+    const key = blamed?.key ?? constraint.keys[0];
+    throw invalidValue(fileName, blamed?.line, key, problem, blamed?.value ?? DEFINITIONS_BY_KEY.get(key)?.default ?? '');
+  }
+
+  return { settings, warnings };
+}
+
+function invalidValue(fileName: string, line: number | undefined, key: string, problem: string, text: string): ConfigError {
+  // Without a line the value is the table's default: only a broken table gets here.
+  const where = line === undefined ? fileName : `${fileName}:${line}`;
+  return new ConfigError('CONFIG_INVALID_VALUE', `${where}: ${key}: ${problem} (got '${text}')`);
+}
+
+/** The entry among `keys` that appears last in the file: most likely the one just edited. */
+function setLast(keys: readonly string[], entries: ReadonlyMap<string, PropertyEntry>): PropertyEntry | undefined {
+  let last: PropertyEntry | undefined;
+  for (const key of keys) {
+    const entry = entries.get(key);
+    if (entry !== undefined && (last === undefined || entry.line > last.line)) last = entry;
+  }
+  return last;
+}

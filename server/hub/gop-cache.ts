@@ -1,0 +1,44 @@
+import type { Frame } from './frame';
+
+/** Bytes the cache may hold before it gives up on the current GOP (a GOP of ~2 s at 2.5 Mbit/s is ~0.6 MB). */
+const MAX_CACHE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The frames since the last video keyframe, so a reader that joins late starts on a keyframe
+ * at once instead of waiting (up to the keyframe interval) for the next one.
+ * Streams without video cache nothing: audio can start anywhere.
+ */
+export class GopCache {
+  #frames: Frame[] = [];
+  #bytes = 0;
+  /** False after an overflow until the next keyframe. */
+  #valid = false;
+
+  /** Records a frame just written to the stream. */
+  add(frame: Frame, streamHasVideo: boolean): void {
+    if (!streamHasVideo) return;
+    if (frame.kind === 'video' && frame.keyframe) {
+      this.#frames = [];
+      this.#bytes = 0;
+      this.#valid = true;
+    }
+    if (!this.#valid) return;
+    this.#bytes += frame.data.length;
+    if (this.#bytes > MAX_CACHE_BYTES) {
+      this.clear();
+      return;
+    }
+    this.#frames.push(frame);
+  }
+
+  /** The cached frames, oldest first, starting with a keyframe (empty when there is none). */
+  frames(): readonly Frame[] {
+    return this.#frames;
+  }
+
+  clear(): void {
+    this.#frames = [];
+    this.#bytes = 0;
+    this.#valid = false;
+  }
+}

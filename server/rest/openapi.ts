@@ -1,0 +1,61 @@
+import { errorSchema, findRequestSchema, mediaSessionRequestSchema, soundOnRequestSchema, startupRequestSchema, transponderSchema } from './push-schemas';
+
+/** One documented operation: its body schema (if any) and what a 200 returns. */
+interface Operation {
+  summary: string;
+  request?: object;
+  response: 'transponder' | 'transponders' | 'empty';
+  errors: number[];
+  methods?: Array<'get' | 'post'>;
+}
+
+const PUSH_OPERATIONS: Record<string, Operation> = {
+  startup: { summary: 'Start republishing a published stream to an RTMP/RTMPS target.', request: startupRequestSchema, response: 'transponder', errors: [400, 404, 409] },
+  find: { summary: 'Find transponders by source or target stream name and/or rtmpUrl.', request: findRequestSchema, response: 'transponders', errors: [400, 404] },
+  find_all: { summary: 'List every transponder (404 when there is none). GET or POST.', response: 'transponders', errors: [404], methods: ['get', 'post'] },
+  terminate: { summary: 'Stop a transponder: the RTMP session is closed cleanly.', request: mediaSessionRequestSchema, response: 'empty', errors: [400, 404] },
+  mute: { summary: "Replace this transponder's microphone audio with silence (the AAC track goes on).", request: mediaSessionRequestSchema, response: 'empty', errors: [400, 404] },
+  unmute: { summary: "Give this transponder its microphone audio back.", request: mediaSessionRequestSchema, response: 'empty', errors: [400, 404] },
+  sound_on: { summary: 'Mix a RIFF WAV file from the media directory into this transponder (once, or looped until sound_off).', request: soundOnRequestSchema, response: 'empty', errors: [400, 404] },
+  sound_off: { summary: 'Stop the sound file of this transponder.', request: mediaSessionRequestSchema, response: 'empty', errors: [400, 404] },
+};
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid body, malformed JSON, bad rtmpUrl or bad sound file',
+  401: 'Missing or wrong access token',
+  404: 'Unknown stream, transponder or file',
+  409: 'Conflict (this stream already goes to this rtmpUrl)',
+};
+
+/** Builds the OpenAPI 3 document served at /rest-api/openapi.json from the request schemas. */
+export function buildOpenApiDocument(version: string): object {
+  const paths: Record<string, object> = {};
+  for (const [name, op] of Object.entries(PUSH_OPERATIONS)) {
+    const operation: Record<string, unknown> = {
+      summary: op.summary,
+      operationId: `push_${name}`,
+      responses: {
+        200: response(op.response),
+        ...Object.fromEntries(op.errors.map((status) => [status, { description: ERROR_DESCRIPTIONS[status], content: json({ $ref: '#/components/schemas/Error' }) }])),
+      },
+    };
+    if (op.request) operation.requestBody = { required: true, content: json(op.request) };
+    paths[`/rest-api/push/${name}`] = Object.fromEntries((op.methods ?? ['post']).map((m) => [m, operation]));
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'WebRTC to RTMP gateway REST API', version, description: 'Web Call Server compatible /rest-api/push API with push states and counters.' },
+    paths,
+    components: { schemas: { Transponder: transponderSchema, Error: errorSchema } },
+  };
+}
+
+function response(kind: Operation['response']): object {
+  if (kind === 'empty') return { description: 'Done (empty body)' };
+  const schema = kind === 'transponder' ? { $ref: '#/components/schemas/Transponder' } : { type: 'array', items: { $ref: '#/components/schemas/Transponder' } };
+  return { description: kind === 'transponder' ? 'The transponder' : 'Matching transponders', content: json(schema) };
+}
+
+function json(schema: object): object {
+  return { 'application/json': { schema } };
+}

@@ -1,0 +1,229 @@
+import { ByteQueue } from './byte-queue';
+import { EXTENDED_TIMESTAMP } from './chunk-writer';
+import { RtmpProtocolError } from './errors';
+import { DEFAULT_CHUNK_SIZE, MessageType, parseAbort, parseSetChunkSize, type RtmpMessage } from './messages';
+
+/** Limits that keep a hostile peer from exhausting memory. */
+export interface ChunkReaderLimits {
+  /** Largest message accepted, bytes; default 16 MiB. */
+  readonly maxMessageLength?: number;
+  /** Messages that may be partly received at once (one per chunk stream); default 16. */
+  readonly maxPartialMessages?: number;
+  /** Distinct chunk stream ids a peer may use; default 64. */
+  readonly maxChunkStreams?: number;
+}
+
+const DEFAULT_MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
+const DEFAULT_MAX_PARTIAL_MESSAGES = 16;
+const DEFAULT_MAX_CHUNK_STREAMS = 64;
+/** Smallest buffer allocated for a message spread over several chunks, bytes. */
+const MIN_ASSEMBLY_CAPACITY = 4096;
+/** Longest chunk header: 3-byte basic header, 11-byte message header, 4-byte extended timestamp. */
+const MAX_HEADER_LENGTH = 18;
+const MESSAGE_HEADER_LENGTH = [11, 7, 3, 0] as const;
+
+/** What the last header on one chunk stream established, plus the message being assembled on it. */
+interface ReceivedChunkStream {
+  timestamp: number;
+  /** Last timestamp field of a type 0/1/2 header: absolute for type 0, a delta otherwise. */
+  timestampField: number;
+  /** The last type 0/1/2 header used the extended timestamp, so type 3 headers carry one too. */
+  extended: boolean;
+  length: number;
+  typeId: number;
+  messageStreamId: number;
+  /** Bytes received of the current message; undefined between messages. */
+  received: number | undefined;
+  /** The current message spans several chunks and counts against maxPartialMessages. */
+  spansChunks: boolean;
+  /** Assembly buffer of a multi-chunk message, grown as bytes arrive. */
+  assembly: Buffer | undefined;
+}
+
+/**
+ * Incremental chunk stream parser (RTMP spec 5.3): `push()` any slice of the byte stream,
+ * get back every message it completes.
+ *
+ * Set Chunk Size (type 1) and Abort (type 2) are applied here, as soon as they complete, because
+ * they change how the very next bytes are parsed; they are still returned so the caller sees them.
+ * A type 3 header that starts a new message reuses the last type 0/1/2 timestamp field as its
+ * delta (FFmpeg's and librtmp's reading). Memory for a message grows with the bytes actually
+ * received, never with its declared length. After a thrown RtmpProtocolError the stream is out
+ * of sync: drop the connection.
+ */
+export class ChunkReader {
+  readonly #queue = new ByteQueue();
+  readonly #streams = new Map<number, ReceivedChunkStream>();
+  readonly #maxMessageLength: number;
+  readonly #maxPartialMessages: number;
+  readonly #maxChunkStreams: number;
+  #chunkSize = DEFAULT_CHUNK_SIZE;
+  #partialMessages = 0;
+  /** Chunk whose payload is being read: its stream and how many payload bytes are still due. */
+  #current: { stream: ReceivedChunkStream; chunkStreamId: number; left: number } | undefined;
+
+  constructor(limits: ChunkReaderLimits = {}) {
+    this.#maxMessageLength = limits.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
+    this.#maxPartialMessages = limits.maxPartialMessages ?? DEFAULT_MAX_PARTIAL_MESSAGES;
+    this.#maxChunkStreams = limits.maxChunkStreams ?? DEFAULT_MAX_CHUNK_STREAMS;
+  }
+
+  /** The peer's current chunk size, bytes (128 until it sends Set Chunk Size). */
+  get chunkSize(): number {
+    return this.#chunkSize;
+  }
+
+  /** Parses as much as possible; returns the messages completed by these bytes, in order. */
+  push(data: Buffer): RtmpMessage[] {
+    this.#queue.push(data);
+    const messages: RtmpMessage[] = [];
+    for (;;) {
+      if (this.#current === undefined && !this.#readHeader(messages)) return messages;
+      if (this.#current !== undefined && !this.#readPayload(messages)) return messages;
+    }
+  }
+
+  /** Reads one chunk header if it is all buffered; returns false when more bytes are needed. */
+  #readHeader(messages: RtmpMessage[]): boolean {
+    const available = this.#queue.length;
+    if (available === 0) return false;
+    const head = this.#queue.peek(Math.min(available, MAX_HEADER_LENGTH));
+    const fmt = head[0]! >> 6;
+    const low = head[0]! & 0x3f;
+    const basicLength = low === 0 ? 2 : low === 1 ? 3 : 1;
+    if (available < basicLength) return false;
+    const chunkStreamId = low === 0 ? 64 + head[1]! : low === 1 ? 64 + head[1]! + (head[2]! << 8) : low;
+
+    let stream = this.#streams.get(chunkStreamId);
+    const messageHeaderLength = MESSAGE_HEADER_LENGTH[fmt as 0 | 1 | 2 | 3];
+    if (available < basicLength + messageHeaderLength) return false;
+    const field = fmt <= 2 ? head.readUIntBE(basicLength, 3) : 0;
+    const extended = fmt <= 2 ? field === EXTENDED_TIMESTAMP : stream?.extended === true;
+    const headerLength = basicLength + messageHeaderLength + (extended ? 4 : 0);
+    if (available < headerLength) return false;
+    const timestampField = extended ? head.readUInt32BE(basicLength + messageHeaderLength) : field;
+
+    const continuing = stream?.received !== undefined;
+    if (fmt !== 3 && continuing) {
+      throw new RtmpProtocolError('BAD_CHUNK_HEADER', `type ${fmt} chunk header on chunk stream ${chunkStreamId} while a message is still incomplete`);
+    }
+    if (stream === undefined) {
+      // A type 1 header may open a chunk stream (message stream 0, time 0, as FFmpeg assumes); types 2 and 3 lack the length.
+      if (fmt >= 2) throw new RtmpProtocolError('BAD_CHUNK_HEADER', `type ${fmt} chunk header opens chunk stream ${chunkStreamId}`);
+      if (this.#streams.size >= this.#maxChunkStreams) {
+        throw new RtmpProtocolError('TOO_MANY_CHUNK_STREAMS', `peer uses more than ${this.#maxChunkStreams} chunk streams`);
+      }
+      stream = {
+        timestamp: 0,
+        timestampField: 0,
+        extended: false,
+        length: 0,
+        typeId: 0,
+        messageStreamId: 0,
+        received: undefined,
+        spansChunks: false,
+        assembly: undefined,
+      };
+      this.#streams.set(chunkStreamId, stream);
+    }
+
+    if (fmt <= 1) {
+      stream.length = head.readUIntBE(basicLength + 3, 3);
+      stream.typeId = head[basicLength + 6]!;
+      if (stream.length > this.#maxMessageLength) {
+        throw new RtmpProtocolError('MESSAGE_TOO_LARGE', `message of ${stream.length} bytes on chunk stream ${chunkStreamId} exceeds ${this.#maxMessageLength}`);
+      }
+    }
+    if (fmt === 0) stream.messageStreamId = head.readUInt32LE(basicLength + 7);
+    if (fmt <= 2) {
+      stream.timestampField = timestampField;
+      stream.extended = extended;
+      stream.timestamp = fmt === 0 ? timestampField : (stream.timestamp + timestampField) >>> 0;
+    } else if (!continuing) {
+      stream.timestamp = (stream.timestamp + stream.timestampField) >>> 0;
+    }
+    this.#queue.skip(headerLength);
+
+    if (!continuing) {
+      stream.received = 0;
+      if (stream.length === 0) {
+        this.#complete(chunkStreamId, stream, Buffer.alloc(0), messages);
+        return true;
+      }
+      if (stream.length > this.#chunkSize) this.#startPartial(stream);
+    }
+    this.#current = { stream, chunkStreamId, left: Math.min(this.#chunkSize, stream.length - stream.received!) };
+    return true;
+  }
+
+  /** Reads the current chunk's payload bytes that are buffered; returns false when more are needed. */
+  #readPayload(messages: RtmpMessage[]): boolean {
+    const current = this.#current!;
+    const { stream, chunkStreamId } = current;
+    if (!stream.spansChunks) {
+      // Whole message in one chunk: hand out a view of the input, no assembly.
+      if (this.#queue.length < current.left) return false;
+      this.#current = undefined;
+      this.#complete(chunkStreamId, stream, this.#queue.take(current.left), messages);
+      return true;
+    }
+    while (current.left > 0 && this.#queue.length > 0) {
+      const piece = this.#queue.takeContiguous(current.left);
+      this.#append(stream, piece);
+      current.left -= piece.length;
+    }
+    if (current.left > 0) return false;
+    this.#current = undefined;
+    if (stream.received === stream.length) {
+      const payload = stream.assembly!;
+      this.#endPartial(stream);
+      this.#complete(chunkStreamId, stream, payload, messages);
+    }
+    return true;
+  }
+
+  #startPartial(stream: ReceivedChunkStream): void {
+    if (this.#partialMessages >= this.#maxPartialMessages) {
+      throw new RtmpProtocolError('TOO_MANY_PARTIAL_MESSAGES', `peer interleaves more than ${this.#maxPartialMessages} incomplete messages`);
+    }
+    this.#partialMessages++;
+    stream.spansChunks = true;
+  }
+
+  #endPartial(stream: ReceivedChunkStream): void {
+    this.#partialMessages--;
+    stream.spansChunks = false;
+    stream.assembly = undefined;
+  }
+
+  /** Copies received bytes into the message's assembly buffer, doubling it (up to the message length) when full. */
+  #append(stream: ReceivedChunkStream, piece: Buffer): void {
+    const received = stream.received!;
+    const needed = received + piece.length;
+    let assembly = stream.assembly;
+    if (assembly === undefined || assembly.length < needed) {
+      const capacity = Math.min(stream.length, Math.max(needed, MIN_ASSEMBLY_CAPACITY, (assembly?.length ?? 0) * 2));
+      const grown = Buffer.allocUnsafe(capacity);
+      assembly?.copy(grown, 0, 0, received);
+      assembly = grown;
+      stream.assembly = grown;
+    }
+    piece.copy(assembly, received);
+    stream.received = needed;
+  }
+
+  #complete(chunkStreamId: number, stream: ReceivedChunkStream, payload: Buffer, messages: RtmpMessage[]): void {
+    stream.received = undefined;
+    const message: RtmpMessage = { chunkStreamId, timestamp: stream.timestamp, typeId: stream.typeId, messageStreamId: stream.messageStreamId, payload };
+    if (message.typeId === MessageType.SET_CHUNK_SIZE) this.#chunkSize = parseSetChunkSize(payload);
+    else if (message.typeId === MessageType.ABORT) this.#abort(parseAbort(payload));
+    messages.push(message);
+  }
+
+  #abort(chunkStreamId: number): void {
+    const stream = this.#streams.get(chunkStreamId);
+    if (stream?.received === undefined) return;
+    if (stream.spansChunks) this.#endPartial(stream);
+    stream.received = undefined;
+  }
+}

@@ -1,0 +1,173 @@
+import { TypedEmitter } from '../events/typed-emitter';
+import type { AudioTrackInfo, VideoFrame, VideoTrackInfo } from '../hub/frame';
+import { buildAvcDecoderConfig } from '../media/h264/avc-decoder-config';
+import { RtmpPublishClient, type RtmpPublishClientOptions } from './client';
+import { buildAacRaw, buildAacSequenceHeader, buildAvcNalu, buildAvcSequenceHeader } from './protocol/flv';
+
+/** How often write progress is checked, ms. */
+const PROGRESS_CHECK_MS = 1000;
+
+/** Options of one push session. */
+export interface RtmpPushSinkOptions extends RtmpPublishClientOptions {
+  /** Bytes allowed in the socket's send buffer before frames are dropped, whole GOPs at a time. */
+  maxBufferBytes: number;
+  /** A connection that takes no bytes for this long while data waits is declared wedged, ms. */
+  wedgeTimeoutMs: number;
+}
+
+/** Events of a push session. */
+export type RtmpPushSinkEvents = {
+  /** The session ended by itself (peer dropped, wedged); not emitted after close(). */
+  failed: [error: Error];
+};
+
+/** Thrown inside the 'failed' event when the target stopped taking bytes. */
+export class WedgedConnectionError extends Error {
+  readonly code = 'WEDGED';
+}
+
+/**
+ * One RTMP publish session fed with hub frames already placed on the push's output timeline:
+ * it writes onMetaData and the sequence headers, starts on a keyframe, keeps each track's
+ * timestamps monotonic, and protects the gateway from a slow target: past `maxBufferBytes` queued
+ * it drops frames until the next keyframe (never growing without bound), and a socket that takes
+ * nothing for `wedgeTimeoutMs` ends the session. Single-shot: the transponder makes a new one to retry.
+ */
+export class RtmpPushSink extends TypedEmitter<RtmpPushSinkEvents> {
+  readonly #client: RtmpPublishClient;
+  readonly #options: RtmpPushSinkOptions;
+  #videoHeader: Buffer | undefined;
+  #audioHeader: Buffer | undefined;
+  #videoHeaderSent = false;
+  #audioHeaderSent = false;
+  #waitingForKeyframe = true;
+  #lastVideoTs = -Infinity;
+  #lastAudioTs = -Infinity;
+  #progressTimer: NodeJS.Timeout | undefined;
+  #flushed = 0;
+  #stalledSince: number | undefined;
+  #closed = false;
+  /** Frames dropped because the target was too slow. */
+  droppedFrames = 0;
+  /** Timestamp of the last frame written, ms (-1 before the first). */
+  lastTimestamp = -1;
+  /** Latency of the last video frame from arrival at the gateway to the socket, ms. */
+  lastVideoLatencyMs = 0;
+
+  constructor(options: RtmpPushSinkOptions) {
+    super();
+    this.#options = options;
+    this.#client = new RtmpPublishClient(options);
+    this.#client.on('close', (error) => {
+      if (!this.#closed) this.#fail(error ?? new Error('connection closed'));
+    });
+  }
+
+  /** Bytes written on this session. */
+  get bytesSent(): number {
+    return this.#client.bytesSent;
+  }
+
+  /** Bytes waiting in the send buffer. */
+  get bufferedBytes(): number {
+    return this.#client.bufferedBytes;
+  }
+
+  /** Connects and starts publishing (rejects with RtmpClientError). */
+  async connect(signal?: AbortSignal): Promise<void> {
+    await this.#client.connect(signal);
+    this.#progressTimer = setInterval(() => this.#checkProgress(), PROGRESS_CHECK_MS);
+    this.#progressTimer.unref();
+  }
+
+  /** Sends onMetaData describing the tracks. */
+  sendMetadata(video: VideoTrackInfo | undefined, audio: AudioTrackInfo | undefined): void {
+    const meta: Record<string, number | string | boolean> = { encoder: 'webrtc-rtmp-gateway' };
+    if (video) Object.assign(meta, { videocodecid: 7, width: video.width, height: video.height });
+    if (audio) Object.assign(meta, { audiocodecid: 10, audiosamplerate: audio.sampleRate, audiosamplesize: 16, stereo: audio.channels > 1, audiochannels: audio.channels });
+    this.#client.sendMetadata(meta);
+  }
+
+  /** Sets the video parameters; the AVC sequence header goes out before the next keyframe. */
+  setVideoInfo(info: VideoTrackInfo): void {
+    this.#videoHeader = buildAvcSequenceHeader(buildAvcDecoderConfig(info.sps, info.pps));
+    this.#videoHeaderSent = false;
+    this.#waitingForKeyframe = true;
+  }
+
+  /** Sets the audio parameters; the AAC sequence header goes out before the next audio frame. */
+  setAudioInfo(info: AudioTrackInfo): void {
+    this.#audioHeader = buildAacSequenceHeader(info.config);
+    this.#audioHeaderSent = false;
+  }
+
+  /** Writes a video frame at output time `ts` (its decode time), ms. */
+  writeVideo(ts: number, frame: VideoFrame): void {
+    if (this.#closed) return;
+    if (this.#client.bufferedBytes > this.#options.maxBufferBytes) this.#waitingForKeyframe = true;
+    if (this.#waitingForKeyframe) {
+      if (!frame.keyframe || this.#client.bufferedBytes > this.#options.maxBufferBytes / 2) {
+        this.droppedFrames++;
+        return;
+      }
+      this.#waitingForKeyframe = false;
+    }
+    ts = Math.max(ts, this.#lastVideoTs);
+    if (!this.#videoHeaderSent && this.#videoHeader) {
+      this.#client.sendVideo(ts, this.#videoHeader);
+      this.#videoHeaderSent = true;
+    }
+    this.#client.sendVideo(ts, buildAvcNalu(frame.keyframe, frame.data, Math.round(frame.pts - frame.dts)));
+    this.#lastVideoTs = ts;
+    this.lastTimestamp = Math.max(this.lastTimestamp, ts);
+    this.lastVideoLatencyMs = performance.now() - frame.receivedAt;
+  }
+
+  /** Writes a raw AAC frame at output time `ts`, ms. While video waits for a keyframe, audio waits too. */
+  writeAudio(ts: number, aac: Buffer, streamHasVideo: boolean): void {
+    if (this.#closed) return;
+    if ((streamHasVideo && this.#waitingForKeyframe) || this.#client.bufferedBytes > this.#options.maxBufferBytes) {
+      this.droppedFrames++;
+      return;
+    }
+    if (ts < this.#lastAudioTs) return;
+    if (!this.#audioHeaderSent && this.#audioHeader) {
+      this.#client.sendAudio(ts, this.#audioHeader);
+      this.#audioHeaderSent = true;
+    }
+    this.#client.sendAudio(ts, buildAacRaw(aac));
+    this.#lastAudioTs = ts;
+    this.lastTimestamp = Math.max(this.lastTimestamp, ts);
+  }
+
+  /** Ends the session cleanly (FCUnpublish, deleteStream). Idempotent. */
+  async close(): Promise<void> {
+    this.#stop();
+    await this.#client.close();
+  }
+
+  #stop(): void {
+    this.#closed = true;
+    clearInterval(this.#progressTimer);
+  }
+
+  #fail(error: Error): void {
+    this.#stop();
+    this.#client.destroy(error);
+    this.emit('failed', error);
+  }
+
+  /** A target that stops reading leaves bytes queued with no progress: give up on it after the wedge timeout. */
+  #checkProgress(): void {
+    const flushed = this.#client.bytesSent - this.#client.bufferedBytes;
+    if (flushed > this.#flushed || this.#client.bufferedBytes === 0) {
+      this.#flushed = flushed;
+      this.#stalledSince = undefined;
+      return;
+    }
+    this.#stalledSince ??= performance.now();
+    if (performance.now() - this.#stalledSince >= this.#options.wedgeTimeoutMs) {
+      this.#fail(new WedgedConnectionError(`the target took no data for ${Math.round(this.#options.wedgeTimeoutMs / 1000)} s (${this.#client.bufferedBytes} bytes waiting)`));
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import type { Logger } from '../log';
+import type { PublishStreamRequest } from './protocol';
+
+/** What a signalling session learns about a publish it started. */
+export interface PublishCallbacks {
+  /** Media is flowing: the client is told PUBLISHING. */
+  onPublishing(): void;
+  /** The publish ended; `info` is a WCS STREAM_STATUS_INFO string. */
+  onEnded(info: string, failed: boolean): void;
+}
+
+/** A publish in progress, as the signalling session holds it. */
+export interface PublishHandle {
+  /** The SDP answer (non-trickle: the server's candidates are inside). */
+  readonly answerSdp: string;
+  /** Ends the publish; `info` is the WCS reason sent to the client. */
+  stop(info: string): void;
+}
+
+/** Rejection of a publish request, carrying the WCS info string for the client. */
+export class PublishRejectedError extends Error {
+  readonly code = 'PUBLISH_REJECTED';
+}
+
+/** The media side the signalling drives: starts WebRTC publishes (implemented in server/webrtc). */
+export interface PublishService {
+  /** Negotiates a publish; rejects with PublishRejectedError whose message is a WCS info string. */
+  publish(request: PublishStreamRequest, callbacks: PublishCallbacks, logger: Logger): Promise<PublishHandle>;
+}

@@ -1,0 +1,159 @@
+import { TypedEmitter } from '../events/typed-emitter';
+import type { AudioFrame, AudioTrackInfo } from '../hub/frame';
+import { AdtsParser } from '../media/aac/adts-parser';
+import { AAC_LC, buildAudioSpecificConfig } from '../media/aac/audio-specific-config';
+import { OggOpusWriter } from '../media/containers/ogg-opus-writer';
+import { opusLossPacket, opusPacketSamples } from '../media/opus/opus-packet';
+import { FfmpegProcess } from './ffmpeg-process';
+
+/** The AAC the gateway makes from Opus: AAC-LC, 48 kHz (Opus' own rate, so no resampling), stereo. */
+export const AAC_FROM_OPUS: AudioTrackInfo = {
+  codec: 'aac',
+  config: buildAudioSpecificConfig(AAC_LC, 48000, 2),
+  sampleRate: 48000,
+  channels: 2,
+};
+
+const SAMPLES_PER_AAC_FRAME = 1024;
+/** Lost audio is filled with 20 ms concealment packets. */
+const FILL_PACKET_SAMPLES = 960;
+/** A gap longer than this (10 s) is not filled: the timeline restarts instead. */
+const MAX_FILL_SAMPLES = 48000 * 10;
+/** Input queued towards a stalled ffmpeg before packets are dropped, bytes. */
+const MAX_PENDING_INPUT = 512 * 1024;
+
+/** Options of an OpusToAacTranscoder. */
+export interface OpusToAacOptions {
+  ffmpegPath: string;
+  /** AAC bitrate, bit/s. */
+  bitrateBps: number;
+}
+
+/** Events of an OpusToAacTranscoder. */
+export type OpusToAacEvents = {
+  frame: [frame: AudioFrame];
+  /** ffmpeg ended on its own (not through close()). */
+  failed: [reason: string];
+};
+
+/**
+ * Opus packets in, AAC frames out, through one ffmpeg per source stream (its transponders share
+ * the result). Opus goes in as an Ogg stream whose granule positions follow the RTP timestamps,
+ * with gaps filled by concealment packets, so the decoded audio is sample-continuous. AAC comes
+ * back as ADTS; frame k covers input samples [(k-1)·1024, k·1024) (the encoder's first frame is its
+ * priming), which gives each frame an exact timestamp without trusting ffmpeg's clock.
+ */
+export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
+  readonly #process: FfmpegProcess;
+  readonly #ogg = new OggOpusWriter({ channels: 2 });
+  readonly #adts = new AdtsParser();
+  /** pts of input sample 0, ms. */
+  #originMs: number | undefined;
+  /** Extended RTP timestamp (48 kHz) of input sample 0. */
+  #originSample = 0;
+  /** Extended RTP timestamp expected next. */
+  #nextSample = 0;
+  #lastToc = 0;
+  #framesOut = 0;
+  /** (end sample, receivedAt) of recent input packets, to stamp output frames with their arrival time. */
+  readonly #arrivals: Array<[number, number]> = [];
+  #closed = false;
+  /** Packets dropped because ffmpeg was not keeping up. */
+  droppedPackets = 0;
+
+  constructor(options: OpusToAacOptions) {
+    super();
+    this.#process = new FfmpegProcess({
+      ffmpegPath: options.ffmpegPath,
+      args: [
+        '-probesize', '32', '-analyzeduration', '0',
+        '-f', 'ogg', '-i', 'pipe:0',
+        '-vn', '-c:a', 'aac', '-b:a', String(options.bitrateBps), '-ar', '48000', '-ac', '2',
+        '-flush_packets', '1', '-f', 'adts', 'pipe:1',
+      ],
+    });
+    this.#process.stdout.on('data', (chunk: Buffer) => this.#onOutput(chunk));
+    this.#process.on('exit', (code, signal, stderr) => {
+      if (!this.#closed) this.emit('failed', `ffmpeg exited (${code ?? signal}): ${stderr || 'no message'}`);
+    });
+    this.#process.stdin.write(this.#ogg.headerPages());
+  }
+
+  /** ffmpeg's process id. */
+  get pid(): number | undefined {
+    return this.#process.pid;
+  }
+
+  /**
+   * One Opus packet: `extendedTimestamp` is its unwrapped RTP timestamp (48 kHz), `ptsMs` its time
+   * on the stream clock, `receivedAt` its arrival (performance.now()).
+   */
+  push(packet: Buffer, extendedTimestamp: number, ptsMs: number, receivedAt: number): void {
+    if (this.#closed || packet.length === 0) return;
+    if (this.#originMs === undefined) {
+      this.#originMs = ptsMs;
+      this.#originSample = extendedTimestamp;
+      this.#nextSample = extendedTimestamp;
+    }
+    const gap = extendedTimestamp - this.#nextSample;
+    if (gap < 0) return; // duplicate or late packet: its slot is already filled
+    if (gap > MAX_FILL_SAMPLES) {
+      // The source paused for a long time: restart the timeline here rather than feed minutes of silence.
+      this.#originMs = ptsMs - ((this.#nextSample - this.#originSample) / 48);
+      this.#originSample = extendedTimestamp - (this.#nextSample - this.#originSample);
+    } else {
+      for (let filled = 0; filled + FILL_PACKET_SAMPLES / 2 < gap; filled += FILL_PACKET_SAMPLES) {
+        this.#write(opusLossPacket(this.#lastToc, FILL_PACKET_SAMPLES), FILL_PACKET_SAMPLES);
+      }
+    }
+    let samples: number;
+    try {
+      samples = opusPacketSamples(packet);
+    } catch {
+      return; // not a valid Opus packet: skip it, the next one fills the gap
+    }
+    this.#lastToc = packet[0]!;
+    this.#write(packet, samples);
+    this.#nextSample = extendedTimestamp + samples;
+    this.#arrivals.push([this.#nextSample - this.#originSample, receivedAt]);
+    if (this.#arrivals.length > 64) this.#arrivals.shift();
+  }
+
+  /** Stops ffmpeg; no more frames are emitted. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#process.kill();
+    await this.#process.stop();
+  }
+
+  #write(packet: Buffer, samples: number): void {
+    const stdin = this.#process.stdin;
+    if (stdin.writableLength > MAX_PENDING_INPUT) {
+      this.droppedPackets++;
+      return;
+    }
+    stdin.write(this.#ogg.packetPage(packet, samples));
+  }
+
+  #onOutput(chunk: Buffer): void {
+    for (const aac of this.#adts.push(chunk)) {
+      const k = this.#framesOut++;
+      if (this.#originMs === undefined) continue;
+      const startSample = (k - 1) * SAMPLES_PER_AAC_FRAME;
+      this.emit('frame', {
+        kind: 'audio',
+        codec: 'aac',
+        pts: this.#originMs + startSample / 48,
+        data: aac.data,
+        receivedAt: this.#arrivalOf(startSample + SAMPLES_PER_AAC_FRAME),
+      });
+    }
+  }
+
+  /** Arrival time of the input packet that completed input sample `sample`. */
+  #arrivalOf(sample: number): number {
+    for (const [end, receivedAt] of this.#arrivals) if (end >= sample) return receivedAt;
+    return this.#arrivals.at(-1)?.[1] ?? performance.now();
+  }
+}

@@ -1,0 +1,349 @@
+import { TypedEmitter } from '../events/typed-emitter';
+import type { Frame } from '../hub/frame';
+import type { HubStream, StreamReader } from '../hub/stream';
+import type { Logger } from '../log';
+import type { RtmpClientError } from '../rtmp/client-errors';
+import { RtmpPushSink } from '../rtmp/push-sink';
+import { TransponderAudio, type TransponderAudioOptions } from '../audio/transponder-audio';
+import { retryDelay, type BackoffPolicy } from './backoff';
+import { GapFiller } from './gap-filler';
+import { OutputTimeline } from './output-timeline';
+import type { PushTarget } from './target';
+import type { StartupOptions, TransponderState, TransponderView } from './types';
+
+/** Gap left on the output timeline when a new source takes over, ms (about one video frame). */
+const SOURCE_SWITCH_GAP_MS = 33;
+
+/** Everything a transponder needs, fixed at startup. */
+export interface TransponderConfig {
+  mediaSessionId: string;
+  sourceName: string;
+  rtmpUrl: string;
+  target: PushTarget;
+  options: StartupOptions;
+  /** A reserved push outlives its publisher: it waits (pending) for the stream to come back. */
+  reserved: boolean;
+  flashVer: string;
+  tls: { ca?: Buffer; rejectUnauthorized: boolean };
+  connectTimeoutMs: number;
+  maxBufferBytes: number;
+  wedgeTimeoutMs: number;
+  backoff: BackoffPolicy;
+  audio: TransponderAudioOptions;
+  logger: Logger;
+}
+
+/** Events of a transponder. */
+export type TransponderEvents = {
+  state: [state: TransponderState];
+  /** The transponder is over (stopped or failed); the manager forgets stopped ones. */
+  ended: [state: 'stopped' | 'failed'];
+};
+
+/**
+ * One push of one source stream to one RTMP target (WCS's "transponder"). It reads the source from
+ * the hub, places frames on its own output timeline and writes them through a single-shot
+ * RtmpPushSink. Retry with backoff, state and counters live here; a change of source (a publisher
+ * that comes back) and a change of connection (a reconnect) both keep the timeline continuous.
+ */
+export class Transponder extends TypedEmitter<TransponderEvents> implements StreamReader {
+  readonly config: TransponderConfig;
+  readonly createdTime = Date.now();
+  readonly #log: Logger;
+  readonly #timeline = new OutputTimeline();
+  readonly #audio: TransponderAudio;
+  readonly #filler: GapFiller;
+  #state: TransponderState = 'pending';
+  #stream: HubStream | undefined;
+  #removeReader: (() => void) | undefined;
+  #streamListeners: (() => void) | undefined;
+  #sink: RtmpPushSink | undefined;
+  #connectAbort: AbortController | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  /** Runs while the source is away and the session is held open (publisher grace). */
+  #graceTimer: NodeJS.Timeout | undefined;
+  /** Output time of the first frame sent from the current source, ms. */
+  #sourceStartTs = 0;
+  #lastError: string | null = null;
+  #retries = 0;
+  #pastSessionBytes = 0;
+  #startTime: number | null = null;
+  #width = 0;
+  #height = 0;
+
+  constructor(config: TransponderConfig) {
+    super();
+    this.config = config;
+    this.#log = config.logger;
+    this.#audio = new TransponderAudio(config.audio, (ts, aac) => this.#sink?.writeAudio(ts, aac, this.#hasVideo()), this.#log);
+    this.#filler = new GapFiller({
+      timeline: this.#timeline,
+      writeVideo: (ts, frame) => this.#sink?.writeVideo(ts, frame),
+      writeSilence: (ts) => this.#audio.writeSilence(ts),
+    });
+  }
+
+  get state(): TransponderState {
+    return this.#state;
+  }
+
+  get mediaSessionId(): string {
+    return this.config.mediaSessionId;
+  }
+
+  get audio(): TransponderAudio {
+    return this.#audio;
+  }
+
+  /** True while the transponder holds (or is trying to hold) a session. */
+  get active(): boolean {
+    return this.#state !== 'stopped' && this.#state !== 'failed';
+  }
+
+  /** The API's view, as of now. */
+  view(): TransponderView {
+    return {
+      mediaSessionId: this.config.mediaSessionId,
+      streamName: this.config.target.streamName,
+      rtmpUrl: this.config.rtmpUrl,
+      width: this.#width,
+      height: this.#height,
+      muted: this.#audio.muted,
+      soundEnabled: this.#audio.soundEnabled,
+      options: this.config.options,
+      sourceStreamName: this.config.sourceName,
+      state: this.#state,
+      lastError: this.#lastError,
+      retries: this.#retries,
+      sentBytes: this.#pastSessionBytes + (this.#sink?.bytesSent ?? 0),
+      sentTime: Math.max(0, this.#timeline.last),
+      createdTime: this.createdTime,
+      startTime: this.#startTime,
+    };
+  }
+
+  /** The source stream is available (published, or published again after a gap): read it. */
+  attach(stream: HubStream): void {
+    if (!this.active) return;
+    this.#detachStream();
+    this.#stream = stream;
+    this.#filler.stop();
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
+    const onVideoInfo = (): void => this.#onTrackInfo();
+    const onAudioInfo = (): void => this.#onTrackInfo();
+    stream.on('video-info', onVideoInfo);
+    stream.on('audio-info', onAudioInfo);
+    this.#streamListeners = () => {
+      stream.off('video-info', onVideoInfo);
+      stream.off('audio-info', onAudioInfo);
+    };
+    this.#log.info({ publisher: stream.source.mediaSessionId }, 'source attached');
+    if (this.#sink) this.#startReading();
+    else if (this.#retryTimer === undefined) this.#tryConnect();
+  }
+
+  /**
+   * The source `stream` went away. With `holdMs` > 0 and a live session, the session is kept open
+   * (last picture and silence) waiting for the source to come back; otherwise the push stops, or,
+   * if reserved, closes its session and waits for the next publish.
+   */
+  detach(stream: HubStream, reason: string, holdMs: number): void {
+    if (!this.active || this.#stream !== stream) return;
+    this.#detachStream();
+    if (holdMs > 0 && this.#sink) {
+      this.#log.info({ reason, holdMs }, 'source gone, holding the session open');
+      this.#filler.start();
+      this.#graceTimer = setTimeout(() => this.#sourceGone(`${reason}; the stream did not come back within ${holdMs} ms`), holdMs);
+    } else {
+      this.#sourceGone(reason);
+    }
+  }
+
+  /** Ends the push: the RTMP session is closed cleanly (FCUnpublish, deleteStream). Idempotent. */
+  async stop(reason: string): Promise<void> {
+    if (!this.active) return;
+    this.#log.info({ reason }, 'push stopped');
+    await this.#end('stopped');
+  }
+
+  #sourceGone(reason: string): void {
+    this.#graceTimer = undefined;
+    if (this.config.reserved) void this.#release(reason);
+    else void this.stop(reason);
+  }
+
+  /** A reserved push without source: end the session, keep the push, wait for the stream. */
+  async #release(reason: string): Promise<void> {
+    this.#log.info({ reason }, 'source gone, reserved push waits for it');
+    this.#filler.stop();
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#connectAbort?.abort();
+    this.#connectAbort = undefined;
+    this.#setState('pending');
+    const sink = this.#sink;
+    this.#sink = undefined;
+    if (sink) {
+      this.#pastSessionBytes += sink.bytesSent;
+      await sink.close();
+    }
+  }
+
+  // StreamReader: frames of the source, in order per track.
+  onFrame(frame: Frame): void {
+    const sink = this.#sink;
+    if (!sink) return;
+    if (!this.#timeline.mapped) {
+      const startsHere = frame.kind === 'video' ? frame.keyframe : !this.#hasVideo();
+      if (!startsHere) return;
+      this.#timeline.start(frame.kind === 'video' ? frame.dts : frame.pts, SOURCE_SWITCH_GAP_MS);
+      this.#sourceStartTs = this.#timeline.map(frame.kind === 'video' ? frame.dts : frame.pts);
+    }
+    if (frame.kind === 'video') {
+      this.#filler.rememberPicture(frame);
+      sink.writeVideo(this.#timeline.map(frame.dts), frame);
+    } else {
+      const ts = this.#timeline.map(frame.pts);
+      if (ts >= this.#sourceStartTs) this.#audio.push(ts, frame);
+    }
+  }
+
+  #hasVideo(): boolean {
+    return this.#stream?.source.hasVideo ?? this.#filler.hasPicture;
+  }
+
+  #onTrackInfo(): void {
+    const stream = this.#stream;
+    if (!stream) return;
+    if (stream.videoInfo) {
+      this.#width = stream.videoInfo.width;
+      this.#height = stream.videoInfo.height;
+      this.#sink?.setVideoInfo(stream.videoInfo);
+    }
+    if (stream.audioInfo) {
+      this.#audio.setAudioInfo(stream.audioInfo);
+      this.#sink?.setAudioInfo(stream.audioInfo);
+    }
+    if (!this.#sink && this.#retryTimer === undefined && !this.#connectAbort) this.#tryConnect();
+  }
+
+  /** Connects once the source can be read: attached, and its video parameters known (or no video). */
+  #tryConnect(): void {
+    const stream = this.#stream;
+    if (!stream || this.#sink || this.#connectAbort) return;
+    if (stream.source.hasVideo && !stream.videoInfo) return; // #onTrackInfo calls back when they arrive
+    void this.#connect();
+  }
+
+  async #connect(): Promise<void> {
+    this.#setState(this.#retries === 0 ? 'connecting' : 'reconnecting');
+    const sink = new RtmpPushSink({
+      target: this.config.target.url,
+      streamName: this.config.target.streamName,
+      flashVer: this.config.flashVer,
+      tls: this.config.tls,
+      connectTimeoutMs: this.config.connectTimeoutMs,
+      maxBufferBytes: this.config.maxBufferBytes,
+      wedgeTimeoutMs: this.config.wedgeTimeoutMs,
+    });
+    const abort = new AbortController();
+    this.#connectAbort = abort;
+    try {
+      await sink.connect(abort.signal);
+    } catch (err) {
+      if (abort.signal.aborted) return; // stopped or released meanwhile
+      this.#connectAbort = undefined;
+      this.#onSessionLost(err as Error);
+      return;
+    }
+    if (abort.signal.aborted) {
+      await sink.close();
+      return;
+    }
+    this.#connectAbort = undefined;
+    this.#sink = sink;
+    sink.on('failed', (error) => this.#onSessionLost(error));
+    this.#startTime ??= Date.now();
+    this.#lastError = null;
+    this.#setState('publishing');
+    this.#log.info({ retries: this.#retries }, 'publishing to the target');
+    if (this.#stream) this.#startReading();
+  }
+
+  /** Starts (or restarts) reading the source into the live session. */
+  #startReading(): void {
+    const stream = this.#stream!;
+    const sink = this.#sink!;
+    this.#removeReader?.();
+    this.#onTrackInfo();
+    sink.sendMetadata(stream.videoInfo, stream.audioInfo);
+    stream.requestKeyframe('push started');
+    // The hub replays its cached GOP at once: the target gets a keyframe without waiting for one.
+    this.#removeReader = stream.addReader(this);
+  }
+
+  #onSessionLost(error: Error): void {
+    this.#lastError = describeError(error);
+    this.#removeReader?.();
+    this.#removeReader = undefined;
+    if (this.#sink) {
+      this.#pastSessionBytes += this.#sink.bytesSent;
+      this.#sink = undefined;
+    }
+    const delay = retryDelay(this.config.backoff, this.#retries + 1);
+    if (delay === undefined) {
+      this.#log.warn({ err: this.#lastError, retries: this.#retries }, 'push failed, no retries left');
+      void this.#end('failed');
+      return;
+    }
+    this.#retries++;
+    this.#log.warn({ err: this.#lastError, retryInMs: delay, attempt: this.#retries }, 'push connection lost, retrying');
+    this.#setState('reconnecting');
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.active) this.#tryConnect();
+    }, delay);
+  }
+
+  async #end(state: 'stopped' | 'failed'): Promise<void> {
+    this.#setState(state);
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
+    this.#connectAbort?.abort();
+    this.#connectAbort = undefined;
+    this.#filler.stop();
+    this.#detachStream();
+    this.#audio.close();
+    const sink = this.#sink;
+    this.#sink = undefined;
+    if (sink) {
+      this.#pastSessionBytes += sink.bytesSent;
+      await sink.close();
+    }
+    this.emit('ended', state);
+  }
+
+  #detachStream(): void {
+    this.#removeReader?.();
+    this.#removeReader = undefined;
+    this.#streamListeners?.();
+    this.#streamListeners = undefined;
+    this.#stream = undefined;
+    this.#timeline.detach();
+  }
+
+  #setState(state: TransponderState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('state', state);
+  }
+}
+
+/** A one-line reason for lastError: the RTMP client's code and message. */
+function describeError(error: Error): string {
+  const code = (error as Partial<RtmpClientError>).code;
+  return code ? `${code}: ${error.message}` : error.message;
+}

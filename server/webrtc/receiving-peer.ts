@@ -1,0 +1,88 @@
+import { RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpCodecParameters as CodecParameters } from 'werift';
+import { addBitrateHints, type OfferSelection, type PublishBitrates } from './offer-codecs';
+
+/** Network settings of the receiving peers. */
+export interface PeerNetworkOptions {
+  /** UDP port range for ICE. */
+  portRange: [number, number];
+  /** Extra addresses announced as host candidates (a public IP); loopback is always added. */
+  announcedAddresses: readonly string[];
+}
+
+/** How long ICE gathering may take before the answer goes out with what it has, ms. */
+const GATHERING_TIMEOUT_MS = 3000;
+
+const RECEIVER_FEEDBACK = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }];
+
+/**
+ * Creates a receive-only werift peer for an offer already restricted to the chosen codecs, and
+ * answers it non-trickle (WCS clients never trickle): the answer is returned once gathering has
+ * completed, with the server's candidates inside.
+ */
+export async function answerOffer(
+  selection: OfferSelection,
+  network: PeerNetworkOptions,
+  bitrates: PublishBitrates,
+): Promise<{ peer: RTCPeerConnection; answerSdp: string }> {
+  const peer = new RTCPeerConnection({
+    // The default includes a public STUN server, unreachable from many servers and useless on loopback.
+    iceServers: [],
+    iceAdditionalHostAddresses: ['127.0.0.1', ...network.announcedAddresses],
+    icePortRange: network.portRange,
+    headerExtensions: { audio: [], video: [] },
+    codecs: { video: videoCodecs(selection), audio: audioCodecs(selection) },
+  });
+  try {
+    await peer.setRemoteDescription({ type: 'offer', sdp: selection.restrictedOffer });
+    await peer.setLocalDescription(await peer.createAnswer());
+    await gatheringComplete(peer);
+    const sdp = peer.localDescription?.sdp;
+    if (!sdp) throw new Error('werift produced no local description');
+    return { peer, answerSdp: selection.video ? addBitrateHints(sdp, bitrates) : sdp };
+  } catch (err) {
+    await peer.close();
+    throw err;
+  }
+}
+
+function videoCodecs(selection: OfferSelection): CodecParameters[] {
+  if (!selection.video) return [];
+  const h264 = selection.video.codec === 'h264';
+  return [
+    new RTCRtpCodecParameters({
+      mimeType: h264 ? 'video/H264' : 'video/VP8',
+      clockRate: 90000,
+      payloadType: selection.video.payloadType,
+      rtcpFeedback: RECEIVER_FEEDBACK,
+      ...(h264 ? { parameters: selection.video.fmtp } : {}),
+    }),
+  ];
+}
+
+function audioCodecs(selection: OfferSelection): CodecParameters[] {
+  if (!selection.audio) return [];
+  return [
+    new RTCRtpCodecParameters({
+      mimeType: 'audio/opus',
+      clockRate: 48000,
+      channels: selection.audio.channels,
+      payloadType: selection.audio.payloadType,
+      parameters: selection.audio.fmtp,
+    }),
+  ];
+}
+
+async function gatheringComplete(peer: RTCPeerConnection): Promise<void> {
+  if (peer.iceGatheringState === 'complete') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, GATHERING_TIMEOUT_MS);
+    const subscription = peer.iceGatheringStateChange.subscribe((state) => {
+      if (state === 'complete') done();
+    });
+    function done(): void {
+      clearTimeout(timer);
+      subscription.unSubscribe();
+      resolve();
+    }
+  });
+}

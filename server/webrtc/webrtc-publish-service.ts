@@ -1,0 +1,96 @@
+import { StreamNameInUseError, type StreamRegistry } from '../hub/stream-registry';
+import type { StreamSource } from '../hub/stream';
+import type { Logger } from '../log';
+import { StreamStatusInfo, type PublishStreamRequest } from '../signalling/protocol';
+import { PublishRejectedError, type PublishCallbacks, type PublishHandle, type PublishService } from '../signalling/publish-service';
+import { selectOfferCodecs, UnsupportedOfferError, type OfferSelection, type PublishBitrates } from './offer-codecs';
+import { answerOffer, type PeerNetworkOptions } from './receiving-peer';
+import { WebRtcPublisher, type PublisherMediaOptions } from './webrtc-publisher';
+
+/** Everything WebRTC publishing needs from the settings. */
+export interface WebRtcPublishOptions {
+  network: PeerNetworkOptions;
+  bitrates: PublishBitrates;
+  media: PublisherMediaOptions;
+  /** Called when a publish request names an rtmpUrl (SDK `createStream({rtmpUrl})`). */
+  onRtmpUrl: (streamName: string, rtmpUrl: string) => void;
+}
+
+/**
+ * Accepts WebRTC publishes for the signalling: reads the offer, registers the stream in the hub
+ * (refusing a name in use), answers with a werift peer, and keeps the publishers until they end.
+ */
+export class WebRtcPublishService implements PublishService {
+  readonly #registry: StreamRegistry;
+  readonly #options: WebRtcPublishOptions;
+  readonly #publishers = new Set<WebRtcPublisher>();
+
+  constructor(registry: StreamRegistry, options: WebRtcPublishOptions) {
+    this.#registry = registry;
+    this.#options = options;
+  }
+
+  /** Publishers currently connected or connecting. */
+  get count(): number {
+    return this.#publishers.size;
+  }
+
+  async publish(request: PublishStreamRequest, callbacks: PublishCallbacks, logger: Logger): Promise<PublishHandle> {
+    let selection: OfferSelection;
+    try {
+      selection = selectOfferCodecs(request.sdp);
+    } catch (err) {
+      if (err instanceof UnsupportedOfferError) {
+        logger.warn({ reason: err.message }, 'publish refused');
+        throw new PublishRejectedError(StreamStatusInfo.NO_COMMON_CODECS);
+      }
+      throw err;
+    }
+    let publisher: WebRtcPublisher | undefined;
+    const source: StreamSource = {
+      kind: 'webrtc',
+      mediaSessionId: request.mediaSessionId,
+      hasVideo: selection.video !== undefined,
+      hasAudio: selection.audio !== undefined,
+      requestKeyframe: () => publisher?.requestKeyframe(),
+    };
+    let stream;
+    try {
+      stream = this.#registry.publish(request.name, source);
+    } catch (err) {
+      if (err instanceof StreamNameInUseError) throw new PublishRejectedError(StreamStatusInfo.STREAM_NAME_ALREADY_IN_USE);
+      throw err;
+    }
+    let answered;
+    try {
+      answered = await answerOffer(selection, this.#options.network, this.#bitrates(request));
+    } catch (err) {
+      stream.close(StreamStatusInfo.FAILED_BY_ERROR);
+      throw err;
+    }
+    logger.info({ video: selection.video?.codec ?? 'none', audio: selection.audio?.codec ?? 'none' }, 'publish negotiated');
+    const created = new WebRtcPublisher(answered.peer, stream, selection, this.#options.media, {
+      onPublishing: () => callbacks.onPublishing(),
+      onEnded: (info, failed) => {
+        this.#publishers.delete(created);
+        callbacks.onEnded(info, failed);
+      },
+    }, logger);
+    publisher = created;
+    this.#publishers.add(created);
+    if (request.rtmpUrl) this.#options.onRtmpUrl(request.name, request.rtmpUrl);
+    return { answerSdp: answered.answerSdp, stop: (info) => created.end(info, false) };
+  }
+
+  /** Ends every publish (gateway shutdown). */
+  closeAll(info: string): void {
+    for (const publisher of [...this.#publishers]) publisher.end(info, false);
+  }
+
+  /** The client's maxBitrate (kbit/s) lowers the configured ceiling. */
+  #bitrates(request: PublishStreamRequest): PublishBitrates {
+    const { start, min, max } = this.#options.bitrates;
+    const ceiling = request.maxBitrate !== undefined ? Math.min(max, request.maxBitrate) : max;
+    return { start: Math.min(start, ceiling), min: Math.min(min, ceiling), max: ceiling };
+  }
+}

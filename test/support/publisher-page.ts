@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { getFreePort } from './ports';
+
+/** Which SDK publishes: ours (served by the gateway) or the official @flashphoner/websdk, unchanged. */
+export type SdkKind = 'ours' | 'stock';
+
+const STOCK_SDK = path.resolve(__dirname, '..', '..', 'node_modules', '@flashphoner', 'websdk', 'flashphoner-webrtc-only.js');
+
+/** What a test asks the page to publish. */
+export interface PublishOptions {
+  urlServer: string;
+  name: string;
+  rtmpUrl?: string;
+  constraints?: { audio?: unknown; video?: unknown };
+  stripCodecs?: string;
+}
+
+/**
+ * The same page script works with both SDKs because they share the Flashphoner API names:
+ * `window.publish(options)` resolves on PUBLISHING and rejects on FAILED with the server's info.
+ */
+const PAGE_SCRIPT = `
+window.statuses = [];
+window.publish = (o) => new Promise((resolve, reject) => {
+  Flashphoner.init({});
+  const S = Flashphoner.constants.SESSION_STATUS, T = Flashphoner.constants.STREAM_STATUS;
+  const session = Flashphoner.createSession({ urlServer: o.urlServer });
+  window.session = session;
+  session.on(S.ESTABLISHED, () => {
+    const options = { name: o.name, display: document.getElementById('display'), constraints: o.constraints || { audio: true, video: { width: 640, height: 480 } } };
+    if (o.rtmpUrl) options.rtmpUrl = o.rtmpUrl;
+    if (o.stripCodecs) options.stripCodecs = o.stripCodecs;
+    const stream = session.createStream(options);
+    window.stream = stream;
+    for (const status of [T.PUBLISHING, T.UNPUBLISHED, T.FAILED]) {
+      stream.on(status, () => {
+        window.statuses.push(status + ':' + (stream.getInfo() || ''));
+        if (status === T.PUBLISHING) resolve(status);
+        else reject(new Error(status + ': ' + stream.getInfo()));
+      });
+    }
+    stream.publish();
+  }).on(S.FAILED, () => reject(new Error('session failed')));
+});
+window.stopPublish = () => window.stream.stop();
+window.disconnect = () => window.session.disconnect();
+`;
+
+/**
+ * A tiny web server for the publishing page (getUserMedia needs an http://127.0.0.1 origin).
+ * `/ours` loads our SDK from the gateway, `/stock` the official SDK from node_modules.
+ */
+export class PublisherPageServer {
+  private constructor(private readonly server: http.Server, readonly url: string) {}
+
+  static async start(gatewayHttpUrl: string): Promise<PublisherPageServer> {
+    const stockSdk = await readFile(STOCK_SDK);
+    const port = await getFreePort();
+    const server = http.createServer((req, res) => {
+      const sdkSrc = req.url === '/stock' ? '/stock-sdk.js' : req.url === '/ours' ? `${gatewayHttpUrl}/web-sdk/gateway-sdk.js` : undefined;
+      if (req.url === '/stock-sdk.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(stockSdk);
+      } else if (sdkSrc) {
+        res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><body><div id="display"></div><script src="${sdkSrc}"></script><script>${PAGE_SCRIPT}</script></body></html>`);
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    return new PublisherPageServer(server, `http://127.0.0.1:${port}`);
+  }
+
+  /** Opens the page for `sdk` in `page` and publishes; resolves once the gateway says PUBLISHING. */
+  async publish(page: Page, sdk: SdkKind, options: PublishOptions): Promise<void> {
+    await page.goto(`${this.url}/${sdk}`);
+    await page.evaluate(`window.publish(${JSON.stringify(options)})`);
+  }
+
+  /** Stops the publish the way a user does (unPublishStream). */
+  async stopPublish(page: Page): Promise<void> {
+    await page.evaluate('window.stopPublish()');
+  }
+
+  /** Closes the signalling session (like a page reload or a network drop). */
+  async disconnect(page: Page): Promise<void> {
+    await page.evaluate('window.disconnect()');
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}

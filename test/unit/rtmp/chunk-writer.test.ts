@@ -1,0 +1,109 @@
+import { ChunkWriter } from '../../../server/rtmp/protocol/chunk-writer';
+import { RtmpProtocolError } from '../../../server/rtmp/protocol/errors';
+import { MessageType, type OutgoingRtmpMessage, setChunkSizeMessage } from '../../../server/rtmp/protocol/messages';
+import { FFMPEG_CONNECT_CHUNKS, FFMPEG_CONNECT_PAYLOAD } from './fixtures';
+
+function video(timestamp: number, length: number, messageStreamId = 1): OutgoingRtmpMessage {
+  return { chunkStreamId: 6, timestamp, typeId: MessageType.VIDEO, messageStreamId, payload: Buffer.alloc(length, 0xab) };
+}
+
+const fmtOf = (chunk: Buffer): number => chunk[0]! >> 6;
+
+test('reproduces the chunks FFmpeg sends for its connect command', () => {
+  const writer = new ChunkWriter();
+  const bytes = writer.write({ chunkStreamId: 3, timestamp: 0, typeId: MessageType.COMMAND_AMF0, messageStreamId: 0, payload: FFMPEG_CONNECT_PAYLOAD });
+  expect(bytes.toString('hex')).toBe(FFMPEG_CONNECT_CHUNKS.toString('hex'));
+});
+
+test('writes a Set Chunk Size message with a type 0 header on chunk stream 2', () => {
+  expect(new ChunkWriter().write(setChunkSizeMessage(4096)).toString('hex')).toBe('02' + '000000' + '000004' + '01' + '00000000' + '00001000');
+});
+
+test('picks header types 0/1/2/3 from what changed on the chunk stream', () => {
+  const writer = new ChunkWriter();
+  const fmts = [
+    video(0, 10), // first use → 0
+    video(40, 10), // delta 40, after a type 0 → 2 (never 3 straight after 0)
+    video(80, 10), // same delta, length, type → 3
+    video(120, 12), // length changes → 1
+    video(160, 12), // same delta 40 established by the type 1 → 3
+    video(170, 12), // delta changes → 2
+    video(100, 12), // timestamp goes back → 0
+    video(140, 12, 2), // message stream changes → 0
+  ].map((message) => fmtOf(writer.write(message)));
+  expect(fmts).toEqual([0, 2, 3, 1, 3, 2, 0, 0]);
+});
+
+test('type 1/2/3 headers are 8, 4 and 1 bytes long', () => {
+  const writer = new ChunkWriter();
+  writer.write(video(0, 10));
+  expect(writer.write(video(33, 11)).length).toBe(8 + 11);
+  expect(writer.write(video(70, 11)).toString('hex')).toBe('86' + '000025' + 'ab'.repeat(11));
+  expect(writer.write(video(107, 11)).toString('hex')).toBe('c6' + 'ab'.repeat(11));
+});
+
+test('a timestamp that wraps past 2^32 is a small forward delta, not a restart', () => {
+  const writer = new ChunkWriter();
+  writer.write(video(0xfffffff0, 4));
+  const next = writer.write(video(2 ** 32 + 0x10, 4));
+  expect(next.subarray(0, 4).toString('hex')).toBe('86000020');
+});
+
+test('splits long payloads with type 3 continuation headers at the chunk size', () => {
+  const writer = new ChunkWriter();
+  writer.setChunkSize(100);
+  const bytes = writer.write(video(0, 250));
+  expect(bytes.length).toBe(12 + 250 + 2);
+  expect(bytes[12 + 100]).toBe(0xc6);
+  expect(bytes[12 + 100 + 1 + 100]).toBe(0xc6);
+});
+
+test('extended timestamps use 0xFFFFFF in the header and repeat the 4-byte value in continuation chunks', () => {
+  const writer = new ChunkWriter();
+  const bytes = writer.write(video(0x01020304, 200));
+  expect(bytes.subarray(0, 16).toString('hex')).toBe('06' + 'ffffff' + '0000c8' + '09' + '01000000' + '01020304');
+  expect(bytes.subarray(16 + 128, 16 + 128 + 5).toString('hex')).toBe('c6' + '01020304');
+  expect(bytes.length).toBe(16 + 200 + 5);
+  // A delta of exactly 0xFFFFFF is also extended.
+  expect(writer.write(video(0x01020304 + 0xffffff, 200)).subarray(0, 8).toString('hex')).toBe('86' + 'ffffff' + '00ffffff');
+});
+
+test('uses 2- and 3-byte basic headers for chunk stream ids from 64', () => {
+  const basic = (chunkStreamId: number): string => new ChunkWriter().write({ ...video(0, 1), chunkStreamId }).subarray(0, 3).toString('hex');
+  expect(basic(63).slice(0, 2)).toBe('3f');
+  expect(basic(64).slice(0, 4)).toBe('0000');
+  expect(basic(319).slice(0, 4)).toBe('00ff');
+  expect(basic(320)).toBe('010001');
+  expect(basic(65599)).toBe('01ffff');
+});
+
+test('a payload given in parts is chunked exactly like the concatenated payload', () => {
+  const parts = [Buffer.alloc(5, 1), Buffer.alloc(200, 2), Buffer.alloc(0), Buffer.alloc(70, 3)];
+  const message = { chunkStreamId: 4, timestamp: 7, typeId: MessageType.AUDIO, messageStreamId: 1 };
+  const fromParts = new ChunkWriter().write({ ...message, payload: parts });
+  const fromBuffer = new ChunkWriter().write({ ...message, payload: Buffer.concat(parts) });
+  expect(fromParts.equals(fromBuffer)).toBe(true);
+});
+
+test('an empty payload is a header-only chunk', () => {
+  expect(new ChunkWriter().write(video(5, 0)).toString('hex')).toBe('06' + '000005' + '000000' + '09' + '01000000');
+});
+
+test('rejects bad chunk stream ids, oversized messages and bad chunk sizes with RtmpProtocolError', () => {
+  const writer = new ChunkWriter();
+  const codeOf = (action: () => unknown): string | undefined => {
+    try {
+      action();
+    } catch (error) {
+      return error instanceof RtmpProtocolError ? error.code : 'not a protocol error';
+    }
+    return undefined;
+  };
+  expect(codeOf(() => writer.write({ ...video(0, 1), chunkStreamId: 1 }))).toBe('BAD_CHUNK_STREAM_ID');
+  expect(codeOf(() => writer.write({ ...video(0, 1), chunkStreamId: 65600 }))).toBe('BAD_CHUNK_STREAM_ID');
+  const half = Buffer.alloc(0x800000);
+  expect(codeOf(() => writer.write({ ...video(0, 0), payload: [half, half] }))).toBe('MESSAGE_TOO_LARGE');
+  expect(codeOf(() => writer.setChunkSize(0))).toBe('BAD_CHUNK_SIZE');
+  expect(codeOf(() => writer.setChunkSize(16 * 1024 * 1024 + 1))).toBe('CHUNK_TOO_LARGE');
+  expect(writer.chunkSize).toBe(128);
+});
