@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { AmfEcmaArray } from '../../../server/rtmp/protocol/amf0';
 import { AvcPacketType, parseAudioTagBody, parseVideoTagBody } from '../../../server/rtmp/protocol/flv';
 import { MessageType, parseData } from '../../../server/rtmp/protocol/messages';
-import { FakeRtmpServer } from '../../unit/rtmp/fake-rtmp-server';
+import { FakeRtmpServer } from '../../support/fake-rtmp-server';
 
 let server: FakeRtmpServer | undefined;
 

@@ -4,7 +4,7 @@ import { RtmpClientError } from '../../../server/rtmp/client-errors';
 import { buildAvcNalu } from '../../../server/rtmp/protocol/flv';
 import { commandMessage, MessageType, parseAcknowledgement, parseCommand, parseUserControl, userControlMessage, windowAckSizeMessage } from '../../../server/rtmp/protocol/messages';
 import { parseRtmpUrl } from '../../../server/rtmp/protocol/url';
-import { type CommandHandlers, FakeRtmpServer } from './fake-rtmp-server';
+import { type CommandHandlers, FakeRtmpServer } from '../../support/fake-rtmp-server';
 
 let server: FakeRtmpServer | undefined;
 const clients: RtmpPublishClient[] = [];

@@ -1,7 +1,7 @@
 import net from 'node:net';
-import { RtmpConnection } from '../../../server/rtmp/connection';
-import { type AmfValue } from '../../../server/rtmp/protocol/amf0';
-import { ChunkStreamId, commandMessage, MessageType, parseCommand, type RtmpCommand, type RtmpMessage } from '../../../server/rtmp/protocol/messages';
+import { RtmpConnection } from '../../server/rtmp/connection';
+import { type AmfValue } from '../../server/rtmp/protocol/amf0';
+import { ChunkStreamId, commandMessage, MessageType, parseCommand, type RtmpCommand, type RtmpMessage } from '../../server/rtmp/protocol/messages';
 
 /** Answers one command; `reply` sends `_result`/`_error`, `status` an onStatus on the command's message stream. */
 export interface CommandContext {

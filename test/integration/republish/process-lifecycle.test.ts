@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { launchChromium, type TestBrowser } from '../../support/chromium';
+import { FakeRtmpServer } from '../../support/fake-rtmp-server';
+import { getFreePort } from '../../support/ports';
+import { PublisherPageServer } from '../../support/publisher-page';
+import { waitFor } from '../../support/wait-for';
+
+const MAIN = path.resolve(__dirname, '..', '..', '..', 'dist', 'server', 'main.js');
+
+/** The real gateway process: configuration errors, structured logs, and a clean stop on SIGTERM. */
+describe('gateway process', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'gateway-process-'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function startProcess(config: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+    const child = spawn(process.execPath, [MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return { child, output: () => output, exited };
+  }
+
+  test('a bad value stops the start with the file and line; an unknown key is only a warning', async () => {
+    const config = path.join(dir, 'bad.properties');
+    await writeFile(config, '# comment\nhttp.port=8081\nkeyframe_interval=fast\n');
+    const bad = startProcess(config);
+    expect(await bad.exited).toBe(2);
+    expect(bad.output()).toContain(`${config}:3: keyframe_interval:`);
+    expect(bad.output()).toContain("(got 'fast')");
+  });
+
+  test('SIGTERM closes every RTMP session cleanly (FCUnpublish, deleteStream) and exits 0; logs are one JSON line per event with stream names and ids', async () => {
+    const target = await FakeRtmpServer.start();
+    const [wsPort, httpPort] = [await getFreePort(), await getFreePort()];
+    const config = path.join(dir, 'gateway.properties');
+    await writeFile(config, `listen_address=127.0.0.1\nws.port=${wsPort}\nhttp.port=${httpPort}\nno_such_setting=1\n`);
+    const gateway = startProcess(config);
+    let browser: TestBrowser | undefined;
+    let pages: PublisherPageServer | undefined;
+    try {
+      await waitFor('the gateway to listen', () => gateway.output().includes('REST API and demo page listening'));
+      expect(gateway.output()).toContain(`${config}:4: unknown setting 'no_such_setting' (ignored)`);
+      const httpUrl = `http://127.0.0.1:${httpPort}`;
+      pages = await PublisherPageServer.start(httpUrl);
+      browser = await launchChromium();
+      await pages.publish(await browser.newPage(), 'ours', { urlServer: `ws://127.0.0.1:${wsPort}`, name: 'sig' });
+      const api = async (route: string, body: unknown): Promise<{ status: number; json: any }> => {
+        const res = await fetch(`${httpUrl}/rest-api/push/${route}`, { method: 'POST', body: JSON.stringify(body) });
+        return { status: res.status, json: await res.json() };
+      };
+      const started = await api('startup', { streamName: 'sig', rtmpUrl: `rtmp://127.0.0.1:${target.port}/live` });
+      expect(started.status).toBe(200);
+      const { mediaSessionId } = started.json as { mediaSessionId: string };
+      await waitFor('the push to publish', async () => (await api('find', { streamName: 'sig' })).json[0]?.state === 'publishing');
+      await target.message((m) => m.typeId === 9);
+
+      gateway.child.kill('SIGTERM');
+      expect(await gateway.exited).toBe(0);
+      const [commands] = target.commandNames();
+      expect(commands!.slice(commands!.indexOf('publish'))).toEqual(['publish', 'FCUnpublish', 'deleteStream']);
+
+      const lines = gateway.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const pushLines = lines.filter((l) => l.mediaSessionId === mediaSessionId);
+      expect(pushLines.map((l) => l.msg)).toEqual(expect.arrayContaining(['push created', 'publishing to the target', 'push stopped']));
+      for (const line of pushLines) expect(line).toMatchObject({ streamName: 'sig', level: expect.any(Number), time: expect.any(String) });
+      expect(lines.find((l) => l.msg === 'publishing')).toMatchObject({ streamName: 'sig', mediaSessionId: expect.any(String) });
+      expect(lines.at(-1)).toMatchObject({ msg: 'stopped' });
+    } finally {
+      if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
+      await browser?.close();
+      await pages?.close();
+      await target.close();
+    }
+  });
+});
