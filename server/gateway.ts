@@ -6,6 +6,7 @@ import { Router } from 'express';
 import type { Settings } from './config/settings';
 import { StreamRegistry } from './hub/stream-registry';
 import type { Logger } from './log';
+import { GatewayMetrics } from './metrics/gateway-metrics';
 import { createHttpApp } from './rest/http-app';
 import { buildOpenApiDocument } from './rest/openapi';
 import { pushRoutes } from './rest/push-routes';
@@ -29,6 +30,7 @@ export class Gateway {
   readonly registry = new StreamRegistry();
   readonly transponders: TransponderManager;
   readonly publishers: WebRtcPublishService;
+  readonly metrics: GatewayMetrics;
   readonly #signalling: SignallingServer;
   readonly #httpServers: Array<http.Server | https.Server> = [];
   readonly #log: Logger;
@@ -56,6 +58,13 @@ export class Gateway {
       },
     });
     this.#signalling = new SignallingServer(this.publishers, logger);
+    this.metrics = new GatewayMetrics({
+      pushStates: () => this.transponders.findAll().map((t) => t.state),
+      sentBytesTotal: () => this.transponders.sentBytesTotal(),
+      publisherKinds: () => this.registry.all().map((s) => s.source.kind),
+    });
+    this.transponders.on('retry', () => this.metrics.onReconnect());
+    this.transponders.on('frame-written', (track, latencyMs) => this.metrics.onFrameWritten(track, latencyMs));
   }
 
   /** Starts everything; rejects (after cleaning up) if a port cannot be bound or a file is missing. */
@@ -80,10 +89,14 @@ export class Gateway {
     const restApi = Router();
     restApi.get('/openapi.json', (_req, res) => void res.json(buildOpenApiDocument(VERSION)));
     restApi.use('/push', pushRoutes(this.transponders));
+    const metrics = Router();
+    metrics.get('/', async (_req, res) => {
+      res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+    });
     const sdkInfo = Router();
     sdkInfo.get('/server-info.json', (_req, res) => void res.json({ wsPort: settings.wsPort, wssPort: tls ? settings.wssPort : null }));
     const app = createHttpApp({
-      routers: { '/rest-api': restApi, '/web-sdk': sdkInfo },
+      routers: { '/rest-api': restApi, '/metrics': metrics, '/web-sdk': sdkInfo },
       staticDirs: { '/web-sdk': webSdkDir, '/': path.join(webSdkDir, 'demo') },
       corsAllowOrigin: settings.corsAllowOrigin,
       logger: this.#log,

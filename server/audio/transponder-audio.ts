@@ -14,8 +14,8 @@ export interface TransponderAudioOptions {
 /** Frames a draining mixer may hold back before it is given up on (~10 s of audio). */
 const MAX_HELD_FRAMES = 500;
 
-/** Writes one AAC frame to the push at output time `ts`, ms. */
-export type AudioWriter = (ts: number, aac: Buffer) => void;
+/** Writes one AAC frame to the push at output time `ts`, ms; `receivedAt` is its source's arrival, if it has one. */
+export type AudioWriter = (ts: number, aac: Buffer, receivedAt?: number) => void;
 
 /**
  * The audio of one push, between the source and the RTMP session: the source's AAC frames pass
@@ -87,7 +87,7 @@ export class TransponderAudio {
 
   /** One source frame at output time `ts`. */
   push(ts: number, frame: AudioFrame): void {
-    this.#route(ts, frame.data);
+    this.#route(ts, frame.data, frame.receivedAt);
   }
 
   /** One frame of silence at `ts` (publisher gap); returns its duration, ms (0 without an audio track). */
@@ -104,11 +104,11 @@ export class TransponderAudio {
     this.#held = [];
   }
 
-  #route(ts: number, aac: Buffer): void {
+  #route(ts: number, aac: Buffer, receivedAt?: number): void {
     if (this.#closed) return;
     const data = this.#muted && this.#silence ? this.#silence : aac;
     const mixer = this.#mixer;
-    if (!mixer) this.#write(ts, data);
+    if (!mixer) this.#write(ts, data, receivedAt);
     else if (!mixer.finished) mixer.push(ts, data);
     else {
       this.#held.push([ts, data]);

@@ -13,6 +13,8 @@ export interface RtmpPushSinkOptions extends RtmpPublishClientOptions {
   maxBufferBytes: number;
   /** A connection that takes no bytes for this long while data waits is declared wedged, ms. */
   wedgeTimeoutMs: number;
+  /** Told the time each frame spent in the gateway, from arrival to the socket, ms. */
+  onFrameWritten?: (track: 'video' | 'audio', latencyMs: number) => void;
 }
 
 /** Events of a push session. */
@@ -51,8 +53,6 @@ export class RtmpPushSink extends TypedEmitter<RtmpPushSinkEvents> {
   droppedFrames = 0;
   /** Timestamp of the last frame written, ms (-1 before the first). */
   lastTimestamp = -1;
-  /** Latency of the last video frame from arrival at the gateway to the socket, ms. */
-  lastVideoLatencyMs = 0;
 
   constructor(options: RtmpPushSinkOptions) {
     super();
@@ -120,11 +120,14 @@ export class RtmpPushSink extends TypedEmitter<RtmpPushSinkEvents> {
     this.#client.sendVideo(ts, buildAvcNalu(frame.keyframe, frame.data, Math.round(frame.pts - frame.dts)));
     this.#lastVideoTs = ts;
     this.lastTimestamp = Math.max(this.lastTimestamp, ts);
-    this.lastVideoLatencyMs = performance.now() - frame.receivedAt;
+    this.#options.onFrameWritten?.('video', performance.now() - frame.receivedAt);
   }
 
-  /** Writes a raw AAC frame at output time `ts`, ms. While video waits for a keyframe, audio waits too. */
-  writeAudio(ts: number, aac: Buffer, streamHasVideo: boolean): void {
+  /**
+   * Writes a raw AAC frame at output time `ts`, ms; `receivedAt` is when its source arrived
+   * (undefined for made-up audio such as silence). While video waits for a keyframe, audio waits too.
+   */
+  writeAudio(ts: number, aac: Buffer, receivedAt: number | undefined, streamHasVideo: boolean): void {
     if (this.#closed) return;
     if ((streamHasVideo && this.#waitingForKeyframe) || this.#client.bufferedBytes > this.#options.maxBufferBytes) {
       this.droppedFrames++;
@@ -138,6 +141,7 @@ export class RtmpPushSink extends TypedEmitter<RtmpPushSinkEvents> {
     this.#client.sendAudio(ts, buildAacRaw(aac));
     this.#lastAudioTs = ts;
     this.lastTimestamp = Math.max(this.lastTimestamp, ts);
+    if (receivedAt !== undefined) this.#options.onFrameWritten?.('audio', performance.now() - receivedAt);
   }
 
   /** Ends the session cleanly (FCUnpublish, deleteStream). Idempotent. */

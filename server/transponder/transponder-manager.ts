@@ -17,6 +17,9 @@ const PUBLISHER_STOP = 'Stopped by publisher stop';
 /** Events of the manager, for monitoring (webhooks, metrics). */
 export type TransponderManagerEvents = {
   state: [view: TransponderView, state: TransponderState];
+  retry: [view: TransponderView];
+  /** A frame was written to a target after `latencyMs` in the gateway. */
+  'frame-written': [track: 'video' | 'audio', latencyMs: number];
 };
 
 /** Settings the manager reads. */
@@ -51,6 +54,8 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
   readonly #settings: TransponderSettings;
   readonly #tlsCa: Buffer | undefined;
   readonly #log: Logger;
+  /** Bytes sent by pushes that have ended. */
+  #endedBytes = 0;
 
   constructor(registry: StreamRegistry, settings: TransponderSettings, tlsCa: Buffer | undefined, logger: Logger) {
     super();
@@ -85,7 +90,9 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
     const transponder = new Transponder(this.#config(request, target, fullUrl, options));
     this.#transponders.set(transponder.mediaSessionId, transponder);
     transponder.on('state', (state) => this.emit('state', transponder.view(), state));
+    transponder.on('retry', () => this.emit('retry', transponder.view()));
     transponder.on('ended', (state) => {
+      this.#endedBytes += transponder.view().sentBytes;
       if (state === 'stopped') this.#transponders.delete(transponder.mediaSessionId);
     });
     if (options.action === 'mute') transponder.audio.mute();
@@ -105,6 +112,11 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
 
   findAll(): TransponderView[] {
     return this.#all().map((t) => t.view());
+  }
+
+  /** Bytes written to targets since start, by every push that ever ran. */
+  sentBytesTotal(): number {
+    return this.#endedBytes + this.#all().filter((t) => t.active).reduce((sum, t) => sum + t.view().sentBytes, 0);
   }
 
   async terminate(mediaSessionId: string): Promise<void> {
@@ -167,6 +179,7 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
       wedgeTimeoutMs: s.rtmpPushWedgeTimeoutMs,
       backoff: { initialDelayMs: s.rtmpPushRetryInitialDelayMs, maxDelayMs: s.rtmpPushRetryMaxDelayMs, maxAttempts: s.rtmpPushRetryAttempts },
       audio: { ffmpegPath: s.ffmpegPath, bitrateBps: s.aacBitrateBps },
+      onFrameWritten: (track, latencyMs) => this.emit('frame-written', track, latencyMs),
       logger: this.#log.child({
         mediaSessionId,
         streamName: request.streamName,

@@ -30,12 +30,16 @@ export interface TransponderConfig {
   wedgeTimeoutMs: number;
   backoff: BackoffPolicy;
   audio: TransponderAudioOptions;
+  /** Told the time each frame spent in the gateway, ms (metrics). */
+  onFrameWritten?: (track: 'video' | 'audio', latencyMs: number) => void;
   logger: Logger;
 }
 
 /** Events of a transponder. */
 export type TransponderEvents = {
   state: [state: TransponderState];
+  /** A reconnect attempt is scheduled after a failure. */
+  retry: [attempt: number, error: string];
   /** The transponder is over (stopped or failed); the manager forgets stopped ones. */
   ended: [state: 'stopped' | 'failed'];
 };
@@ -75,7 +79,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
     super();
     this.config = config;
     this.#log = config.logger;
-    this.#audio = new TransponderAudio(config.audio, (ts, aac) => this.#sink?.writeAudio(ts, aac, this.#hasVideo()), this.#log);
+    this.#audio = new TransponderAudio(config.audio, (ts, aac, receivedAt) => this.#sink?.writeAudio(ts, aac, receivedAt, this.#hasVideo()), this.#log);
     this.#filler = new GapFiller({
       timeline: this.#timeline,
       writeVideo: (ts, frame) => this.#sink?.writeVideo(ts, frame),
@@ -246,6 +250,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
       connectTimeoutMs: this.config.connectTimeoutMs,
       maxBufferBytes: this.config.maxBufferBytes,
       wedgeTimeoutMs: this.config.wedgeTimeoutMs,
+      ...(this.config.onFrameWritten ? { onFrameWritten: this.config.onFrameWritten } : {}),
     });
     const abort = new AbortController();
     this.#connectAbort = abort;
@@ -300,6 +305,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
     this.#retries++;
     this.#log.warn({ err: this.#lastError, retryInMs: delay, attempt: this.#retries }, 'push connection lost, retrying');
     this.#setState('reconnecting');
+    this.emit('retry', this.#retries, this.#lastError);
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       if (this.active) this.#tryConnect();

@@ -1,0 +1,80 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What the metrics read when Prometheus scrapes. */
+export interface MetricsSources {
+  /** State of every push. */
+  pushStates(): string[];
+  /** Bytes written to targets by all pushes since start, ended ones included. */
+  sentBytesTotal(): number;
+  /** Source kind of every published stream ('webrtc', 'rtmp'). */
+  publisherKinds(): string[];
+}
+
+/** Latency buckets, seconds: fine below 10 ms where passthrough lives, coarse above for transcodes. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5, 1];
+const PUSH_STATES = ['pending', 'connecting', 'publishing', 'reconnecting', 'stopped', 'failed'];
+
+/**
+ * The gateway's Prometheus metrics, served at /metrics: pushes by state, bytes sent, reconnects,
+ * publishers, the latency each frame spends in the gateway, and Node's process metrics.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #reconnects: Counter;
+  readonly #frameLatency: Histogram<'track'>;
+
+  constructor(sources: MetricsSources) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+    new Gauge({
+      name: 'gateway_pushes',
+      help: 'Pushes (transponders) by state',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const counts = new Map(PUSH_STATES.map((s) => [s, 0]));
+        for (const state of sources.pushStates()) counts.set(state, (counts.get(state) ?? 0) + 1);
+        for (const [state, count] of counts) this.set({ state }, count);
+      },
+    });
+    let reported = 0;
+    new Counter({
+      name: 'gateway_push_sent_bytes_total',
+      help: 'Bytes written to RTMP targets by all pushes',
+      registers: [this.registry],
+      collect() {
+        const total = sources.sentBytesTotal();
+        if (total > reported) this.inc(total - reported);
+        reported = Math.max(reported, total);
+      },
+    });
+    this.#reconnects = new Counter({ name: 'gateway_push_reconnects_total', help: 'Reconnect attempts of pushes', registers: [this.registry] });
+    new Gauge({
+      name: 'gateway_publishers',
+      help: 'Published streams by source kind',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      collect() {
+        const counts = new Map([['webrtc', 0], ['rtmp', 0]]);
+        for (const kind of sources.publisherKinds()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+        for (const [kind, count] of counts) this.set({ kind }, count);
+      },
+    });
+    this.#frameLatency = new Histogram({
+      name: 'gateway_frame_latency_seconds',
+      help: 'Time a frame spends in the gateway: from the arrival of its first packet to its RTMP message written to the socket',
+      labelNames: ['track'],
+      buckets: LATENCY_BUCKETS,
+      registers: [this.registry],
+    });
+  }
+
+  /** Counts one reconnect attempt. */
+  onReconnect(): void {
+    this.#reconnects.inc();
+  }
+
+  /** Records the latency of one frame written to a target, ms. */
+  onFrameWritten(track: 'video' | 'audio', latencyMs: number): void {
+    this.#frameLatency.observe({ track }, latencyMs / 1000);
+  }
+}
