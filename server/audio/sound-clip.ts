@@ -31,6 +31,7 @@ export async function loadSoundClip(mediaDir: string, fileName: string): Promise
   const file = await readInside(mediaDir, fileName);
   try {
     const wav = parseWav(file);
+    if (wav.frameCount === 0) throw new GatewayError('INVALID_SOUND_FILE', `${fileName}: the WAV file has no audio samples`);
     const samples = toStereo48kS16(decodeWavSamples(wav), wav.sampleRate);
     return { fileName, samples, durationMs: (samples.length / 2 / 48000) * 1000 };
   } catch (err) {
