@@ -12,6 +12,7 @@ import { buildOpenApiDocument } from './rest/openapi';
 import { pushRoutes } from './rest/push-routes';
 import { SignallingServer } from './signalling/signalling-server';
 import { TransponderManager } from './transponder/transponder-manager';
+import { StateWebhook } from './webhook/state-webhook';
 import { WebRtcPublishService } from './webrtc/webrtc-publish-service';
 
 const VERSION = '0.1.0';
@@ -32,6 +33,7 @@ export class Gateway {
   readonly publishers: WebRtcPublishService;
   readonly metrics: GatewayMetrics;
   readonly #signalling: SignallingServer;
+  readonly #webhook: StateWebhook | undefined;
   readonly #httpServers: Array<http.Server | https.Server> = [];
   readonly #log: Logger;
 
@@ -64,6 +66,11 @@ export class Gateway {
       publisherKinds: () => this.registry.all().map((s) => s.source.kind),
     });
     this.transponders.on('retry', () => this.metrics.onReconnect());
+    if (settings.webhookUrl) {
+      const webhook = new StateWebhook(settings.webhookUrl, logger);
+      this.transponders.on('state', (view) => webhook.notify(view));
+      this.#webhook = webhook;
+    }
     this.transponders.on('frame-written', (track, latencyMs) => this.metrics.onFrameWritten(track, latencyMs));
   }
 
@@ -120,6 +127,7 @@ export class Gateway {
   /** Stops accepting, closes every push cleanly (FCUnpublish, deleteStream), ends every publish. */
   async close(): Promise<void> {
     await this.transponders.closeAll();
+    await this.#webhook?.close();
     await this.#signalling.close();
     this.publishers.closeAll('Stopped by server shutdown');
     await Promise.all(

@@ -74,6 +74,8 @@ export const transponderSchema = {
     lastError: { type: ['string', 'null'], description: 'Why the last connection failed or dropped.' },
     retries: { type: 'integer', description: 'Reconnect attempts so far.' },
     sentBytes: { type: 'integer', description: 'Bytes written to the target, all sessions together.' },
+    queuedBytes: { type: 'integer', description: 'Bytes waiting in the send buffer now; grows when the target is slower than the stream.' },
+    droppedFrames: { type: 'integer', description: 'Frames dropped (whole GOPs) because the target was too slow.' },
     sentTime: { type: 'integer', description: 'Timestamp of the last frame sent, ms of the output timeline.' },
     createdTime: { type: 'integer', description: 'Unix ms when the push was created.' },
     startTime: { type: ['integer', 'null'], description: 'Unix ms when it first started publishing.' },

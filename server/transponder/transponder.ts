@@ -1,5 +1,5 @@
 import { TypedEmitter } from '../events/typed-emitter';
-import type { Frame } from '../hub/frame';
+import type { AudioTrackInfo, Frame, VideoTrackInfo } from '../hub/frame';
 import type { HubStream, StreamReader } from '../hub/stream';
 import type { Logger } from '../log';
 import type { RtmpClientError } from '../rtmp/client-errors';
@@ -71,9 +71,11 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
   #lastError: string | null = null;
   #retries = 0;
   #pastSessionBytes = 0;
+  #pastSessionDrops = 0;
   #startTime: number | null = null;
-  #width = 0;
-  #height = 0;
+  /** The last known track parameters: a new session, even one opened while the source is away, starts with them. */
+  #videoInfo: VideoTrackInfo | undefined;
+  #audioInfo: AudioTrackInfo | undefined;
 
   constructor(config: TransponderConfig) {
     super();
@@ -110,8 +112,8 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
       mediaSessionId: this.config.mediaSessionId,
       streamName: this.config.target.streamName,
       rtmpUrl: this.config.rtmpUrl,
-      width: this.#width,
-      height: this.#height,
+      width: this.#videoInfo?.width ?? 0,
+      height: this.#videoInfo?.height ?? 0,
       muted: this.#audio.muted,
       soundEnabled: this.#audio.soundEnabled,
       options: this.config.options,
@@ -120,6 +122,8 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
       lastError: this.#lastError,
       retries: this.#retries,
       sentBytes: this.#pastSessionBytes + (this.#sink?.bytesSent ?? 0),
+      queuedBytes: this.#sink?.bufferedBytes ?? 0,
+      droppedFrames: this.#pastSessionDrops + (this.#sink?.droppedFrames ?? 0),
       sentTime: Math.max(0, this.#timeline.last),
       createdTime: this.createdTime,
       startTime: this.#startTime,
@@ -148,15 +152,15 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
   }
 
   /**
-   * The source `stream` went away. With `holdMs` > 0 and a live session, the session is kept open
-   * (last picture and silence) waiting for the source to come back; otherwise the push stops, or,
-   * if reserved, closes its session and waits for the next publish.
+   * The source `stream` went away. With `holdMs` > 0 the push waits that long for it to come back,
+   * its session kept open (last picture and silence, or the connection attempt goes on); otherwise
+   * the push stops, or, if reserved, closes its session and waits for the next publish.
    */
   detach(stream: HubStream, reason: string, holdMs: number): void {
     if (!this.active || this.#stream !== stream) return;
     this.#detachStream();
-    if (holdMs > 0 && this.#sink) {
-      this.#log.info({ reason, holdMs }, 'source gone, holding the session open');
+    if (holdMs > 0) {
+      this.#log.info({ reason, holdMs }, 'source gone, holding the push for its return');
       this.#filler.start();
       this.#graceTimer = setTimeout(() => this.#sourceGone(`${reason}; the stream did not come back within ${holdMs} ms`), holdMs);
     } else {
@@ -190,6 +194,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
     this.#sink = undefined;
     if (sink) {
       this.#pastSessionBytes += sink.bytesSent;
+      this.#pastSessionDrops += sink.droppedFrames;
       await sink.close();
     }
   }
@@ -214,30 +219,33 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
   }
 
   #hasVideo(): boolean {
-    return this.#stream?.source.hasVideo ?? this.#filler.hasPicture;
+    return this.#stream?.source.hasVideo ?? this.#videoInfo !== undefined;
   }
 
   #onTrackInfo(): void {
     const stream = this.#stream;
     if (!stream) return;
-    if (stream.videoInfo) {
-      this.#width = stream.videoInfo.width;
-      this.#height = stream.videoInfo.height;
+    if (stream.videoInfo && stream.videoInfo !== this.#videoInfo) {
+      this.#videoInfo = stream.videoInfo;
       this.#sink?.setVideoInfo(stream.videoInfo);
     }
-    if (stream.audioInfo) {
+    if (stream.audioInfo && stream.audioInfo !== this.#audioInfo) {
+      this.#audioInfo = stream.audioInfo;
       this.#audio.setAudioInfo(stream.audioInfo);
       this.#sink?.setAudioInfo(stream.audioInfo);
     }
     if (!this.#sink && this.#retryTimer === undefined && !this.#connectAbort) this.#tryConnect();
   }
 
-  /** Connects once the source can be read: attached, and its video parameters known (or no video). */
+  /**
+   * Connects once there is something to send: the source with its video parameters known (or no
+   * video), or, while the source is away, the held picture of a push that lost its session.
+   */
   #tryConnect(): void {
+    if (this.#sink || this.#connectAbort) return;
     const stream = this.#stream;
-    if (!stream || this.#sink || this.#connectAbort) return;
-    if (stream.source.hasVideo && !stream.videoInfo) return; // #onTrackInfo calls back when they arrive
-    void this.#connect();
+    const ready = stream ? !stream.source.hasVideo || stream.videoInfo !== undefined : this.#filler.running && this.#videoInfo !== undefined;
+    if (ready) void this.#connect();
   }
 
   async #connect(): Promise<void> {
@@ -273,16 +281,17 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
     this.#lastError = null;
     this.#setState('publishing');
     this.#log.info({ retries: this.#retries }, 'publishing to the target');
+    if (this.#videoInfo) sink.setVideoInfo(this.#videoInfo);
+    if (this.#audioInfo) sink.setAudioInfo(this.#audioInfo);
+    sink.sendMetadata(this.#videoInfo, this.#audioInfo);
     if (this.#stream) this.#startReading();
   }
 
   /** Starts (or restarts) reading the source into the live session. */
   #startReading(): void {
     const stream = this.#stream!;
-    const sink = this.#sink!;
     this.#removeReader?.();
     this.#onTrackInfo();
-    sink.sendMetadata(stream.videoInfo, stream.audioInfo);
     stream.requestKeyframe('push started');
     // The hub replays its cached GOP at once: the target gets a keyframe without waiting for one.
     this.#removeReader = stream.addReader(this);
@@ -294,6 +303,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
     this.#removeReader = undefined;
     if (this.#sink) {
       this.#pastSessionBytes += this.#sink.bytesSent;
+      this.#pastSessionDrops += this.#sink.droppedFrames;
       this.#sink = undefined;
     }
     const delay = retryDelay(this.config.backoff, this.#retries + 1);
@@ -327,6 +337,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
     this.#sink = undefined;
     if (sink) {
       this.#pastSessionBytes += sink.bytesSent;
+      this.#pastSessionDrops += sink.droppedFrames;
       await sink.close();
     }
     this.emit('ended', state);

@@ -46,6 +46,10 @@ export interface TransponderView {
   lastError: string | null;
   retries: number;
   sentBytes: number;
+  /** Bytes waiting in the send buffer to the target now (grows when the target is slower than the stream). */
+  queuedBytes: number;
+  /** Frames dropped because the target was too slow, all sessions together. */
+  droppedFrames: number;
   /** Timestamp of the last frame sent on the output timeline, ms. */
   sentTime: number;
   /** Unix ms. */

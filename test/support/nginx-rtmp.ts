@@ -47,7 +47,7 @@ const STOP_TIMEOUT_MS = 5000;
  */
 export class NginxRtmp {
   private constructor(
-    private readonly process: ChildProcess,
+    private process: ChildProcess,
     /** Prefix directory holding nginx.conf and error.log. */
     readonly dir: string,
     readonly rtmpPort: number,
@@ -59,25 +59,50 @@ export class NginxRtmp {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'nginx-rtmp-'));
     const [rtmpPort, httpPort] = [await getFreePort(), await getFreePort()];
     await writeFile(path.join(dir, 'nginx.conf'), configuration(dir, rtmpPort, httpPort, options.applications ?? [{ name: 'live' }]));
-    const child = spawn('nginx', ['-p', `${dir}/`, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (data: Buffer) => {
-      stderr += data.toString();
-    });
-    const nginx = new NginxRtmp(child, dir, rtmpPort, httpPort);
-    const exited = new Promise<never>((_, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`nginx exited with ${code}: ${stderr}`)));
-    });
-    exited.catch(() => undefined); // observed below; must not become an unhandled rejection later
+    const nginx = new NginxRtmp(spawnNginx(dir), dir, rtmpPort, httpPort);
     try {
-      const deadline = Date.now() + (options.startTimeoutMs ?? 5000);
-      await Promise.race([Promise.all([waitForPort(rtmpPort, deadline), waitForPort(httpPort, deadline)]), exited]);
+      await nginx.#waitUntilUp(options.startTimeoutMs ?? 5000);
     } catch (error) {
       await nginx.stop();
       throw error;
     }
     return nginx;
+  }
+
+  /**
+   * Simulates an outage: stops nginx at once (SIGTERM drops every connection), keeps it down for
+   * `downMs`, then starts it again with the same configuration and ports.
+   */
+  async restart(downMs: number): Promise<void> {
+    await this.#terminate('SIGTERM');
+    await delay(downMs);
+    this.process = spawnNginx(this.dir);
+    await this.#waitUntilUp(5000);
+  }
+
+  async #waitUntilUp(timeoutMs: number): Promise<void> {
+    const child = this.process;
+    let stderr = '';
+    child.stderr!.on('data', (data: Buffer) => {
+      stderr += data.toString();
+    });
+    const exited = new Promise<never>((_, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`nginx exited with ${code}: ${stderr}`)));
+    });
+    exited.catch(() => undefined); // observed below; must not become an unhandled rejection later
+    const deadline = Date.now() + timeoutMs;
+    await Promise.race([Promise.all([waitForPort(this.rtmpPort, deadline), waitForPort(this.httpPort, deadline)]), exited]);
+  }
+
+  async #terminate(signal: NodeJS.Signals): Promise<void> {
+    const child = this.process;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
   }
 
   /** `rtmp://127.0.0.1:<port>/<app>[/<name>]`. */
@@ -109,16 +134,13 @@ export class NginxRtmp {
 
   /** Graceful shutdown (SIGQUIT), SIGKILL after 5 s, then removes the prefix directory. */
   async stop(): Promise<void> {
-    const child = this.process;
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGQUIT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    }
+    await this.#terminate('SIGQUIT');
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+function spawnNginx(dir: string): ChildProcess {
+  return spawn('nginx', ['-p', `${dir}/`, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 function configuration(dir: string, rtmpPort: number, httpPort: number, applications: readonly NginxApplication[]): string {

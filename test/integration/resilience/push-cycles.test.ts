@@ -1,0 +1,74 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { launchChromium, type TestBrowser } from '../../support/chromium';
+import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
+import { NginxRtmp } from '../../support/nginx-rtmp';
+import { PublisherPageServer } from '../../support/publisher-page';
+import { waitFor } from '../../support/wait-for';
+
+const CYCLES = 100;
+
+/** Open handles of this process by kind (sockets, timers, child processes...). */
+function resources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+}
+
+/** Live child processes of this process (ffmpeg transcoders and mixers among them). */
+async function childProcesses(): Promise<string[]> {
+  const children: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const [, comm, fields] = /^\d+ \((.*)\) (.*)$/.exec(stat) ?? [];
+    if (fields?.split(' ')[1] === String(process.pid)) children.push(comm!);
+  }
+  return children;
+}
+
+/** Starting and stopping pushes over and over leaves nothing behind. */
+describe('push start/stop cycles', () => {
+  let nginx: NginxRtmp;
+  let gw: TestGateway;
+  let pages: PublisherPageServer;
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    nginx = await NginxRtmp.start();
+    gw = await startTestGateway();
+    pages = await PublisherPageServer.start(gw.httpUrl);
+    browser = await launchChromium();
+    await pages.publish(await browser.newPage(), 'ours', { urlServer: gw.wsUrl, name: 'cam' });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await pages?.close();
+    await gw?.close();
+    await nginx?.stop();
+  });
+
+  test(`${CYCLES} startup/terminate cycles leak no sockets, timers or child processes`, async () => {
+    const before = resources();
+    const childrenBefore = await childProcesses();
+    for (let i = 0; i < CYCLES; i++) {
+      const started = await gw.api('/rest-api/push/startup', { streamName: 'cam', rtmpUrl: nginx.rtmpUrl('live') });
+      expect(started.status).toBe(200);
+      await waitFor('publishing', async () => (await gw.api('/rest-api/push/find', { streamName: 'cam' })).body[0]?.state === 'publishing', 10_000, 20);
+      expect((await gw.api('/rest-api/push/terminate', { mediaSessionId: started.body.mediaSessionId })).status).toBe(200);
+    }
+    expect((await gw.api('/rest-api/push/find_all')).status).toBe(404);
+    // The Opus→AAC transcoder lingers 5 s after its last reader; then everything is back where it started.
+    const after = await waitFor('resources to settle', async () => {
+      const now = resources();
+      const children = await childProcesses();
+      const settled = ['TCPSocketWrap', 'ProcessWrap', 'Timeout'].every((k) => (now[k] ?? 0) <= (before[k] ?? 0)) && children.length <= childrenBefore.length;
+      return settled ? { now, children } : undefined;
+    }, 20_000, 250);
+    expect(after.now.TCPSocketWrap ?? 0).toBeLessThanOrEqual(before.TCPSocketWrap ?? 0);
+    expect(after.now.ProcessWrap ?? 0).toBeLessThanOrEqual(before.ProcessWrap ?? 0);
+    expect(after.now.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0);
+    expect(after.children).toEqual(childrenBefore);
+    expect((await nginx.stats()).flatMap((a) => a.streams)).toEqual([]);
+  }, 180_000);
+});
