@@ -22,11 +22,8 @@ export function resolvePushTarget(rtmpUrl: string, sourceName: string, fullUrl: 
     if (err instanceof RtmpUrlError) throw new GatewayError('INVALID_URL', `Invalid rtmpUrl: ${err.message}`);
     throw err;
   }
-  if (fullUrl) {
-    if (!url.streamName) throw new GatewayError('INVALID_URL', 'Invalid rtmpUrl: with rtmpTransponderFullUrl the last path segment must be the stream name');
-    return { url, streamName: url.streamName };
-  }
-  return { url, streamName: `${prefix}${sourceName}` };
+  // In full-URL mode parseRtmpUrl refuses a URL without a stream name, so one is there.
+  return { url, streamName: fullUrl ? (url.streamName ?? '') : `${prefix}${sourceName}` };
 }
 
 /**

@@ -29,7 +29,7 @@ describe('REST API errors', () => {
     ['an rtmpUrl without host', { streamName: 's1', rtmpUrl: 'rtmp:///live' }, 'INVALID_URL', 'Invalid rtmpUrl'],
     ['an rtmpUrl with a bad port', { streamName: 's1', rtmpUrl: 'rtmp://127.0.0.1:99999/live' }, 'INVALID_URL', 'port'],
     ['an rtmpUrl that is not a URL', { streamName: 's1', rtmpUrl: 'live stream' }, 'INVALID_URL', 'Invalid rtmpUrl'],
-    ['full-URL mode without a stream name', { streamName: 's1', rtmpUrl: 'rtmp://127.0.0.1/live', rtmpTransponderFullUrl: true }, 'INVALID_URL', 'stream name'],
+    ['full-URL mode without a stream name', { streamName: 's1', rtmpUrl: 'rtmp://127.0.0.1/live/', rtmpTransponderFullUrl: true }, 'INVALID_URL', 'no stream name'],
   ])('startup with %s is a 400', async (_what, body, code, message) => {
     const res = await gw.api('/rest-api/push/startup', body);
     expect(res.status).toBe(400);

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { addBitrateHints, selectOfferCodecs, UnsupportedOfferError } from '../../../server/webrtc/offer-codecs';
+import { codecsOf, parseSdp } from '../../../server/webrtc/sdp-lines';
+
+const CHROMIUM_OFFER = readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'sdp', 'chromium-156-offer.sdp'), 'utf8');
+
+/** Moves the payload types of the video m-line into `order` (the rest keep their places after). */
+function reorderVideo(sdp: string, order: string[]): string {
+  return sdp.replace(/^m=video (\d+) (\S+) (.*)$/m, (_line, port: string, proto: string, pts: string) => {
+    const rest = pts.split(' ').filter((pt) => !order.includes(pt));
+    return `m=video ${port} ${proto} ${[...order, ...rest].join(' ')}`;
+  });
+}
+
+/** Removes the given codecs (and their rtx) from the offer. */
+function strip(sdp: string, names: string[]): string {
+  const doc = parseSdp(sdp);
+  const removed = new Set<string>();
+  for (const section of doc.media) {
+    for (const codec of codecsOf(section)) if (names.includes(codec.name.toUpperCase())) removed.add(codec.payloadType);
+    for (const codec of codecsOf(section)) if (codec.name === 'rtx' && removed.has(/apt=(\d+)/.exec(codec.fmtp)?.[1] ?? '')) removed.add(codec.payloadType);
+  }
+  return sdp
+    .split('\r\n')
+    .filter((line) => !/^a=(rtpmap|fmtp|rtcp-fb):(\d+) /.test(line) || !removed.has(/:(\d+) /.exec(line)![1]!))
+    .map((line) => (line.startsWith('m=') ? line.split(' ').filter((t, i) => i < 3 || !removed.has(t)).join(' ') : line))
+    .join('\r\n');
+}
+
+describe('selectOfferCodecs', () => {
+  test('Chromium lists VP8 first: H.264 packetization-mode 1, constrained baseline, is chosen anyway', () => {
+    const selection = selectOfferCodecs(CHROMIUM_OFFER);
+    expect(selection.video).toEqual({ codec: 'h264', payloadType: 108, fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f' });
+    expect(selection.audio).toMatchObject({ codec: 'opus', payloadType: 111, channels: 2 });
+  });
+
+  test('whatever the order of the offer, the same H.264 payload type wins', () => {
+    for (const order of [['104', '102', '108'], ['127', '125', '106'], ['96', '98', '100'], ['114', '108', '104']]) {
+      expect(selectOfferCodecs(reorderVideo(CHROMIUM_OFFER, order)).video?.payloadType).toBe(108);
+    }
+  });
+
+  test('the restricted offer keeps only the chosen payload types and drops transport-cc everywhere', () => {
+    const { restrictedOffer } = selectOfferCodecs(CHROMIUM_OFFER);
+    const doc = parseSdp(restrictedOffer);
+    expect(doc.media.map((m) => m.payloadTypes)).toEqual([['111'], ['108']]);
+    expect(restrictedOffer).not.toContain('transport-cc');
+    expect(restrictedOffer).not.toContain('transport-wide-cc');
+    expect(restrictedOffer).not.toMatch(/a=rtpmap:96 VP8/);
+    expect(restrictedOffer).toContain('a=rtcp-fb:108 nack pli');
+    expect(restrictedOffer).toContain('a=ice-ufrag:');
+  });
+
+  test('without packetization-mode 1, mode 0 H.264 still passes through', () => {
+    const only0 = CHROMIUM_OFFER.replace(/packetization-mode=1/g, 'packetization-mode=2');
+    expect(selectOfferCodecs(only0).video).toMatchObject({ codec: 'h264', fmtp: expect.stringContaining('packetization-mode=0') });
+  });
+
+  test('a VP8-only publisher is accepted for transcoding', () => {
+    expect(selectOfferCodecs(strip(CHROMIUM_OFFER, ['H264', 'AV1', 'VP9'])).video).toMatchObject({ codec: 'vp8', payloadType: 96 });
+  });
+
+  test('an offer with neither H.264 nor VP8, or without Opus, is refused with a reason', () => {
+    expect(() => selectOfferCodecs(strip(CHROMIUM_OFFER, ['H264', 'VP8']))).toThrow(new UnsupportedOfferError('the offer has no H.264 or VP8 video'));
+    expect(() => selectOfferCodecs(strip(CHROMIUM_OFFER, ['OPUS', 'RED']))).toThrow(/no Opus audio/);
+    expect(() => selectOfferCodecs('v=0\r\ns=-\r\n')).toThrow(/neither audio nor video/);
+  });
+
+  test('bitrate hints are appended to every video fmtp of the answer, and audio is untouched', () => {
+    const answer = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=fmtp:111 minptime=10\r\nm=video 9 UDP/TLS/RTP/SAVPF 108\r\na=rtpmap:108 H264/90000\r\na=fmtp:108 packetization-mode=1\r\n';
+    const hinted = addBitrateHints(answer, { start: 2500, min: 500, max: 4000 });
+    expect(hinted).toContain('a=fmtp:108 packetization-mode=1;x-google-start-bitrate=2500;x-google-min-bitrate=500;x-google-max-bitrate=4000');
+    expect(hinted).toContain('a=fmtp:111 minptime=10\r\n');
+  });
+});
