@@ -1,3 +1,4 @@
+import { childProcesses } from '../../support/child-processes';
 import { launchChromium, type TestBrowser } from '../../support/chromium';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
 import { maxKeyframeGap, probeFrames, probeStreams } from '../../support/media-probe';
@@ -105,6 +106,11 @@ describe('browser → gateway → nginx-rtmp', () => {
     expect((await gw.api('/rest-api/push/find', { streamName: 'dup_key' })).body).toEqual([expect.objectContaining({ mediaSessionId: second.body.mediaSessionId })]);
     expect((await gw.api('/rest-api/push/find', { streamName: 'dup', rtmpUrl: nginx.rtmpUrl('live') })).body).toEqual([expect.objectContaining({ mediaSessionId: first.body.mediaSessionId })]);
     await nginx.waitForStream('live', 'dup_key', 5000);
+    // Both pushes share the stream's one Opus → AAC transcoder.
+    const transcoders = async () => (await childProcesses()).filter((c) => c.commandLine.includes('-f ogg -i pipe:0'));
+    await waitFor('both pushes to read audio', async () => (await gw.api('/rest-api/push/find', { streamName: 'dup' })).body.every((p: { state: string }) => p.state === 'publishing'));
+    await waitFor('the transcoder to start', async () => (await transcoders()).length > 0);
+    expect(await transcoders()).toHaveLength(1);
 
     await pages.stopPublish(page);
     await waitFor('both pushes to end', async () => (await gw.api('/rest-api/push/find_all')).status === 404, 5000);

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { childProcesses } from '../../support/child-processes';
 import { launchChromium, type TestBrowser } from '../../support/chromium';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
 import { NginxRtmp } from '../../support/nginx-rtmp';
@@ -12,18 +12,6 @@ function resources(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
   return counts;
-}
-
-/** Live child processes of this process (ffmpeg transcoders and mixers among them). */
-async function childProcesses(): Promise<string[]> {
-  const children: string[] = [];
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const [, comm, fields] = /^\d+ \((.*)\) (.*)$/.exec(stat) ?? [];
-    if (fields?.split(' ')[1] === String(process.pid)) children.push(comm!);
-  }
-  return children;
 }
 
 /** Starting and stopping pushes over and over leaves nothing behind. */
@@ -50,18 +38,21 @@ describe('push start/stop cycles', () => {
 
   test(`${CYCLES} startup/terminate cycles leak no sockets, timers or child processes`, async () => {
     const before = resources();
-    const childrenBefore = await childProcesses();
+    const childrenBefore = (await childProcesses()).map((c) => c.commandLine);
+    let transcoderSeen = false;
     for (let i = 0; i < CYCLES; i++) {
       const started = await gw.api('/rest-api/push/startup', { streamName: 'cam', rtmpUrl: nginx.rtmpUrl('live') });
       expect(started.status).toBe(200);
       await waitFor('publishing', async () => (await gw.api('/rest-api/push/find', { streamName: 'cam' })).body[0]?.state === 'publishing', 10_000, 20);
+      if (i === CYCLES / 2) transcoderSeen = (await childProcesses()).some((c) => c.commandLine.includes('-f ogg -i pipe:0'));
       expect((await gw.api('/rest-api/push/terminate', { mediaSessionId: started.body.mediaSessionId })).status).toBe(200);
     }
     expect((await gw.api('/rest-api/push/find_all')).status).toBe(404);
+    expect(transcoderSeen).toBe(true); // the accounting below is not vacuous: children did come and go
     // The Opus→AAC transcoder lingers 5 s after its last reader; then everything is back where it started.
     const after = await waitFor('resources to settle', async () => {
       const now = resources();
-      const children = await childProcesses();
+      const children = (await childProcesses()).map((c) => c.commandLine);
       const settled = ['TCPSocketWrap', 'ProcessWrap', 'Timeout'].every((k) => (now[k] ?? 0) <= (before[k] ?? 0)) && children.length <= childrenBefore.length;
       return settled ? { now, children } : undefined;
     }, 20_000, 250);
