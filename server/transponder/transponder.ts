@@ -184,19 +184,9 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
   /** A reserved push without source: end the session, keep the push, wait for the stream. */
   async #release(reason: string): Promise<void> {
     this.#log.info({ reason }, 'source gone, reserved push waits for it');
-    this.#filler.stop();
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
-    this.#connectAbort?.abort();
-    this.#connectAbort = undefined;
+    this.#cancelPending();
     this.#setState('pending');
-    const sink = this.#sink;
-    this.#sink = undefined;
-    if (sink) {
-      this.#pastSessionBytes += sink.bytesSent;
-      this.#pastSessionDrops += sink.droppedFrames;
-      await sink.close();
-    }
+    await this.#takeSession()?.close();
   }
 
   // StreamReader: frames of the source, in order per track.
@@ -301,11 +291,7 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
     this.#lastError = describeError(error);
     this.#removeReader?.();
     this.#removeReader = undefined;
-    if (this.#sink) {
-      this.#pastSessionBytes += this.#sink.bytesSent;
-      this.#pastSessionDrops += this.#sink.droppedFrames;
-      this.#sink = undefined;
-    }
+    this.#takeSession();
     const delay = retryDelay(this.config.backoff, this.#retries + 1);
     if (delay === undefined) {
       this.#log.warn({ err: this.#lastError, retries: this.#retries }, 'push failed, no retries left');
@@ -324,6 +310,15 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
 
   async #end(state: 'stopped' | 'failed'): Promise<void> {
     this.#setState(state);
+    this.#cancelPending();
+    this.#detachStream();
+    this.#audio.close();
+    await this.#takeSession()?.close();
+    this.emit('ended', state);
+  }
+
+  /** Cancels what is scheduled or in flight: retry, grace period, connect attempt, filler. */
+  #cancelPending(): void {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     clearTimeout(this.#graceTimer);
@@ -331,16 +326,17 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
     this.#connectAbort?.abort();
     this.#connectAbort = undefined;
     this.#filler.stop();
-    this.#detachStream();
-    this.#audio.close();
+  }
+
+  /** Detaches the current session, adding its counters to the push's totals; the caller closes it. */
+  #takeSession(): RtmpPushSink | undefined {
     const sink = this.#sink;
     this.#sink = undefined;
     if (sink) {
       this.#pastSessionBytes += sink.bytesSent;
       this.#pastSessionDrops += sink.droppedFrames;
-      await sink.close();
     }
-    this.emit('ended', state);
+    return sink;
   }
 
   #detachStream(): void {
