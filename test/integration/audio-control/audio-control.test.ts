@@ -2,10 +2,7 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { dominantFrequency, levelsOverTime, makeSineWav, recordPcm, rmsDbfs } from '../../support/audio-analysis';
-import { launchChromium, type TestBrowser } from '../../support/chromium';
-import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
-import { NginxRtmp } from '../../support/nginx-rtmp';
-import { PublisherPageServer } from '../../support/publisher-page';
+import { startE2eSetup, type E2eSetup } from '../../support/e2e-setup';
 import { waitFor } from '../../support/wait-for';
 
 /** The browser's microphone plays this tone, so the microphone is recognisable in the output. */
@@ -19,10 +16,9 @@ const SAMPLE_RATE = 48000;
  * and decoded, and its level and dominant frequency tell what each push carries.
  */
 describe('mute, unmute, sound_on, sound_off', () => {
-  let nginx: NginxRtmp;
-  let gw: TestGateway;
-  let pages: PublisherPageServer;
-  let browser: TestBrowser;
+  let setup: E2eSetup;
+  let nginx: E2eSetup['nginx'];
+  let gw: E2eSetup['gw'];
   let mediaDir: string;
   let micLevel: number;
   const push: Record<'a' | 'b', string> = { a: '', b: '' };
@@ -46,13 +42,11 @@ describe('mute, unmute, sound_on, sound_off', () => {
     await writeFile(path.join(mediaDir, 'broken.wav'), Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WAVEfmt '), Buffer.from([0x10, 0, 0, 0, 1, 0])]));
     await symlink('/etc/passwd', path.join(mediaDir, 'escape.wav'));
 
-    nginx = await NginxRtmp.start();
-    gw = await startTestGateway({ mediaDir });
-    pages = await PublisherPageServer.start(gw.httpUrl);
-    browser = await launchChromium({ fakeAudioFile: path.join(mediaDir, 'mic.wav') });
-    const page = await browser.newPage();
+    setup = await startE2eSetup({ gateway: { mediaDir }, chromium: { fakeAudioFile: path.join(mediaDir, 'mic.wav') } });
+    ({ nginx, gw } = setup);
+    const page = await setup.browser.newPage();
     const raw = { echoCancellation: false, noiseSuppression: false, autoGainControl: false };
-    await pages.publish(page, 'ours', { urlServer: gw.wsUrl, name: 'mic', constraints: { audio: raw, video: { width: 320, height: 240 } } });
+    await setup.pages.publish(page, 'ours', { urlServer: gw.wsUrl, name: 'mic', constraints: { audio: raw, video: { width: 320, height: 240 } } });
     for (const key of ['a', 'b'] as const) {
       const res = await gw.api('/rest-api/push/startup', { streamName: 'mic', rtmpUrl: nginx.rtmpUrl('live', key), rtmpTransponderFullUrl: true });
       expect(res.status).toBe(200);
@@ -62,10 +56,7 @@ describe('mute, unmute, sound_on, sound_off', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await gw?.close();
-    await nginx?.stop();
+    await setup?.close();
     if (mediaDir) await rm(mediaDir, { recursive: true, force: true });
   });
 

@@ -1,9 +1,7 @@
 import { childProcesses } from '../../support/child-processes';
-import { launchChromium, type TestBrowser } from '../../support/chromium';
-import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
+import { startE2eSetup, type E2eSetup } from '../../support/e2e-setup';
 import { maxKeyframeGap, probeFrames, probeStreams } from '../../support/media-probe';
-import { NginxRtmp } from '../../support/nginx-rtmp';
-import { PublisherPageServer, type SdkKind } from '../../support/publisher-page';
+import type { SdkKind } from '../../support/publisher-page';
 import { waitFor } from '../../support/wait-for';
 
 /**
@@ -11,23 +9,19 @@ import { waitFor } from '../../support/wait-for';
  * a web SDK, /push/startup republishes it to a real nginx-rtmp, and ffprobe checks what arrived.
  */
 describe('browser → gateway → nginx-rtmp', () => {
-  let nginx: NginxRtmp;
-  let gw: TestGateway;
-  let pages: PublisherPageServer;
-  let browser: TestBrowser;
+  let setup: E2eSetup;
+  let nginx: E2eSetup['nginx'];
+  let gw: E2eSetup['gw'];
+  let pages: E2eSetup['pages'];
+  let browser: E2eSetup['browser'];
 
   beforeAll(async () => {
-    nginx = await NginxRtmp.start();
-    gw = await startTestGateway();
-    pages = await PublisherPageServer.start(gw.httpUrl);
-    browser = await launchChromium();
+    setup = await startE2eSetup();
+    ({ nginx, gw, pages, browser } = setup);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await gw?.close();
-    await nginx?.stop();
+    await setup?.close();
   });
 
   const streamGone = (name: string) => async () => !(await nginx.stats()).some((app) => app.streams.some((s) => s.name === name));

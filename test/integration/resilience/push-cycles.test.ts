@@ -1,8 +1,5 @@
 import { childProcesses } from '../../support/child-processes';
-import { launchChromium, type TestBrowser } from '../../support/chromium';
-import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
-import { NginxRtmp } from '../../support/nginx-rtmp';
-import { PublisherPageServer } from '../../support/publisher-page';
+import { startE2eSetup, type E2eSetup } from '../../support/e2e-setup';
 import { waitFor } from '../../support/wait-for';
 
 const CYCLES = 100;
@@ -16,24 +13,18 @@ function resources(): Record<string, number> {
 
 /** Starting and stopping pushes over and over leaves nothing behind. */
 describe('push start/stop cycles', () => {
-  let nginx: NginxRtmp;
-  let gw: TestGateway;
-  let pages: PublisherPageServer;
-  let browser: TestBrowser;
+  let setup: E2eSetup;
+  let nginx: E2eSetup['nginx'];
+  let gw: E2eSetup['gw'];
 
   beforeAll(async () => {
-    nginx = await NginxRtmp.start();
-    gw = await startTestGateway();
-    pages = await PublisherPageServer.start(gw.httpUrl);
-    browser = await launchChromium();
-    await pages.publish(await browser.newPage(), 'ours', { urlServer: gw.wsUrl, name: 'cam' });
+    setup = await startE2eSetup();
+    ({ nginx, gw } = setup);
+    await setup.pages.publish(await setup.browser.newPage(), 'ours', { urlServer: gw.wsUrl, name: 'cam' });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await gw?.close();
-    await nginx?.stop();
+    await setup?.close();
   });
 
   test(`${CYCLES} startup/terminate cycles leak no sockets, timers or child processes`, async () => {

@@ -2,12 +2,11 @@ import http from 'node:http';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { launchChromium, type TestBrowser } from '../../support/chromium';
+import { startE2eSetup, type E2eSetup } from '../../support/e2e-setup';
 import { FakeRtmpServer } from '../../support/fake-rtmp-server';
 import { FileSource } from '../../support/file-source';
-import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
+import { startTestGateway } from '../../support/gateway-harness';
 import { probeFrames, probeStreams, startsOnKeyframe } from '../../support/media-probe';
-import { NginxRtmp } from '../../support/nginx-rtmp';
 import { getFreePort } from '../../support/ports';
 import { PublisherPageServer } from '../../support/publisher-page';
 import { StallProxy } from '../../support/stall-proxy';
@@ -32,11 +31,12 @@ interface PushView {
  * reloads its page. Each case checks what the target really received.
  */
 describe('push resilience', () => {
-  let nginx: NginxRtmp;
+  let setup: E2eSetup;
+  let nginx: E2eSetup['nginx'];
+  let gw: E2eSetup['gw'];
+  let pages: E2eSetup['pages'];
+  let browser: E2eSetup['browser'];
   let recordDir: string;
-  let gw: TestGateway;
-  let pages: PublisherPageServer;
-  let browser: TestBrowser;
   let webhook: http.Server;
   const notifications: Array<{ mediaSessionId: string; state: string; lastError: string | null }> = [];
 
@@ -53,15 +53,6 @@ describe('push resilience', () => {
 
   beforeAll(async () => {
     recordDir = await mkdtemp(path.join(os.tmpdir(), 'nginx-record-'));
-    nginx = await NginxRtmp.start({
-      applications: [
-        { name: 'live' },
-        { name: 'rec', directives: ['record all;', `record_path ${recordDir};`, 'record_unique on;'] },
-        { name: 'denied', directives: ['deny publish all;'] },
-        // Like real ingest servers, this one drops a publisher that sends nothing (the wedged one).
-        { name: 'wedge', directives: ['drop_idle_publisher 10s;'] },
-      ],
-    });
     const webhookPort = await getFreePort();
     webhook = http.createServer((req, res) => {
       let body = '';
@@ -72,23 +63,29 @@ describe('push resilience', () => {
       });
     });
     await new Promise<void>((resolve) => webhook.listen(webhookPort, '127.0.0.1', resolve));
-    gw = await startTestGateway({
-      rtmpPushRetryInitialDelayMs: 300,
-      rtmpPushRetryMaxDelayMs: 1500,
-      rtmpPushWedgeTimeoutMs: WEDGE_TIMEOUT_MS,
-      rtmpPushMaxBufferBytes: MAX_BUFFER,
-      webhookUrl: `http://127.0.0.1:${webhookPort}/hook`,
+    const applications = [
+        { name: 'live' },
+        { name: 'rec', directives: ['record all;', `record_path ${recordDir};`, 'record_unique on;'] },
+        { name: 'denied', directives: ['deny publish all;'] },
+        // Like real ingest servers, this one drops a publisher that sends nothing (the wedged one).
+        { name: 'wedge', directives: ['drop_idle_publisher 10s;'] },
+    ];
+    setup = await startE2eSetup({
+      nginx: { applications },
+      gateway: {
+        rtmpPushRetryInitialDelayMs: 300,
+        rtmpPushRetryMaxDelayMs: 1500,
+        rtmpPushWedgeTimeoutMs: WEDGE_TIMEOUT_MS,
+        rtmpPushMaxBufferBytes: MAX_BUFFER,
+        webhookUrl: `http://127.0.0.1:${webhookPort}/hook`,
+      },
     });
-    pages = await PublisherPageServer.start(gw.httpUrl);
-    browser = await launchChromium();
+    ({ nginx, gw, pages, browser } = setup);
     await pages.publish(await browser.newPage(), 'ours', { urlServer: gw.wsUrl, name: 'cam', constraints: { audio: true, video: { width: 640, height: 480 } } });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await gw?.close();
-    await nginx?.stop();
+    await setup?.close();
     await new Promise((resolve) => webhook?.close(resolve));
     if (recordDir) await rm(recordDir, { recursive: true, force: true });
   });
