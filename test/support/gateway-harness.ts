@@ -1,3 +1,4 @@
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -35,6 +36,8 @@ export async function startTestGateway(overrides: Partial<Settings> = {}): Promi
     httpPort: await getFreePort(),
     httpsPort: await getFreePort(),
     mediaDir: path.resolve(__dirname, '..', '..', 'media'),
+    // Each gateway gets its own database, so no test sees another's RTMP servers.
+    rtmpServersDbFile: path.join(await mkdtemp(path.join(os.tmpdir(), 'gateway-db-')), 'gateway.sqlite'),
     ...overrides,
   };
   const logger = pino(
