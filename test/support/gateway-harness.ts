@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -28,6 +28,7 @@ export const TEST_LOG_FILE = path.join(os.tmpdir(), 'gateway-tests.log');
  */
 export async function startTestGateway(overrides: Partial<Settings> = {}): Promise<TestGateway> {
   const defaults = parseSettings('', 'defaults').settings;
+  const dbDir = await mkdtemp(path.join(os.tmpdir(), 'gateway-db-'));
   const settings: Settings = {
     ...defaults,
     listenAddress: '127.0.0.1',
@@ -37,7 +38,7 @@ export async function startTestGateway(overrides: Partial<Settings> = {}): Promi
     httpsPort: await getFreePort(),
     mediaDir: path.resolve(__dirname, '..', '..', 'media'),
     // Each gateway gets its own database, so no test sees another's RTMP servers.
-    rtmpServersDbFile: path.join(await mkdtemp(path.join(os.tmpdir(), 'gateway-db-')), 'gateway.sqlite'),
+    rtmpServersDbFile: path.join(dbDir, 'gateway.sqlite'),
     ...overrides,
   };
   const logger = pino(
@@ -68,6 +69,9 @@ export async function startTestGateway(overrides: Partial<Settings> = {}): Promi
       }
       return { status: response.status, body: parsed };
     },
-    close: () => gateway.close(),
+    async close() {
+      await gateway.close();
+      await rm(dbDir, { recursive: true, force: true });
+    },
   };
 }
