@@ -10,6 +10,8 @@ import { GatewayMetrics } from './metrics/gateway-metrics';
 import { createHttpApp } from './rest/http-app';
 import { buildOpenApiDocument } from './rest/openapi';
 import { pushRoutes } from './rest/push-routes';
+import { rtmpServerRoutes } from './rest/rtmp-server-routes';
+import { RtmpServerManager } from './rtmp-servers/rtmp-server-manager';
 import { SignallingServer } from './signalling/signalling-server';
 import { TransponderManager } from './transponder/transponder-manager';
 import { StateWebhook } from './webhook/state-webhook';
@@ -32,6 +34,8 @@ export class Gateway {
   readonly transponders: TransponderManager;
   readonly publishers: WebRtcPublishService;
   readonly metrics: GatewayMetrics;
+  /** RTMP servers (ingest and playback) managed over /api/rtmp-servers. */
+  readonly rtmpServers: RtmpServerManager;
   readonly #signalling: SignallingServer;
   readonly #webhook: StateWebhook | undefined;
   readonly #httpServers: Array<http.Server | https.Server> = [];
@@ -60,6 +64,7 @@ export class Gateway {
       },
     });
     this.#signalling = new SignallingServer(this.publishers, logger);
+    this.rtmpServers = new RtmpServerManager({ registry: this.registry, dbFile: settings.rtmpServersDbFile, listenAddress: settings.listenAddress, logger });
     this.metrics = new GatewayMetrics({
       pushStates: () => this.transponders.findAll().map((t) => t.state),
       sentBytesTotal: () => this.transponders.sentBytesTotal(),
@@ -92,6 +97,7 @@ export class Gateway {
       : undefined;
     const host = settings.listenAddress;
     await this.#signalling.listen({ host, wsPort: settings.wsPort, wssPort: settings.wssPort, ...(tls ? { tls } : {}) });
+    await this.rtmpServers.restore();
 
     const restApi = Router();
     restApi.get('/openapi.json', (_req, res) => void res.json(buildOpenApiDocument(VERSION)));
@@ -103,7 +109,7 @@ export class Gateway {
     const sdkInfo = Router();
     sdkInfo.get('/server-info.json', (_req, res) => void res.json({ wsPort: settings.wsPort, wssPort: tls ? settings.wssPort : null }));
     const app = createHttpApp({
-      routers: { '/rest-api': restApi, '/metrics': metrics, '/web-sdk': sdkInfo },
+      routers: { '/rest-api': restApi, '/api/rtmp-servers': rtmpServerRoutes(this.rtmpServers, settings.apiAccessToken), '/metrics': metrics, '/web-sdk': sdkInfo },
       staticDirs: { '/web-sdk': webSdkDir, '/': path.join(webSdkDir, 'demo') },
       corsAllowOrigin: settings.corsAllowOrigin,
       logger: this.#log,
@@ -130,6 +136,7 @@ export class Gateway {
     await this.#webhook?.close();
     await this.#signalling.close();
     this.publishers.closeAll('Stopped by server shutdown');
+    await this.rtmpServers.close();
     await Promise.all(
       this.#httpServers.map((server) => new Promise<void>((resolve) => {
         server.close(() => resolve());

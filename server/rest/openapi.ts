@@ -1,4 +1,5 @@
 import { errorSchema, findRequestSchema, mediaSessionRequestSchema, soundOnRequestSchema, startupRequestSchema, transponderSchema } from './push-schemas';
+import { rtmpServerApiComponents, rtmpServerApiPaths } from './rtmp-server-openapi';
 
 /** One documented operation: its body schema (if any) and what a 200 returns. */
 interface Operation {
@@ -44,9 +45,12 @@ export function buildOpenApiDocument(version: string): object {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'WebRTC to RTMP gateway REST API', version, description: 'Web Call Server compatible /rest-api/push API with push states and counters.' },
-    paths,
-    components: { schemas: { Transponder: transponderSchema, Error: errorSchema } },
+    info: { title: 'WebRTC to RTMP gateway REST API', version, description: 'Web Call Server compatible /rest-api/push API with push states and counters, and Callaba-style /api/rtmp-servers.' },
+    paths: { ...paths, ...rtmpServerApiPaths() },
+    components: {
+      schemas: { Transponder: transponderSchema, Error: errorSchema, ...rtmpServerApiComponents.schemas },
+      securitySchemes: rtmpServerApiComponents.securitySchemes,
+    },
   };
 }
 

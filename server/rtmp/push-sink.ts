@@ -1,8 +1,7 @@
 import { TypedEmitter } from '../events/typed-emitter';
 import type { AudioTrackInfo, VideoFrame, VideoTrackInfo } from '../hub/frame';
-import { buildAvcDecoderConfig } from '../media/h264/avc-decoder-config';
 import { RtmpPublishClient, type RtmpPublishClientOptions } from './client';
-import { buildAacRaw, buildAacSequenceHeader, buildAvcNalu, buildAvcSequenceHeader } from './protocol/flv';
+import { FlvMuxer, streamMetadata } from './flv-muxer';
 
 /** How often write progress is checked, ms. */
 const PROGRESS_CHECK_MS = 1000;
@@ -38,21 +37,11 @@ export class WedgedConnectionError extends Error {
 export class RtmpPushSink extends TypedEmitter<RtmpPushSinkEvents> {
   readonly #client: RtmpPublishClient;
   readonly #options: RtmpPushSinkOptions;
-  #videoHeader: Buffer | undefined;
-  #audioHeader: Buffer | undefined;
-  #videoHeaderSent = false;
-  #audioHeaderSent = false;
-  #waitingForKeyframe = true;
-  #lastVideoTs = -Infinity;
-  #lastAudioTs = -Infinity;
+  readonly #muxer: FlvMuxer;
   #progressTimer: NodeJS.Timeout | undefined;
   #flushed = 0;
   #stalledSince: number | undefined;
   #closed = false;
-  /** Frames dropped because the target was too slow. */
-  droppedFrames = 0;
-  /** Timestamp of the last frame written, ms (-1 before the first). */
-  lastTimestamp = -1;
 
   constructor(options: RtmpPushSinkOptions) {
     super();
@@ -61,6 +50,21 @@ export class RtmpPushSink extends TypedEmitter<RtmpPushSinkEvents> {
     this.#client.on('close', (error) => {
       if (!this.#closed) this.#fail(error ?? new Error('connection closed'));
     });
+    this.#muxer = new FlvMuxer({
+      sendVideo: (ts, body) => this.#client.sendVideo(ts, body),
+      sendAudio: (ts, body) => this.#client.sendAudio(ts, body),
+      backlog: () => this.#client.bufferedBytes / this.#options.maxBufferBytes,
+    });
+  }
+
+  /** Frames dropped because the target was too slow. */
+  get droppedFrames(): number {
+    return this.#muxer.droppedFrames;
+  }
+
+  /** Timestamp of the last frame written, ms (-1 before the first). */
+  get lastTimestamp(): number {
+    return this.#muxer.lastTimestamp;
   }
 
   /** Bytes written on this session. */
@@ -82,44 +86,22 @@ export class RtmpPushSink extends TypedEmitter<RtmpPushSinkEvents> {
 
   /** Sends onMetaData describing the tracks. */
   sendMetadata(video: VideoTrackInfo | undefined, audio: AudioTrackInfo | undefined): void {
-    const meta: Record<string, number | string | boolean> = { encoder: 'webrtc-rtmp-gateway' };
-    if (video) Object.assign(meta, { videocodecid: 7, width: video.width, height: video.height });
-    if (audio) Object.assign(meta, { audiocodecid: 10, audiosamplerate: audio.sampleRate, audiosamplesize: 16, stereo: audio.channels > 1, audiochannels: audio.channels });
-    this.#client.sendMetadata(meta);
+    this.#client.sendMetadata(streamMetadata(video, audio));
   }
 
   /** Sets the video parameters; the AVC sequence header goes out before the next keyframe. */
   setVideoInfo(info: VideoTrackInfo): void {
-    this.#videoHeader = buildAvcSequenceHeader(buildAvcDecoderConfig(info.sps, info.pps));
-    this.#videoHeaderSent = false;
-    this.#waitingForKeyframe = true;
+    this.#muxer.setVideoInfo(info);
   }
 
   /** Sets the audio parameters; the AAC sequence header goes out before the next audio frame. */
   setAudioInfo(info: AudioTrackInfo): void {
-    this.#audioHeader = buildAacSequenceHeader(info.config);
-    this.#audioHeaderSent = false;
+    this.#muxer.setAudioInfo(info);
   }
 
   /** Writes a video frame at output time `ts` (its decode time), ms. */
   writeVideo(ts: number, frame: VideoFrame): void {
-    if (this.#closed) return;
-    if (this.#client.bufferedBytes > this.#options.maxBufferBytes) this.#waitingForKeyframe = true;
-    if (this.#waitingForKeyframe) {
-      if (!frame.keyframe || this.#client.bufferedBytes > this.#options.maxBufferBytes / 2) {
-        this.droppedFrames++;
-        return;
-      }
-      this.#waitingForKeyframe = false;
-    }
-    ts = Math.max(ts, this.#lastVideoTs);
-    if (!this.#videoHeaderSent && this.#videoHeader) {
-      this.#client.sendVideo(ts, this.#videoHeader);
-      this.#videoHeaderSent = true;
-    }
-    this.#client.sendVideo(ts, buildAvcNalu(frame.keyframe, frame.data, Math.round(frame.pts - frame.dts)));
-    this.#lastVideoTs = ts;
-    this.lastTimestamp = Math.max(this.lastTimestamp, ts);
+    if (this.#closed || !this.#muxer.writeVideo(ts, frame)) return;
     this.#options.onFrameWritten?.('video', performance.now() - frame.receivedAt);
   }
 
@@ -128,19 +110,7 @@ export class RtmpPushSink extends TypedEmitter<RtmpPushSinkEvents> {
    * (undefined for made-up audio such as silence). While video waits for a keyframe, audio waits too.
    */
   writeAudio(ts: number, aac: Buffer, receivedAt: number | undefined, streamHasVideo: boolean): void {
-    if (this.#closed) return;
-    if ((streamHasVideo && this.#waitingForKeyframe) || this.#client.bufferedBytes > this.#options.maxBufferBytes) {
-      this.droppedFrames++;
-      return;
-    }
-    if (ts < this.#lastAudioTs) return;
-    if (!this.#audioHeaderSent && this.#audioHeader) {
-      this.#client.sendAudio(ts, this.#audioHeader);
-      this.#audioHeaderSent = true;
-    }
-    this.#client.sendAudio(ts, buildAacRaw(aac));
-    this.#lastAudioTs = ts;
-    this.lastTimestamp = Math.max(this.lastTimestamp, ts);
+    if (this.#closed || !this.#muxer.writeAudio(ts, aac, streamHasVideo)) return;
     if (receivedAt !== undefined) this.#options.onFrameWritten?.('audio', performance.now() - receivedAt);
   }
 

@@ -1,0 +1,380 @@
+import { randomUUID } from 'node:crypto';
+import type net from 'node:net';
+import { TypedEmitter } from '../../events/typed-emitter';
+import { StreamNameInUseError, type StreamRegistry } from '../../hub/stream-registry';
+import type { Logger } from '../../log';
+import { MediaFormatError } from '../../media/media-format-error';
+import { StreamStatusInfo } from '../../signalling/protocol';
+import { RtmpConnection } from '../connection';
+import { isAmfObject } from '../protocol/amf0';
+import type { ChunkReaderLimits } from '../protocol/chunk-reader';
+import { describeMessage } from '../protocol/describe';
+import { RtmpProtocolError } from '../protocol/errors';
+import {
+  MessageType,
+  type OutgoingRtmpMessage,
+  parseCommand,
+  parseSetChunkSize,
+  type RtmpCommand,
+  type RtmpMessage,
+  setPeerBandwidthMessage,
+  userControlMessage,
+  windowAckSizeMessage,
+} from '../protocol/messages';
+import type { AccessDecision, RtmpAccessPolicy, StreamRequest } from './access-policy';
+import { HubPlayback } from './play-from-hub';
+import { RtmpIngest } from './publish-to-hub';
+import { callFailed, callResult, connectAccepted, connectRejected, StatusCode, streamStatus } from './replies';
+
+/** What a session needs from its listener. */
+export interface ServerSessionOptions {
+  readonly registry: StreamRegistry;
+  readonly access: RtmpAccessPolicy;
+  /** Media a player may have queued before whole GOPs are skipped, ms. */
+  readonly playerMaxQueuedMs: number;
+  /** Log a one-line summary of every message received and sent (SERVER_TYPE_RTMP_DEBUG). */
+  readonly traceMessages: boolean;
+  /** Carries the listener's context (server name and id). */
+  readonly logger: Logger;
+}
+
+/** Events of a session. */
+export type ServerSessionEvents = {
+  /** The socket closed; every publish and play of the session has ended. */
+  closed: [];
+};
+
+/** Time allowed from TCP accept to the first publish or play (handshake, connect, createStream included), ms. */
+const SETUP_DEADLINE_MS = 10_000;
+/** A connection that is not playing and sends nothing for this long is dropped, ms. */
+const IDLE_TIMEOUT_MS = 30_000;
+/** After a refusal the socket is half-closed; a client that does not close its side is destroyed after this, ms. */
+const LINGER_MS = 2000;
+/** Largest command or data message accepted, bytes: real ones are a few hundred. */
+const MAX_COMMAND_BYTES = 64 * 1024;
+/** Message streams one connection may create. */
+const MAX_STREAMS_PER_CONNECTION = 8;
+/** Acknowledgement window and peer bandwidth announced at connect (nginx-rtmp's values), bytes. */
+const WINDOW_SIZE = 5_000_000;
+/** Chunk size of everything the server sends, bytes. */
+const OUTGOING_CHUNK_SIZE = 4096;
+/**
+ * Smallest chunk size a client may announce, bytes. The spec allows 1, but no encoder goes below
+ * the default 128, and tiny chunks multiply the parsing work per byte (SRS refuses them too).
+ */
+const MIN_PEER_CHUNK_SIZE = 128;
+/** Limits on what a client may make the chunk reader hold. */
+const CHUNK_LIMITS: ChunkReaderLimits = { maxMessageLength: 8 * 1024 * 1024, maxPartialMessages: 8, maxChunkStreams: 32 };
+
+/** State of one message stream created by the client. */
+type MediaStreamState =
+  | { readonly state: 'idle' }
+  | { readonly state: 'authorizing' }
+  | { readonly state: 'publishing'; readonly name: string; readonly ingest: RtmpIngest }
+  | { readonly state: 'playing'; readonly name: string; readonly playback: HubPlayback };
+
+/**
+ * One RTMP client of a listener, publisher or player: answers connect, createStream, publish,
+ * play, deleteStream, closeStream and the FMS calls (releaseStream, FCPublish, FCUnpublish) as
+ * nginx-rtmp does, asks the access policy before connect, publish and play, and ties publishes to
+ * the hub (RtmpIngest) and plays to it (HubPlayback).
+ *
+ * A refused client gets its status (Connect.Rejected, Publish.BadName, Play.StreamNotFound) and is
+ * disconnected; a client that breaks the protocol is destroyed. Neither affects anyone else.
+ */
+export class ServerSession extends TypedEmitter<ServerSessionEvents> {
+  readonly #socket: net.Socket;
+  readonly #connection: RtmpConnection;
+  readonly #options: ServerSessionOptions;
+  readonly #clientIp: string;
+  readonly #streams = new Map<number, MediaStreamState>();
+  /** Aborts pending access checks when the client leaves. */
+  readonly #abort = new AbortController();
+  #log: Logger;
+  /** `app` of the accepted connect; undefined until then. */
+  #app: string | undefined;
+  #nextStreamId = 1;
+  #setupTimer: NodeJS.Timeout | undefined;
+  #lingerTimer: NodeJS.Timeout | undefined;
+  /** Reason the publishes of this session end with when the socket closes. */
+  #endReason: string = StreamStatusInfo.STOPPED_BY_SESSION_DISCONNECT;
+
+  constructor(socket: net.Socket, options: ServerSessionOptions) {
+    super();
+    this.#socket = socket;
+    this.#options = options;
+    this.#clientIp = socket.remoteAddress ?? '';
+    this.#log = options.logger.child({ client: `${this.#clientIp}:${socket.remotePort ?? 0}` });
+    socket.setNoDelay(true);
+    // Players send nothing for long stretches; keep-alive still notices a peer that vanished.
+    socket.setKeepAlive(true, IDLE_TIMEOUT_MS);
+    socket.setTimeout(IDLE_TIMEOUT_MS, () => this.#drop('idle for too long'));
+    this.#setupTimer = setTimeout(() => this.#drop('no publish or play within the setup deadline'), SETUP_DEADLINE_MS);
+    const trace = options.traceMessages ? this.#trace.bind(this) : undefined;
+    this.#connection = new RtmpConnection(socket, { role: 'server', limits: CHUNK_LIMITS, ...(trace ? { trace } : {}) });
+    this.#connection.on('message', (message) => this.#onMessage(message));
+    this.#connection.on('close', (error) => this.#onClose(error));
+  }
+
+  /** Disconnects the client at once; its publishes end with `reason` (a WCS-style info string). */
+  close(reason: string): void {
+    this.#endReason = reason;
+    this.#connection.destroy();
+  }
+
+  #onMessage(message: RtmpMessage): void {
+    try {
+      switch (message.typeId) {
+        case MessageType.COMMAND_AMF0:
+        case MessageType.COMMAND_AMF3:
+          this.#checkSize(message);
+          this.#onCommand(parseCommand(message), message.messageStreamId);
+          break;
+        case MessageType.DATA_AMF0:
+        case MessageType.DATA_AMF3:
+          this.#checkSize(message);
+          this.#publishing(message.messageStreamId)?.handle(message);
+          break;
+        case MessageType.AUDIO:
+        case MessageType.VIDEO:
+          this.#publishing(message.messageStreamId)?.handle(message);
+          break;
+        case MessageType.SET_CHUNK_SIZE: {
+          // The connection has applied it already (it is valid RTMP); the server's own floor is checked here.
+          const size = parseSetChunkSize(message.payload);
+          if (size < MIN_PEER_CHUNK_SIZE) throw violation(`chunk size ${size} is below ${MIN_PEER_CHUNK_SIZE}`);
+          break;
+        }
+      }
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #onCommand(command: RtmpCommand, messageStreamId: number): void {
+    if (this.#app === undefined) {
+      if (command.name !== 'connect') throw violation(`'${command.name}' before connect`);
+      this.#connect(command);
+      return;
+    }
+    switch (command.name) {
+      case 'connect':
+        throw violation('a second connect on the same connection');
+      case 'createStream':
+        this.#createStream(command.transactionId);
+        break;
+      case 'publish':
+        this.#startStream('publish', command, messageStreamId);
+        break;
+      case 'play':
+        this.#startStream('play', command, messageStreamId);
+        break;
+      case 'deleteStream': {
+        const streamId = command.args[0];
+        if (typeof streamId === 'number') this.#endStream(streamId, StreamStatusInfo.STOPPED_BY_PUBLISHER_STOP, 'deleted');
+        break;
+      }
+      case 'closeStream':
+        this.#endStream(messageStreamId, StreamStatusInfo.STOPPED_BY_PUBLISHER_STOP, 'closed');
+        break;
+      // FMS calls encoders make around publishing; the stream's fate is decided by publish and deleteStream.
+      case 'releaseStream':
+      case 'FCPublish':
+      case 'FCUnpublish':
+        if (command.transactionId > 0) this.#connection.send(callResult(command.transactionId));
+        break;
+      default:
+        // Calls that expect no answer (receiveAudio, pause...) are ignored; others learn there is no such method.
+        if (command.transactionId > 0) this.#connection.send(callFailed(command.transactionId, `Method not found (${command.name})`));
+    }
+  }
+
+  #connect(command: RtmpCommand): void {
+    const app = isAmfObject(command.commandObject) ? command.commandObject['app'] : undefined;
+    if (typeof app !== 'string') throw violation('connect without an app');
+    const normalized = normalizeApp(app);
+    this.#log = this.#log.child({ app: normalized });
+    const decision = this.#options.access.admitConnection({ clientIp: this.#clientIp, app: normalized });
+    if (!decision.allowed) {
+      this.#log.warn({ reason: decision.reason }, 'connect rejected');
+      this.#connection.send(connectRejected(command.transactionId, decision.reason));
+      this.#endConnection();
+      return;
+    }
+    this.#app = normalized;
+    this.#connection.send(windowAckSizeMessage(WINDOW_SIZE));
+    this.#connection.send(setPeerBandwidthMessage(WINDOW_SIZE, 'dynamic'));
+    this.#connection.setChunkSize(OUTGOING_CHUNK_SIZE);
+    this.#connection.send(connectAccepted(command.transactionId));
+    this.#log.info('client connected');
+  }
+
+  #createStream(transactionId: number): void {
+    if (this.#streams.size >= MAX_STREAMS_PER_CONNECTION) {
+      this.#connection.send(callFailed(transactionId, `at most ${MAX_STREAMS_PER_CONNECTION} streams per connection`));
+      return;
+    }
+    const streamId = this.#nextStreamId++;
+    this.#streams.set(streamId, { state: 'idle' });
+    this.#connection.send(callResult(transactionId, streamId));
+  }
+
+  /** publish or play: checks the request, asks the access policy, then starts (the answer may take a webhook round trip). */
+  #startStream(action: StreamRequest['action'], command: RtmpCommand, messageStreamId: number): void {
+    const current = this.#streams.get(messageStreamId);
+    if (current?.state !== 'idle') throw violation(`${action} on message stream ${messageStreamId}, which is ${current?.state ?? 'not created'}`);
+    const name = command.args[0];
+    if (typeof name !== 'string') throw violation(`${action} without a stream name`);
+    const { streamKey, query } = splitStreamName(name);
+    const pending: MediaStreamState = { state: 'authorizing' };
+    this.#streams.set(messageStreamId, pending);
+    const request: StreamRequest = { clientIp: this.#clientIp, app: this.#app!, action, streamKey, query };
+    const decided = streamKey === '' ? Promise.resolve<AccessDecision>({ allowed: false, reason: 'empty stream name' }) : this.#options.access.authorizeStream(request, this.#abort.signal);
+    decided
+      .then((decision) => {
+        // The client may have left or deleted the stream while the policy was thinking.
+        if (this.#streams.get(messageStreamId) !== pending) return;
+        if (!decision.allowed) this.#refuseStream(action, messageStreamId, streamKey, decision.reason);
+        else if (action === 'publish') this.#publish(messageStreamId, streamKey);
+        else this.#play(messageStreamId, streamKey);
+      })
+      .catch((error: unknown) => this.#fail(error));
+  }
+
+  #publish(messageStreamId: number, streamKey: string): void {
+    const log = this.#log.child({ streamName: streamKey, action: 'publish' });
+    let ingest: RtmpIngest;
+    try {
+      ingest = new RtmpIngest(this.#options.registry, streamKey, randomUUID(), log);
+    } catch (error) {
+      if (!(error instanceof StreamNameInUseError)) throw error;
+      this.#refuseStream('publish', messageStreamId, streamKey, StreamStatusInfo.STREAM_NAME_ALREADY_IN_USE);
+      return;
+    }
+    this.#streams.set(messageStreamId, { state: 'publishing', name: streamKey, ingest });
+    this.#streamStarted();
+    this.#connection.send(userControlMessage({ event: 'streamBegin', streamId: messageStreamId }));
+    this.#connection.send(streamStatus(messageStreamId, 'status', StatusCode.PUBLISH_START, `${streamKey} is now published.`));
+    log.info({ mediaSessionId: ingest.mediaSessionId }, 'publishing');
+  }
+
+  #play(messageStreamId: number, streamKey: string): void {
+    const stream = this.#options.registry.get(streamKey);
+    if (stream === undefined) {
+      this.#refuseStream('play', messageStreamId, streamKey, `${streamKey} is not published`);
+      return;
+    }
+    const log = this.#log.child({ streamName: streamKey, action: 'play' });
+    this.#connection.send(userControlMessage({ event: 'streamBegin', streamId: messageStreamId }));
+    this.#connection.send(streamStatus(messageStreamId, 'status', StatusCode.PLAY_RESET, `Playing and resetting ${streamKey}.`));
+    this.#connection.send(streamStatus(messageStreamId, 'status', StatusCode.PLAY_START, `Started playing ${streamKey}.`));
+    const playback = new HubPlayback(this.#connection, stream, { messageStreamId, maxQueuedMs: this.#options.playerMaxQueuedMs }, (reason) => {
+      log.info({ reason }, 'the played stream was unpublished');
+      this.#connection.send(userControlMessage({ event: 'streamEof', streamId: messageStreamId }));
+      this.#connection.send(streamStatus(messageStreamId, 'status', StatusCode.PLAY_UNPUBLISH_NOTIFY, `${streamKey} is now unpublished.`));
+      this.#streams.set(messageStreamId, { state: 'idle' });
+      // Players such as ffplay wait forever for a stream that is gone: end the connection when nothing else runs on it.
+      if (![...this.#streams.values()].some((s) => s.state !== 'idle')) this.#endConnection();
+    });
+    this.#streams.set(messageStreamId, { state: 'playing', name: streamKey, playback });
+    this.#streamStarted();
+    log.info('playing');
+  }
+
+  /** Ends what runs on a message stream; `deleted` forgets the stream id, `closed` keeps it for another publish or play. */
+  #endStream(messageStreamId: number, reason: string, how: 'deleted' | 'closed'): void {
+    const stream = this.#streams.get(messageStreamId);
+    if (stream === undefined) return;
+    if (how === 'deleted') this.#streams.delete(messageStreamId);
+    else this.#streams.set(messageStreamId, { state: 'idle' });
+    if (stream.state === 'publishing') {
+      stream.ingest.close(reason);
+      this.#log.info({ streamName: stream.name, reason }, 'unpublished');
+    } else if (stream.state === 'playing') {
+      stream.playback.stop();
+      this.#log.info({ streamName: stream.name, droppedFrames: stream.playback.droppedFrames }, 'stopped playing');
+    }
+    this.#applyIdleTimeout();
+  }
+
+  #refuseStream(action: StreamRequest['action'], messageStreamId: number, streamKey: string, reason: string): void {
+    const code = action === 'publish' ? StatusCode.PUBLISH_BAD_NAME : StatusCode.PLAY_STREAM_NOT_FOUND;
+    this.#log.warn({ streamName: streamKey, action, reason }, `${action} refused`);
+    this.#streams.set(messageStreamId, { state: 'idle' });
+    this.#connection.send(streamStatus(messageStreamId, 'error', code, reason));
+    this.#endConnection();
+  }
+
+  /** Half-closes once the last answer is flushed, so the client reads it; destroys the socket if the client lingers. */
+  #endConnection(): void {
+    this.#connection.end();
+    this.#lingerTimer ??= setTimeout(() => this.#connection.destroy(), LINGER_MS);
+  }
+
+  #streamStarted(): void {
+    clearTimeout(this.#setupTimer);
+    this.#setupTimer = undefined;
+    this.#applyIdleTimeout();
+  }
+
+  /** A player may legitimately send nothing for minutes; anyone else must keep talking. */
+  #applyIdleTimeout(): void {
+    const playing = [...this.#streams.values()].some((s) => s.state === 'playing');
+    this.#socket.setTimeout(playing ? 0 : IDLE_TIMEOUT_MS);
+  }
+
+  #publishing(messageStreamId: number): RtmpIngest | undefined {
+    const stream = this.#streams.get(messageStreamId);
+    return stream?.state === 'publishing' ? stream.ingest : undefined;
+  }
+
+  #checkSize(message: RtmpMessage): void {
+    if (message.payload.length > MAX_COMMAND_BYTES) throw violation(`command or data message of ${message.payload.length} bytes (max ${MAX_COMMAND_BYTES})`);
+  }
+
+  #trace(direction: 'in' | 'out', message: OutgoingRtmpMessage): void {
+    this.#log.info({ direction }, describeMessage(message));
+  }
+
+  #drop(why: string): void {
+    this.#log.info({ reason: why }, 'disconnecting the client');
+    this.#connection.destroy();
+  }
+
+  /** Malformed input closes this connection only; anything else is a bug, logged as such. */
+  #fail(error: unknown): void {
+    if (error instanceof RtmpProtocolError || error instanceof MediaFormatError) {
+      this.#log.warn({ code: error.code, reason: error.message }, 'protocol violation: disconnecting the client');
+    } else {
+      this.#log.error({ err: error }, 'session failed: disconnecting the client');
+    }
+    this.#endReason = StreamStatusInfo.FAILED_BY_ERROR;
+    this.#connection.destroy();
+  }
+
+  #onClose(error: Error | undefined): void {
+    clearTimeout(this.#setupTimer);
+    clearTimeout(this.#lingerTimer);
+    this.#abort.abort();
+    for (const streamId of [...this.#streams.keys()]) this.#endStream(streamId, this.#endReason, 'deleted');
+    const reason = error instanceof RtmpProtocolError ? { code: error.code, reason: error.message } : error ? { reason: error.message } : {};
+    this.#log.info(reason, 'client disconnected');
+    this.emit('closed');
+  }
+}
+
+/** A command the server cannot accept from a well-behaved client. */
+function violation(what: string): RtmpProtocolError {
+  return new RtmpProtocolError('BAD_MESSAGE', `protocol violation: ${what}`);
+}
+
+/** `live/?token=x` → `live`: rules name the application, not how a client decorated it. */
+function normalizeApp(app: string): string {
+  return app.split('?', 1)[0]!.replace(/\/+$/, '');
+}
+
+/** `key?token=x` → key `key`, query `token=x`. */
+function splitStreamName(name: string): { streamKey: string; query: string } {
+  const at = name.indexOf('?');
+  return at === -1 ? { streamKey: name, query: '' } : { streamKey: name.slice(0, at), query: name.slice(at + 1) };
+}

@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
+import { probeFrames, probeStreams, startsOnKeyframe } from '../../support/media-probe';
+import { NginxRtmp } from '../../support/nginx-rtmp';
+import { getFreePort } from '../../support/ports';
+import { killAllChildren, stopGracefully, type TrackedProcess } from '../../support/processes';
+import { rtmpServersApi } from './support/api-client';
+import { publishTestPattern, streamPublished } from './support/ffmpeg-publisher';
+import { hasIntactBFrames, probePackets } from './support/probe-packets';
+
+/** The test pattern's frame duration at 25 fps, seconds. */
+const FRAME_SECONDS = 0.04;
+
+/**
+ * RTMP ingest end to end: ffmpeg publishes (H.264 with B-frames + AAC) to a server created over
+ * REST, ffprobe plays it back from that server, and /push/startup relays it to nginx-rtmp.
+ */
+describe('ffmpeg → RTMP server → ffprobe and nginx-rtmp', () => {
+  let dir: string;
+  let gw: TestGateway;
+  let nginx: NginxRtmp;
+  let port: number;
+  let publisher: TrackedProcess;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'rtmp-ingest-'));
+    nginx = await NginxRtmp.start();
+    gw = await startTestGateway({ rtmpServersDbFile: path.join(dir, 'gateway.sqlite') });
+    port = await getFreePort();
+    const created = await rtmpServersApi(gw.httpUrl, '/create', { server_name: 'ingest', server_type: 'SERVER_TYPE_RTMP', server_port: port, server_buflen: 5 });
+    expect(created.status).toBe(200);
+    publisher = publishTestPattern(`rtmp://127.0.0.1:${port}/live/key1`, { bFrames: 2, gop: 50 });
+    await streamPublished(gw.gateway.registry, 'key1', publisher, 20_000);
+  });
+
+  afterAll(async () => {
+    if (publisher) await stopGracefully(publisher.child);
+    await killAllChildren();
+    await gw?.close();
+    await nginx?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('the stream is in the hub as an RTMP source named by its stream key', () => {
+    expect(gw.gateway.registry.get('key1')?.source).toMatchObject({ kind: 'rtmp', hasVideo: true, hasAudio: true });
+  });
+
+  test('ffprobe plays it back from the same server: H.264 and AAC at the published format', async () => {
+    const streams = await probeStreams(`rtmp://127.0.0.1:${port}/live/key1`, { timeoutMs: 20_000 });
+    expect(streams.video).toMatchObject({ codec: 'h264', width: 320, height: 240 });
+    expect(streams.audio).toMatchObject({ codec: 'aac', sampleRate: 44100, channels: 1 });
+  });
+
+  test('a late player starts on a keyframe and gets the B-frames with their composition offsets', async () => {
+    const url = `rtmp://127.0.0.1:${port}/live/key1`;
+    const frames = await probeFrames(url, { seconds: 2 });
+    expect(startsOnKeyframe(frames.video)).toBe(true);
+    const packets = await probePackets(url, 3);
+    expect(packets.filter((p) => p.kind === 'audio').length).toBeGreaterThan(50);
+    expect(hasIntactBFrames(packets, FRAME_SECONDS)).toBe(true);
+  });
+
+  test('/push/startup relays it to nginx-rtmp unchanged (H.264 with B-frames, AAC)', async () => {
+    const started = await gw.api('/rest-api/push/startup', { streamName: 'key1', rtmpUrl: nginx.rtmpUrl('live') });
+    expect(started.status).toBe(200);
+    await nginx.waitForStream('live', 'rtmp_key1', 15_000);
+    const relayed = nginx.rtmpUrl('live', 'rtmp_key1');
+    const streams = await probeStreams(relayed, { timeoutMs: 20_000 });
+    expect(streams.video).toMatchObject({ codec: 'h264', width: 320, height: 240 });
+    expect(streams.audio).toMatchObject({ codec: 'aac', sampleRate: 44100 });
+    expect(hasIntactBFrames(await probePackets(relayed, 3), FRAME_SECONDS)).toBe(true);
+    expect((await gw.api('/rest-api/push/terminate', { mediaSessionId: started.body.mediaSessionId })).status).toBe(200);
+  });
+
+  test('when ffmpeg stops (FCUnpublish, deleteStream), the stream leaves the hub as stopped by its publisher', async () => {
+    const gone = new Promise<string>((resolve) => gw.gateway.registry.on('unpublished', (stream, reason) => stream.name === 'key1' && resolve(reason)));
+    await stopGracefully(publisher.child);
+    expect(await gone).toBe('Stopped by publisher stop');
+    expect(gw.gateway.registry.get('key1')).toBeUndefined();
+  });
+});

@@ -1,0 +1,58 @@
+import type { StreamRegistry } from '../../../../server/hub/stream-registry';
+import type { HubStream } from '../../../../server/hub/stream';
+import { spawnTracked, type TrackedProcess } from '../../../support/processes';
+
+/** What the test publisher encodes. */
+export interface TestPatternOptions {
+  /** B-frames between references (x264 -bf); default 0. */
+  readonly bFrames?: number;
+  /** Keyframe interval, frames at 25 fps; default 50 (2 s). */
+  readonly gop?: number;
+  /** Media duration, seconds; default 120 (tests stop it sooner). */
+  readonly seconds?: number;
+}
+
+/**
+ * Starts ffmpeg publishing testsrc (320x240, 25 fps, H.264) and a 440 Hz sine (AAC, 44.1 kHz) in
+ * real time to `url`. Always stop it (stopGracefully / killAllChildren).
+ */
+export function publishTestPattern(url: string, options: TestPatternOptions = {}): TrackedProcess {
+  return spawnTracked('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+    '-t', String(options.seconds ?? 120),
+    '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'veryfast', '-bf', String(options.bFrames ?? 0), '-g', String(options.gop ?? 50),
+    '-c:a', 'aac', '-b:a', '96k',
+    '-f', 'flv', url,
+  ]);
+}
+
+/**
+ * Resolves with the hub stream `name` once it is published (at once if it already is); rejects
+ * after `timeoutMs` or when `publisher` exits first.
+ */
+export function streamPublished(registry: StreamRegistry, name: string, publisher: TrackedProcess, timeoutMs: number): Promise<HubStream> {
+  const existing = registry.get(name);
+  if (existing) return Promise.resolve(existing);
+  return new Promise((resolve, reject) => {
+    const onPublished = (stream: HubStream): void => {
+      if (stream.name !== name) return;
+      settle();
+      resolve(stream);
+    };
+    const timer = setTimeout(() => {
+      settle();
+      reject(new Error(`stream ${name} not published within ${timeoutMs} ms; publisher stderr: ${publisher.stderrTail()}`));
+    }, timeoutMs);
+    void publisher.exited.then((status) => {
+      settle();
+      reject(new Error(`publisher exited (${JSON.stringify(status)}) before ${name} was published: ${publisher.stderrTail()}`));
+    });
+    const settle = (): void => {
+      clearTimeout(timer);
+      registry.off('published', onPublished);
+    };
+    registry.on('published', onPublished);
+  });
+}

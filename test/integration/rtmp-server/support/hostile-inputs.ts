@@ -1,0 +1,141 @@
+import { encodeAmf0 } from '../../../../server/rtmp/protocol/amf0';
+import { ChunkWriter } from '../../../../server/rtmp/protocol/chunk-writer';
+import { HANDSHAKE_PACKET_SIZE, RTMP_VERSION } from '../../../../server/rtmp/protocol/handshake';
+import { commandMessage, MessageType, type RtmpMessage } from '../../../../server/rtmp/protocol/messages';
+
+/** One hostile input: what it tries, and the bytes a client sends before hanging up. */
+export interface HostileInput {
+  readonly kind: string;
+  readonly bytes: Buffer;
+}
+
+/** Deterministic pseudo-random numbers (xorshift32), so a failing case reproduces from its seed. */
+class Prng {
+  #state: number;
+
+  constructor(seed: number) {
+    this.#state = seed >>> 0 || 1;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.#state ^= this.#state << 13;
+    this.#state ^= this.#state >>> 17;
+    this.#state ^= this.#state << 5;
+    return (this.#state >>> 0) / 2 ** 32;
+  }
+
+  /** Integer in [0, max). */
+  below(max: number): number {
+    return Math.floor(this.next() * max);
+  }
+
+  /** `length` random bytes, four per step. */
+  bytes(length: number): Buffer {
+    const out = Buffer.allocUnsafe(Math.ceil(length / 4) * 4);
+    for (let i = 0; i < out.length; i += 4) out.writeUInt32LE(Math.floor(this.next() * 2 ** 32), i);
+    return out.subarray(0, length);
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[this.below(items.length)]!;
+  }
+}
+
+const COMMAND_ROUTE = { chunkStreamId: 3, messageStreamId: 0 } as const;
+const STREAM_ROUTE = { chunkStreamId: 8, messageStreamId: 1 } as const;
+
+/** C0 + C1 + C2: a complete client handshake (the server does not check C2). */
+function handshake(prng: Prng): Buffer {
+  return Buffer.concat([Buffer.from([RTMP_VERSION]), prng.bytes(2 * HANDSHAKE_PACKET_SIZE)]);
+}
+
+function chunked(...messages: RtmpMessage[]): Buffer {
+  const writer = new ChunkWriter();
+  return Buffer.concat(messages.map((message) => writer.write(message)));
+}
+
+function connectCommand(): RtmpMessage {
+  return commandMessage({ name: 'connect', transactionId: 1, commandObject: { app: 'live', tcUrl: 'rtmp://127.0.0.1/live' }, args: [] }, COMMAND_ROUTE);
+}
+
+/** Flips, cuts or overwrites bytes of `payload`. */
+function mutate(prng: Prng, payload: Buffer): Buffer {
+  const out = Buffer.from(payload);
+  const edits = 1 + prng.below(4);
+  for (let i = 0; i < edits; i++) out[prng.below(out.length)] = prng.below(256);
+  return prng.below(3) === 0 ? out.subarray(0, prng.below(out.length)) : out;
+}
+
+/** A raw Set Chunk Size message with any 32-bit value (the builder refuses invalid sizes). */
+function rawSetChunkSize(value: number): Buffer {
+  const header = Buffer.from([0x02, 0, 0, 0, 0, 0, 4, MessageType.SET_CHUNK_SIZE, 0, 0, 0, 0]);
+  const body = Buffer.alloc(4);
+  body.writeUInt32BE(value >>> 0);
+  return Buffer.concat([header, body]);
+}
+
+/** The kinds of hostile input, each a generator of one case. */
+const GENERATORS: Readonly<Record<string, (prng: Prng) => Buffer>> = {
+  'garbage bytes': (prng) => prng.bytes(1 + prng.below(2048)),
+  'truncated handshake': (prng) => Buffer.concat([Buffer.from([RTMP_VERSION]), prng.bytes(prng.below(2 * HANDSHAKE_PACKET_SIZE))]),
+  'wrong protocol version': (prng) => Buffer.concat([Buffer.from([(RTMP_VERSION + 1 + prng.below(255)) % 256]), prng.bytes(prng.below(HANDSHAKE_PACKET_SIZE * 2))]),
+  'garbage chunks after the handshake': (prng) => Buffer.concat([handshake(prng), prng.bytes(1 + prng.below(1024))]),
+  'hostile chunk sizes': (prng) => {
+    const size = prng.pick([0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 16 * 1024 * 1024, 16 * 1024 * 1024 + 1]);
+    // Then a 32 kB message: one chunk after a huge chunk size, 32 768 after a 1-byte one.
+    const big = { chunkStreamId: 5, timestamp: 0, typeId: MessageType.DATA_AMF0, messageStreamId: 0, payload: Buffer.alloc(32 * 1024, 0x5a) };
+    const writer = new ChunkWriter();
+    if (size >= 1 && size <= 16 * 1024 * 1024) writer.setChunkSize(size);
+    return Buffer.concat([handshake(prng), rawSetChunkSize(size), writer.write(big)]);
+  },
+  'invalid AMF in connect': (prng) => {
+    const connect = connectCommand();
+    return Buffer.concat([handshake(prng), chunked({ ...connect, payload: mutate(prng, connect.payload as Buffer) })]);
+  },
+  'a message that announces 16 MiB and stops': (prng) => {
+    const header = Buffer.from([0x03, 0, 0, 0, 0xff, 0xff, 0xff, MessageType.VIDEO, 1, 0, 0, 0]);
+    return Buffer.concat([handshake(prng), header, prng.bytes(prng.below(8192))]);
+  },
+  'too many chunk streams': (prng) => {
+    const messages = Array.from({ length: 40 + prng.below(40) }, (_, i) => ({ chunkStreamId: 3 + i, timestamp: 0, typeId: MessageType.ACKNOWLEDGEMENT, messageStreamId: 0, payload: Buffer.alloc(4) }));
+    return Buffer.concat([handshake(prng), chunked(...messages)]);
+  },
+  'commands out of order or malformed': (prng) => {
+    const names = ['publish', 'play', 'createStream', 'deleteStream', 'connect', 'FCPublish', '_result', 'closeStream'];
+    const commands = Array.from({ length: 1 + prng.below(6) }, () =>
+      commandMessage({ name: prng.pick(names), transactionId: prng.below(5), commandObject: prng.pick([null, { app: 7 }, 'x', []]), args: [prng.pick(['steady', '', 42, null])] }, prng.below(2) ? COMMAND_ROUTE : STREAM_ROUTE),
+    );
+    return Buffer.concat([handshake(prng), chunked(...(prng.below(2) ? [connectCommand()] : []), ...commands)]);
+  },
+  'random message types and bodies': (prng) => {
+    const messages = Array.from({ length: 1 + prng.below(8) }, () => ({ chunkStreamId: 4 + prng.below(4), timestamp: prng.below(2 ** 32), typeId: prng.below(32), messageStreamId: prng.below(3), payload: prng.bytes(prng.below(600)) }));
+    return Buffer.concat([handshake(prng), chunked(connectCommand(), ...messages)]);
+  },
+  'a publisher that sends broken media': (prng) => {
+    const key = `fuzz${prng.below(1_000_000)}`;
+    const setup = [
+      connectCommand(),
+      commandMessage({ name: 'createStream', transactionId: 2, commandObject: null, args: [] }, COMMAND_ROUTE),
+      commandMessage({ name: 'publish', transactionId: 0, commandObject: null, args: [key, 'live'] }, STREAM_ROUTE),
+    ];
+    const heads = [0x17, 0x27, 0xaf, 0x12, 0x97];
+    const media = Array.from({ length: 1 + prng.below(6) }, () => {
+      const video = prng.below(2) === 0;
+      const body = Buffer.concat([Buffer.from([prng.pick(heads), prng.below(3)]), prng.bytes(prng.below(64))]);
+      return { chunkStreamId: video ? 6 : 4, timestamp: prng.below(1000), typeId: video ? MessageType.VIDEO : MessageType.AUDIO, messageStreamId: 1, payload: body };
+    });
+    const metadata = { chunkStreamId: 8, timestamp: 0, typeId: MessageType.DATA_AMF0, messageStreamId: 1, payload: mutate(prng, encodeAmf0('@setDataFrame', 'onMetaData', { videocodecid: 7 })) };
+    return Buffer.concat([handshake(prng), chunked(...setup, metadata, ...media)]);
+  },
+};
+
+/** `count` hostile inputs, the kinds in turn, from one seed. */
+export function hostileInputs(seed: number, count: number): HostileInput[] {
+  const prng = new Prng(seed);
+  const kinds = Object.keys(GENERATORS);
+  return Array.from({ length: count }, (_, i) => {
+    const kind = kinds[i % kinds.length]!;
+    return { kind, bytes: GENERATORS[kind]!(prng) };
+  });
+}

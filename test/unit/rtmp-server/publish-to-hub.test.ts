@@ -1,0 +1,136 @@
+import pino from 'pino';
+import type { Frame } from '../../../server/hub/frame';
+import { StreamNameInUseError, StreamRegistry } from '../../../server/hub/stream-registry';
+import { H264FormatError } from '../../../server/media/h264/h264-format-error';
+import { AacFormatError } from '../../../server/media/aac/aac-format-error';
+import { AmfEcmaArray } from '../../../server/rtmp/protocol/amf0';
+import { RtmpProtocolError } from '../../../server/rtmp/protocol/errors';
+import { buildAvcNalu } from '../../../server/rtmp/protocol/flv';
+import { dataMessage, MessageType } from '../../../server/rtmp/protocol/messages';
+import { RtmpIngest } from '../../../server/rtmp/server/publish-to-hub';
+import { aacFrame, aacSequenceHeader, ASC_44100_MONO, avcFrame, avcSequenceHeader, IDR_AVCC, mediaMessage, PPS_320X240, SPS_320X240 } from './fixtures';
+
+const silent = pino({ level: 'silent' });
+
+function ingestWithReader(name = 'key'): { ingest: RtmpIngest; frames: Frame[]; registry: StreamRegistry } {
+  const registry = new StreamRegistry();
+  const ingest = new RtmpIngest(registry, name, 'session-1', silent);
+  const frames: Frame[] = [];
+  ingest.stream.addReader({ onFrame: (frame) => frames.push(frame) });
+  return { ingest, frames, registry };
+}
+
+function metadata(properties: Record<string, number | string>) {
+  return dataMessage(['@setDataFrame', 'onMetaData', new AmfEcmaArray(properties)], { chunkStreamId: 8, messageStreamId: 1 });
+}
+
+describe('RtmpIngest', () => {
+  test('registers the stream key in the hub as an RTMP source; a second publisher of the name is refused', () => {
+    const { ingest, registry } = ingestWithReader('cam1');
+    expect(registry.get('cam1')).toBe(ingest.stream);
+    expect(ingest.stream.source).toMatchObject({ kind: 'rtmp', mediaSessionId: 'session-1', hasVideo: true, hasAudio: true });
+    expect(() => new RtmpIngest(registry, 'cam1', 'session-2', silent)).toThrow(StreamNameInUseError);
+  });
+
+  test('sequence headers become track info; frames pass through without a copy', () => {
+    const { ingest, frames } = ingestWithReader();
+    ingest.handle(avcSequenceHeader());
+    ingest.handle(aacSequenceHeader());
+    expect(ingest.stream.videoInfo).toMatchObject({ codec: 'h264', width: 320, height: 240 });
+    expect(ingest.stream.videoInfo!.sps.equals(SPS_320X240)).toBe(true);
+    expect(ingest.stream.videoInfo!.pps.equals(PPS_320X240)).toBe(true);
+    expect(ingest.stream.audioInfo).toMatchObject({ codec: 'aac', sampleRate: 44100, channels: 1 });
+    expect(ingest.stream.audioInfo!.config.equals(ASC_44100_MONO)).toBe(true);
+
+    const video = avcFrame(0, true);
+    ingest.handle(video);
+    ingest.handle(aacFrame(10));
+    expect(frames).toEqual([
+      expect.objectContaining({ kind: 'video', dts: 0, pts: 0, keyframe: true }),
+      expect.objectContaining({ kind: 'audio', pts: 10 }),
+    ]);
+    const data = (frames[0] as { data: Buffer }).data;
+    expect(data.equals(IDR_AVCC)).toBe(true);
+    expect(data.buffer).toBe(video.payload.buffer);
+  });
+
+  test('B-frames keep their composition time offset: pts = dts + cts, in decode order', () => {
+    const { ingest, frames } = ingestWithReader();
+    ingest.handle(avcSequenceHeader());
+    // I P B B as an encoder sends them: dts 0 40 80 120, pts 80 200 120 160.
+    ingest.handle(avcFrame(0, true, 80));
+    ingest.handle(avcFrame(40, false, 160));
+    ingest.handle(avcFrame(80, false, 40));
+    ingest.handle(avcFrame(120, false, 40));
+    expect(frames.map((f) => [f.kind === 'video' ? f.dts : NaN, f.pts])).toEqual([[0, 80], [40, 200], [80, 120], [120, 160]]);
+  });
+
+  test('frames before their sequence header, empty bodies and other codecs are dropped', () => {
+    const { ingest, frames } = ingestWithReader();
+    ingest.handle(avcFrame(0, true));
+    ingest.handle(aacFrame(0));
+    ingest.handle(mediaMessage(MessageType.VIDEO, 0, Buffer.alloc(0)));
+    ingest.handle(mediaMessage(MessageType.VIDEO, 0, Buffer.from([0x12, 0x00, 0x01]))); // Sorenson H.263 keyframe
+    ingest.handle(mediaMessage(MessageType.AUDIO, 0, Buffer.from([0x2f, 0xff, 0xfb]))); // MP3
+    ingest.handle(mediaMessage(MessageType.VIDEO, 0, Buffer.concat([Buffer.from([0x90]), Buffer.from('68766331', 'hex')]))); // Enhanced RTMP (HEVC)
+    expect(frames).toEqual([]);
+  });
+
+  test('2-byte NAL lengths from the decoder configuration are converted to the 4-byte form the hub uses', () => {
+    const { ingest, frames } = ingestWithReader();
+    const record = Buffer.concat([Buffer.from([1, 0x42, 0xc0, 0x0d, 0xfd, 0xe1]), Buffer.from([0, SPS_320X240.length]), SPS_320X240, Buffer.from([1, 0, PPS_320X240.length]), PPS_320X240]);
+    ingest.handle(mediaMessage(MessageType.VIDEO, 0, Buffer.concat([Buffer.from([0x17, 0, 0, 0, 0]), record])));
+    ingest.handle(mediaMessage(MessageType.VIDEO, 0, buildAvcNalu(true, Buffer.from('0003658884', 'hex'))));
+    expect((frames[0] as { data: Buffer }).data.equals(IDR_AVCC)).toBe(true);
+  });
+
+  test('an audio-only onMetaData clears hasVideo; only the first onMetaData counts', () => {
+    const { ingest } = ingestWithReader();
+    ingest.handle(metadata({ audiocodecid: 10, audiosamplerate: 44100 }));
+    expect(ingest.stream.source).toMatchObject({ hasVideo: false, hasAudio: true });
+    ingest.handle(metadata({ videocodecid: 7, audiocodecid: 10 }));
+    expect(ingest.stream.source.hasVideo).toBe(false);
+  });
+
+  test('onMetaData with FourCC codec ids (some encoders) counts as H.264 and AAC', () => {
+    const { ingest } = ingestWithReader();
+    ingest.handle(metadata({ videocodecid: 'avc1', audiocodecid: 'mp4a' }));
+    expect(ingest.stream.source).toMatchObject({ hasVideo: true, hasAudio: true });
+  });
+
+  test('32-bit timestamps that wrap keep increasing', () => {
+    const { ingest, frames } = ingestWithReader();
+    ingest.handle(aacSequenceHeader());
+    ingest.handle(aacFrame(0xffffffe0));
+    ingest.handle(aacFrame(0x00000003));
+    expect(frames.map((f) => f.pts)).toEqual([0xffffffe0, 0xffffffe0 + 0x23]);
+  });
+
+  test.each([
+    ['a truncated AVC header', mediaMessage(MessageType.VIDEO, 0, Buffer.from([0x17, 0x01])), RtmpProtocolError, 'FLV_TRUNCATED'],
+    ['an AAC body without packet type', mediaMessage(MessageType.AUDIO, 0, Buffer.from([0xaf])), RtmpProtocolError, 'FLV_TRUNCATED'],
+    ['a cut decoder configuration record', mediaMessage(MessageType.VIDEO, 0, Buffer.from([0x17, 0, 0, 0, 0, 1, 0x42])), H264FormatError, 'DECODER_CONFIG_TRUNCATED'],
+    ['a record whose SPS is not an SPS', mediaMessage(MessageType.VIDEO, 0, Buffer.from('1700000000014242c0ffe100026501010001680a', 'hex')), H264FormatError, 'NOT_SPS'],
+    ['an empty AudioSpecificConfig', mediaMessage(MessageType.AUDIO, 0, Buffer.from([0xaf, 0x00])), AacFormatError, 'ASC_TRUNCATED'],
+    ['undecodable AMF in a data message', { ...dataMessage(['onMetaData'], { chunkStreamId: 8, messageStreamId: 1 }), payload: Buffer.from([0x02, 0x00, 0x09, 0x6f]) }, RtmpProtocolError, 'AMF_TRUNCATED'],
+  ])('%s throws its typed error, never a RangeError or TypeError', (_what, message, errorClass, code) => {
+    const { ingest } = ingestWithReader();
+    let thrown: unknown;
+    try {
+      ingest.handle(message);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(errorClass);
+    expect((thrown as { code: string }).code).toBe(code);
+  });
+
+  test('close() ends the hub stream with the reason and frees the name', () => {
+    const { ingest, registry } = ingestWithReader('gone');
+    const reasons: string[] = [];
+    ingest.stream.on('close', (reason) => reasons.push(reason));
+    ingest.close('Stopped by publisher stop');
+    expect(reasons).toEqual(['Stopped by publisher stop']);
+    expect(registry.get('gone')).toBeUndefined();
+  });
+});
