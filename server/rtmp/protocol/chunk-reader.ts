@@ -11,6 +11,11 @@ export interface ChunkReaderLimits {
   readonly maxPartialMessages?: number;
   /** Distinct chunk stream ids a peer may use; default 64. */
   readonly maxChunkStreams?: number;
+  /**
+   * Smallest chunk size the peer may announce, bytes; default 1 (what the spec allows). Tiny chunks
+   * multiply the parsing work per byte, so a server may refuse them before parsing another chunk.
+   */
+  readonly minChunkSize?: number;
 }
 
 const DEFAULT_MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
@@ -57,6 +62,7 @@ export class ChunkReader {
   readonly #maxMessageLength: number;
   readonly #maxPartialMessages: number;
   readonly #maxChunkStreams: number;
+  readonly #minChunkSize: number;
   #chunkSize = DEFAULT_CHUNK_SIZE;
   #partialMessages = 0;
   /** Chunk whose payload is being read: its stream and how many payload bytes are still due. */
@@ -66,6 +72,7 @@ export class ChunkReader {
     this.#maxMessageLength = limits.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
     this.#maxPartialMessages = limits.maxPartialMessages ?? DEFAULT_MAX_PARTIAL_MESSAGES;
     this.#maxChunkStreams = limits.maxChunkStreams ?? DEFAULT_MAX_CHUNK_STREAMS;
+    this.#minChunkSize = limits.minChunkSize ?? 1;
   }
 
   /** The peer's current chunk size, bytes (128 until it sends Set Chunk Size). */
@@ -215,9 +222,14 @@ export class ChunkReader {
   #complete(chunkStreamId: number, stream: ReceivedChunkStream, payload: Buffer, messages: RtmpMessage[]): void {
     stream.received = undefined;
     const message: RtmpMessage = { chunkStreamId, timestamp: stream.timestamp, typeId: stream.typeId, messageStreamId: stream.messageStreamId, payload };
-    if (message.typeId === MessageType.SET_CHUNK_SIZE) this.#chunkSize = parseSetChunkSize(payload);
+    if (message.typeId === MessageType.SET_CHUNK_SIZE) this.#setChunkSize(parseSetChunkSize(payload));
     else if (message.typeId === MessageType.ABORT) this.#abort(parseAbort(payload));
     messages.push(message);
+  }
+
+  #setChunkSize(size: number): void {
+    if (size < this.#minChunkSize) throw new RtmpProtocolError('BAD_CHUNK_SIZE', `chunk size ${size} is below the ${this.#minChunkSize} bytes accepted`);
+    this.#chunkSize = size;
   }
 
   #abort(chunkStreamId: number): void {

@@ -14,7 +14,6 @@ import {
   MessageType,
   type OutgoingRtmpMessage,
   parseCommand,
-  parseSetChunkSize,
   type RtmpCommand,
   type RtmpMessage,
   setPeerBandwidthMessage,
@@ -64,7 +63,7 @@ const OUTGOING_CHUNK_SIZE = 4096;
  */
 const MIN_PEER_CHUNK_SIZE = 128;
 /** Limits on what a client may make the chunk reader hold. */
-const CHUNK_LIMITS: ChunkReaderLimits = { maxMessageLength: 8 * 1024 * 1024, maxPartialMessages: 8, maxChunkStreams: 32 };
+const CHUNK_LIMITS: ChunkReaderLimits = { maxMessageLength: 8 * 1024 * 1024, maxPartialMessages: 8, maxChunkStreams: 32, minChunkSize: MIN_PEER_CHUNK_SIZE };
 
 /** State of one message stream created by the client. */
 type MediaStreamState =
@@ -139,12 +138,6 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
         case MessageType.VIDEO:
           this.#publishing(message.messageStreamId)?.handle(message);
           break;
-        case MessageType.SET_CHUNK_SIZE: {
-          // The connection has applied it already (it is valid RTMP); the server's own floor is checked here.
-          const size = parseSetChunkSize(message.payload);
-          if (size < MIN_PEER_CHUNK_SIZE) throw violation(`chunk size ${size} is below ${MIN_PEER_CHUNK_SIZE}`);
-          break;
-        }
       }
     } catch (error) {
       this.#fail(error);

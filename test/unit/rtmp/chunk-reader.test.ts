@@ -238,3 +238,16 @@ describe('ChunkReader rejects hostile or malformed input with RtmpProtocolError'
     }
   });
 });
+
+describe('ChunkReader minChunkSize', () => {
+  test('a Set Chunk Size below the floor is refused before another chunk is parsed', () => {
+    const writer = new ChunkWriter();
+    const reader = new ChunkReader({ minChunkSize: 128 });
+    const tiny = writer.write(setChunkSizeMessage(1));
+    expect(() => reader.push(tiny)).toThrow(expect.objectContaining({ code: 'BAD_CHUNK_SIZE', message: 'chunk size 1 is below the 128 bytes accepted' }));
+    expect(reader.chunkSize).toBe(128);
+    const fine = new ChunkReader({ minChunkSize: 128 });
+    fine.push(new ChunkWriter().write(setChunkSizeMessage(4096)));
+    expect(fine.chunkSize).toBe(4096);
+  });
+});
