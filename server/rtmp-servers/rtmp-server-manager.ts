@@ -4,7 +4,7 @@ import { GatewayError } from '../errors';
 import type { StreamRegistry } from '../hub/stream-registry';
 import type { Logger } from '../log';
 import { RtmpListenError, RtmpListener } from '../rtmp/server/rtmp-listener';
-import { StreamStatusInfo } from '../signalling/protocol';
+import { StreamStatusInfo } from '../hub/status-info';
 import { RuleAccessPolicy, type WebhookAsker } from './access-rules';
 import { CidrError, IpRangeSet } from './cidr';
 import type { AccessRuleRecord, AccessRuleSettings, RtmpServerRecord, RtmpServerSettings } from './rtmp-server-record';

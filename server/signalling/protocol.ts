@@ -9,24 +9,13 @@ export interface Envelope {
   data: unknown[];
 }
 
+import { StreamStatusInfo } from '../hub/status-info';
+
+export { StreamStatusInfo };
+
 /** Stream statuses sent in notifyStreamStatusEvent (the SDK's STREAM_STATUS values). */
 export type StreamStatus = 'PENDING' | 'PUBLISHING' | 'UNPUBLISHED' | 'FAILED';
 
-/** The SDK's STREAM_STATUS_INFO strings the gateway sends; clients compare them verbatim. */
-export const StreamStatusInfo = {
-  FAILED_BY_ICE_ERROR: 'Failed by ICE error',
-  FAILED_BY_ICE_TIMEOUT: 'Failed by ICE timeout',
-  FAILED_BY_DTLS_ERROR: 'Failed by DTLS error',
-  FAILED_BY_RTP_ACTIVITY: 'Failed by RTP activity',
-  FAILED_BY_ERROR: 'Failed by error',
-  STOPPED_BY_SESSION_DISCONNECT: 'Stopped by session disconnect',
-  STOPPED_BY_PUBLISHER_STOP: 'Stopped by publisher stop',
-  STREAM_NAME_ALREADY_IN_USE: 'Stream name is already in use',
-  MEDIASESSION_ID_NULL: 'MediaSessionId is null',
-  MEDIASESSION_ID_ALREADY_IN_USE: 'MediaSessionId is already in use',
-  SESSION_NOT_READY: 'Session not ready',
-  NO_COMMON_CODECS: 'No common codecs',
-} as const;
 
 /** The `publishStream` request (the fields the gateway reads). */
 export interface PublishStreamRequest {

@@ -1,6 +1,7 @@
 import { loadSoundClip, type SoundClip } from '../audio/sound-clip';
 import type { Settings } from '../config/settings';
 import { GatewayError } from '../errors';
+import { StreamStatusInfo } from '../hub/status-info';
 import { TypedEmitter } from '../events/typed-emitter';
 import type { HubStream } from '../hub/stream';
 import type { StreamRegistry } from '../hub/stream-registry';
@@ -11,8 +12,6 @@ import { redactUrl, resolvePushTarget } from './target';
 import { Transponder, type TransponderConfig } from './transponder';
 import type { FindFilter, StartupRequest, TransponderState, TransponderView } from './types';
 
-/** Stream close reason meaning the publisher stopped on purpose: no grace period then. */
-const PUBLISHER_STOP = 'Stopped by publisher stop';
 
 /** Events of the manager, for monitoring (webhooks, metrics). */
 export type TransponderManagerEvents = {
@@ -122,7 +121,7 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
   async terminate(mediaSessionId: string): Promise<void> {
     const transponder = this.#get(mediaSessionId);
     this.#transponders.delete(mediaSessionId);
-    await transponder.stop('Stopped by rest /terminate');
+    await transponder.stop(StreamStatusInfo.STOPPED_BY_REST_TERMINATE);
   }
 
   mute(mediaSessionId: string): void {
@@ -149,7 +148,7 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
   async closeAll(): Promise<void> {
     const all = this.#all();
     this.#transponders.clear();
-    await Promise.all(all.map((t) => t.stop('Stopped by server shutdown')));
+    await Promise.all(all.map((t) => t.stop(StreamStatusInfo.STOPPED_BY_SERVER_SHUTDOWN)));
   }
 
   #all(): Transponder[] {
@@ -202,7 +201,8 @@ export class TransponderManager extends TypedEmitter<TransponderManagerEvents> i
   }
 
   #onUnpublished(stream: HubStream, reason: string): void {
-    const holdMs = reason === PUBLISHER_STOP ? 0 : this.#settings.publisherGracePeriodMs;
+    // A publisher that stopped on purpose is not coming back: no grace period then.
+    const holdMs = reason === StreamStatusInfo.STOPPED_BY_PUBLISHER_STOP ? 0 : this.#settings.publisherGracePeriodMs;
     for (const transponder of this.#all()) {
       transponder.detach(stream, reason, holdMs);
     }

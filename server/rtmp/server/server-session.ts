@@ -4,7 +4,7 @@ import { TypedEmitter } from '../../events/typed-emitter';
 import { StreamNameInUseError, type StreamRegistry } from '../../hub/stream-registry';
 import type { Logger } from '../../log';
 import { MediaFormatError } from '../../media/media-format-error';
-import { StreamStatusInfo } from '../../signalling/protocol';
+import { StreamStatusInfo } from '../../hub/status-info';
 import { RtmpConnection } from '../connection';
 import { isAmfObject } from '../protocol/amf0';
 import type { ChunkReaderLimits } from '../protocol/chunk-reader';
