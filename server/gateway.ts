@@ -4,6 +4,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { Router } from 'express';
 import type { Settings } from './config/settings';
+import { StreamStatusInfo } from './hub/status-info';
 import { StreamRegistry } from './hub/stream-registry';
 import type { Logger } from './log';
 import { GatewayMetrics } from './metrics/gateway-metrics';
@@ -135,7 +136,7 @@ export class Gateway {
     await this.transponders.closeAll();
     await this.#webhook?.close();
     await this.#signalling.close();
-    this.publishers.closeAll('Stopped by server shutdown');
+    this.publishers.closeAll(StreamStatusInfo.STOPPED_BY_SERVER_SHUTDOWN);
     await this.rtmpServers.close();
     await Promise.all(
       this.#httpServers.map((server) => new Promise<void>((resolve) => {
