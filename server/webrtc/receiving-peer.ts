@@ -1,4 +1,5 @@
 import { RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpCodecParameters as CodecParameters } from 'werift';
+import { iceGatheringDone } from './ice-gathering';
 import { addBitrateHints, type OfferSelection, type PublishBitrates } from './offer-codecs';
 
 /** Network settings of the receiving peers. */
@@ -35,7 +36,7 @@ export async function answerOffer(
   try {
     await peer.setRemoteDescription({ type: 'offer', sdp: selection.restrictedOffer });
     await peer.setLocalDescription(await peer.createAnswer());
-    await gatheringComplete(peer);
+    await iceGatheringDone(peer, GATHERING_TIMEOUT_MS);
     const sdp = peer.localDescription?.sdp;
     if (!sdp) throw new Error('werift produced no local description');
     return { peer, answerSdp: selection.video ? addBitrateHints(sdp, bitrates) : sdp };
@@ -70,19 +71,4 @@ function audioCodecs(selection: OfferSelection): CodecParameters[] {
       parameters: selection.audio.fmtp,
     }),
   ];
-}
-
-async function gatheringComplete(peer: RTCPeerConnection): Promise<void> {
-  if (peer.iceGatheringState === 'complete') return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, GATHERING_TIMEOUT_MS);
-    const subscription = peer.iceGatheringStateChange.subscribe((state) => {
-      if (state === 'complete') done();
-    });
-    function done(): void {
-      clearTimeout(timer);
-      subscription.unSubscribe();
-      resolve();
-    }
-  });
 }

@@ -1,8 +1,11 @@
 import { StreamNameInUseError, type StreamRegistry } from '../hub/stream-registry';
 import type { StreamSource } from '../hub/stream';
 import type { Logger } from '../log';
-import { StreamStatusInfo, type PublishStreamRequest } from '../signalling/protocol';
+import { StreamStatusInfo } from '../hub/status-info';
+import type { PublishStreamRequest } from '../signalling/protocol';
 import { PublishRejectedError, type PublishCallbacks, type PublishHandle, type PublishService } from '../signalling/publish-service';
+import { installFastRtpPackets } from './fast-rtp-packet';
+import { installFastSrtp } from './fast-srtp';
 import { selectOfferCodecs, UnsupportedOfferError, type OfferSelection, type PublishBitrates } from './offer-codecs';
 import { answerOffer, type PeerNetworkOptions } from './receiving-peer';
 import { WebRtcPublisher, type PublisherMediaOptions } from './webrtc-publisher';
@@ -28,6 +31,9 @@ export class WebRtcPublishService implements PublishService {
   constructor(registry: StreamRegistry, options: WebRtcPublishOptions) {
     this.#registry = registry;
     this.#options = options;
+    // werift's per-packet costs, paid on every RTP packet received: see both modules.
+    installFastSrtp();
+    installFastRtpPackets();
   }
 
   /** Publishers currently connected or connecting. */

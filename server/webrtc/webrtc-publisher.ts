@@ -1,7 +1,7 @@
 import type { RTCPeerConnection } from 'werift';
 import type { HubStream } from '../hub/stream';
 import type { Logger } from '../log';
-import { StreamStatusInfo } from '../signalling/protocol';
+import { StreamStatusInfo } from '../hub/status-info';
 import type { PublishCallbacks } from '../signalling/publish-service';
 import type { OpusToAacOptions } from '../transcode/opus-to-aac';
 import type { Vp8ToH264Options } from '../transcode/vp8-to-h264';

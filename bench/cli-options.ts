@@ -1,0 +1,116 @@
+/** What `npm run bench -- <flags>` asked for. */
+export interface BenchOptions {
+  /** Concurrent streams of the load phases (default 8). */
+  readonly streams: number;
+  /** Measurement window of each load phase, s (default 30). */
+  readonly seconds: number;
+  /** Pause between the last first frame and the window, s (default 5). */
+  readonly warmupSeconds: number;
+  /** Target counts of the fan-out phase, ascending; empty skips it (default 1,3,10). */
+  readonly fanout: readonly number[];
+  /** Window of each fan-out measurement, s (default 20; every level but the top is measured twice). */
+  readonly fanoutSeconds: number;
+  /** Measure the usual recipe too (default true). */
+  readonly baseline: boolean;
+  /** Where to write the results as JSON, if anywhere. */
+  readonly json: string | undefined;
+  /** Length of the clip the publishers loop, s (default 10). */
+  readonly clipSeconds: number;
+  /** Publishes negotiated at once (default 4). */
+  readonly connectConcurrency: number;
+  /** UDP range of the gateway's ICE ports (default 45001-46000). */
+  readonly mediaPorts: readonly [number, number];
+  /** First UDP port of the baseline's ffmpegs (default 47000; four per stream). */
+  readonly rtpBasePort: number;
+  /** Run the gateway under `node --cpu-prof` and keep the profile (default false). */
+  readonly cpuProfile: boolean;
+  readonly ffmpegPath: string;
+}
+
+/** Thrown for a flag that is unknown or has a bad value. */
+export class BenchUsageError extends Error {
+  readonly code = 'BENCH_USAGE';
+}
+
+/** One line per flag, printed with usage errors. */
+export const USAGE = `usage: npm run bench -- [flags]
+  --streams N            concurrent streams per load phase (default 8)
+  --seconds S            measurement window, s (default 30)
+  --warmup S             pause before each window, s (default 5)
+  --fanout 1,3,10|off    target counts of the fan-out phase (default 1,3,10)
+  --fanout-seconds S     window per fan-out measurement, s (default 20)
+  --baseline on|off      measure the usual werift + ffmpeg recipe too (default on)
+  --json FILE            also write the results as JSON
+  --clip-seconds S       length of the looped clip, s (default 10)
+  --connect-concurrency N  publishes negotiated at once (default 4)
+  --media-ports A-B      gateway ICE UDP range (default 45001-46000)
+  --rtp-base-port P      first UDP port of the baseline's ffmpegs (default 47000)
+  --cpu-prof             profile the gateway (node --cpu-prof) during the load phase
+  --ffmpeg PATH          ffmpeg binary (default ffmpeg)
+  --help                 this text`;
+
+/** Parses the command line (without node and the script). */
+export function parseBenchOptions(args: readonly string[]): BenchOptions {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i]!;
+    if (!flag.startsWith('--')) throw new BenchUsageError(`unexpected argument '${flag}'`);
+    if (flag === '--cpu-prof') {
+      flags.set(flag, 'on');
+      continue;
+    }
+    const value = args[++i];
+    if (value === undefined) throw new BenchUsageError(`${flag} needs a value`);
+    flags.set(flag, value);
+  }
+  const known = new Set(['--streams', '--seconds', '--warmup', '--fanout', '--fanout-seconds', '--baseline', '--json', '--clip-seconds', '--connect-concurrency', '--media-ports', '--rtp-base-port', '--cpu-prof', '--ffmpeg']);
+  for (const flag of flags.keys()) if (!known.has(flag)) throw new BenchUsageError(`unknown flag ${flag}`);
+
+  const seconds = number(flags, '--seconds', 30, 1, 3600);
+  const fanoutText = flags.get('--fanout') ?? '1,3,10';
+  const fanout = fanoutText === 'off' ? [] : fanoutText.split(',').map((v) => integerValue('--fanout', v, 1, 100));
+  if (fanout.some((v, i) => i > 0 && v <= fanout[i - 1]!)) throw new BenchUsageError('--fanout counts must be ascending');
+  const ports = (flags.get('--media-ports') ?? '45001-46000').split('-').map((v) => integerValue('--media-ports', v, 1024, 65535));
+  if (ports.length !== 2 || ports[0]! >= ports[1]!) throw new BenchUsageError('--media-ports must be FROM-TO');
+  return {
+    streams: integer(flags, '--streams', 8, 1, 1000),
+    seconds,
+    warmupSeconds: number(flags, '--warmup', 5, 0, 600),
+    fanout,
+    fanoutSeconds: number(flags, '--fanout-seconds', 20, 1, 3600),
+    baseline: onOff(flags, '--baseline', true),
+    json: flags.get('--json'),
+    clipSeconds: integer(flags, '--clip-seconds', 10, 2, 600),
+    connectConcurrency: integer(flags, '--connect-concurrency', 4, 1, 64),
+    mediaPorts: [ports[0]!, ports[1]!],
+    rtpBasePort: integer(flags, '--rtp-base-port', 47000, 1024, 65000),
+    cpuProfile: flags.has('--cpu-prof'),
+    ffmpegPath: flags.get('--ffmpeg') ?? 'ffmpeg',
+  };
+}
+
+function number(flags: Map<string, string>, flag: string, fallback: number, min: number, max: number): number {
+  const text = flags.get(flag);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min || value > max) throw new BenchUsageError(`${flag} must be a number from ${min} to ${max}, got '${text}'`);
+  return value;
+}
+
+function integer(flags: Map<string, string>, flag: string, fallback: number, min: number, max: number): number {
+  const text = flags.get(flag);
+  return text === undefined ? fallback : integerValue(flag, text, min, max);
+}
+
+function integerValue(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new BenchUsageError(`${flag} must be an integer from ${min} to ${max}, got '${text}'`);
+  return value;
+}
+
+function onOff(flags: Map<string, string>, flag: string, fallback: boolean): boolean {
+  const text = flags.get(flag);
+  if (text === undefined) return fallback;
+  if (text !== 'on' && text !== 'off') throw new BenchUsageError(`${flag} must be on or off, got '${text}'`);
+  return text === 'on';
+}

@@ -1,0 +1,56 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { freePort } from './free-port';
+import { ServerProcess } from './server-process';
+import type { SystemUnderTest } from './system-under-test';
+
+/** The repository root (the gateway resolves relative settings against its working directory). */
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const MAIN = path.join(REPO_ROOT, 'dist', 'server', 'main.js');
+const START_TIMEOUT_MS = 15_000;
+
+/** How to run the gateway for a bench phase. */
+export interface GatewayProcessOptions {
+  /** Directory for the config file, the log and the RTMP servers database. */
+  readonly workDir: string;
+  /** UDP range for ICE, inclusive. */
+  readonly mediaPorts: readonly [number, number];
+  /** Extra node flags, e.g. `--cpu-prof --cpu-prof-dir=<dir>` to profile it. */
+  readonly nodeFlags?: readonly string[];
+}
+
+/**
+ * Starts the real gateway process (`node dist/server/main.js --config <file>`) on free loopback
+ * ports, with pushes named after their source (no `rtmp_` prefix) and no publisher grace period,
+ * so a bench phase ends as soon as its publishers stop. Its CPU and RSS include its children:
+ * the Opus→AAC ffmpeg of each stream is part of its cost.
+ */
+export async function startGateway(options: GatewayProcessOptions): Promise<SystemUnderTest> {
+  const [wsPort, httpPort] = [await freePort(), await freePort()];
+  const config = path.join(options.workDir, 'gateway.properties');
+  await writeFile(config, [
+    'listen_address=127.0.0.1',
+    `ws.port=${wsPort}`,
+    `http.port=${httpPort}`,
+    `media_port_from=${options.mediaPorts[0]}`,
+    `media_port_to=${options.mediaPorts[1]}`,
+    'rtmp_transponder_stream_name_prefix=',
+    'publisher_grace_period=0',
+    `media_dir=${path.join(REPO_ROOT, 'media')}`,
+    `rtmp_servers_db=${path.join(options.workDir, 'gateway.sqlite')}`,
+    'log_level=warn',
+    '',
+  ].join('\n'));
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const server = await ServerProcess.start({
+    label: 'gateway',
+    script: MAIN,
+    args: ['--config', config],
+    cwd: REPO_ROOT,
+    logFile: path.join(options.workDir, 'gateway.log'),
+    readyUrl: `${httpUrl}/rest-api/openapi.json`,
+    startTimeoutMs: START_TIMEOUT_MS,
+    ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}),
+  });
+  return { server, wsUrl: `ws://127.0.0.1:${wsPort}`, httpUrl };
+}

@@ -1,0 +1,109 @@
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket } from 'werift';
+import type { ClipVideoFrame } from './clip-media';
+import { iceGatheringDone } from '../server/webrtc/ice-gathering';
+import { publishOverWcs, type WcsPublish } from './wcs-client';
+
+/** RTP payload type of H.264 in the bench publishers' offers (Chromium's usual number). */
+export const H264_PAYLOAD_TYPE = 102;
+/** RTP payload type of Opus in the bench publishers' offers. */
+export const OPUS_PAYLOAD_TYPE = 111;
+/** H.264 fmtp of the offers: what Chromium offers for constrained baseline, packetization mode 1. */
+export const H264_FMTP = 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f';
+/** Bound on ICE gathering, ms (loopback only: normally a few ms). */
+const GATHERING_TIMEOUT_MS = 5000;
+
+/**
+ * One synthetic WebRTC publisher: a werift peer sending H.264 and Opus to a WCS-compatible server
+ * (the gateway, or the baseline). It ignores PLIs: the clip has a keyframe every second, which the
+ * server's keyframe policy (≤ 2 s) is content with, and a pre-encoded clip cannot make one on demand.
+ */
+export class PublisherPeer {
+  readonly streamName: string;
+  readonly #peer: RTCPeerConnection;
+  readonly #video: MediaStreamTrack;
+  readonly #audio: MediaStreamTrack;
+  readonly #signalling: WcsPublish;
+  #videoSequence = 0;
+  #audioSequence = 0;
+  /** RTP packets handed to werift so far. */
+  packetsSent = 0;
+
+  private constructor(streamName: string, peer: RTCPeerConnection, video: MediaStreamTrack, audio: MediaStreamTrack, signalling: WcsPublish) {
+    this.streamName = streamName;
+    this.#peer = peer;
+    this.#video = video;
+    this.#audio = audio;
+    this.#signalling = signalling;
+  }
+
+  /** Negotiates a publish of `streamName` at `wsUrl`; resolves once the server says PUBLISHING. */
+  static async connect(wsUrl: string, streamName: string, timeoutMs: number): Promise<PublisherPeer> {
+    const peer = new RTCPeerConnection({
+      iceServers: [],
+      iceAdditionalHostAddresses: ['127.0.0.1'],
+      iceInterfaceAddresses: { udp4: '127.0.0.1' },
+      iceUseIpv6: false,
+      iceUseTcp: false,
+      headerExtensions: { audio: [], video: [] },
+      codecs: {
+        video: [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: H264_PAYLOAD_TYPE, parameters: H264_FMTP, rtcpFeedback: [{ type: 'nack', parameter: 'pli' }] })],
+        audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PAYLOAD_TYPE, parameters: 'minptime=10;useinbandfec=1' })],
+      },
+    });
+    try {
+      const video = new MediaStreamTrack({ kind: 'video' });
+      const audio = new MediaStreamTrack({ kind: 'audio' });
+      peer.addTransceiver(video, { direction: 'sendonly' });
+      peer.addTransceiver(audio, { direction: 'sendonly' });
+      await peer.setLocalDescription(await peer.createOffer());
+      await iceGatheringDone(peer, GATHERING_TIMEOUT_MS);
+      const signalling = await publishOverWcs(wsUrl, streamName, peer.localDescription!.sdp, timeoutMs);
+      try {
+        await peer.setRemoteDescription({ type: 'answer', sdp: signalling.answerSdp });
+        await withTimeout(signalling.publishing, timeoutMs, `${streamName} did not reach PUBLISHING`);
+      } catch (err) {
+        signalling.close();
+        throw err;
+      }
+      return new PublisherPeer(streamName, peer, video, audio, signalling);
+    } catch (err) {
+      await peer.close();
+      throw err;
+    }
+  }
+
+  /** Sends one access unit at RTP time `rtpTimestamp` (90 kHz), with `marker` (an SEI NAL unit) before its first slice. */
+  sendVideoFrame(frame: ClipVideoFrame, rtpTimestamp: number, marker: Buffer): void {
+    const { payloads, markerAt } = frame;
+    for (let i = 0; i <= payloads.length; i++) {
+      const payload = i === markerAt ? marker : payloads[i < markerAt ? i : i - 1]!;
+      this.#write(this.#video, new RtpHeader({ payloadType: H264_PAYLOAD_TYPE, sequenceNumber: this.#videoSequence, timestamp: rtpTimestamp, marker: i === payloads.length }), payload);
+      this.#videoSequence = (this.#videoSequence + 1) & 0xffff;
+    }
+  }
+
+  /** Sends one Opus packet at RTP time `rtpTimestamp` (48 kHz). */
+  sendAudioPacket(packet: Buffer, rtpTimestamp: number): void {
+    this.#write(this.#audio, new RtpHeader({ payloadType: OPUS_PAYLOAD_TYPE, sequenceNumber: this.#audioSequence, timestamp: rtpTimestamp, marker: false }), packet);
+    this.#audioSequence = (this.#audioSequence + 1) & 0xffff;
+  }
+
+  /** Ends the publish: signalling closed, peer closed. */
+  async close(): Promise<void> {
+    this.#signalling.close();
+    await this.#peer.close();
+  }
+
+  #write(track: MediaStreamTrack, header: RtpHeader, payload: Buffer): void {
+    track.writeRtp(new RtpPacket(header, payload));
+    this.packetsSent++;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

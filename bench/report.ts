@@ -1,0 +1,125 @@
+import { writeFile } from 'node:fs/promises';
+import type { BenchOptions } from './cli-options';
+import type { FanoutResult } from './fanout-phase';
+import type { Percentiles, SystemFigures } from './figures';
+import type { MachineInfo } from './machine';
+
+/** Everything one bench run measured. */
+export interface BenchResult {
+  readonly startedAt: string;
+  readonly command: string;
+  readonly machine: MachineInfo;
+  readonly options: BenchOptions;
+  readonly gateway: SystemFigures;
+  readonly baseline?: SystemFigures;
+  readonly fanout?: FanoutResult;
+}
+
+/** The issue's targets (reported, never asserted). */
+export const TARGETS = {
+  /** CPU per 2.5 Mbit/s stream, % of one core. */
+  cpuPercentPerStream: 1,
+  /** Our CPU at least this many times below the baseline's. */
+  timesBelowBaseline: 5,
+  rssMbPerStream: 5,
+  /** Added video latency p50, ms. */
+  addedVideoLatencyP50Ms: 5,
+  /** Startup → first frame, ms. */
+  firstFrameMs: 1000,
+  /** Longest keyframe gap the targets accept, ms (the gateway's keyframe_interval). */
+  keyframeGapMs: 2000,
+  /** CPU of each extra push target, % of one core. */
+  extraTargetCpuPercent: 0.1,
+} as const;
+
+type Row = [metric: string, gateway: string, baseline: string, versus: string, target: string, status: string];
+
+/** The report: a header with the machine and the command, ONE table, then its footnotes. */
+export function formatReport(result: BenchResult): string {
+  const { gateway: g, baseline: b, machine: m, options } = result;
+  const rows: Row[] = [['metric', 'gateway', 'baseline', 'gateway vs baseline', 'target', 'status']];
+  const add = (metric: string, ours: string, theirs: string, versus = '', target = '', status = ''): void => {
+    rows.push([metric, ours, theirs, versus, target, status]);
+  };
+  const baselineText = (pick: (f: SystemFigures) => string): string => (b ? pick(b) : 'not run');
+  const ratio = b ? g.cpuPercentPerStream / b.cpuPercentPerStream : Number.NaN;
+
+  add('streams pushed', String(g.streams), baselineText((f) => String(f.streams)));
+  add('CPU per stream, % of one core ¹', fixed(g.cpuPercentPerStream, 2), baselineText((f) => fixed(f.cpuPercentPerStream, 2)),
+    b ? `${fixed(ratio, 2)} (${fixed(1 / ratio, 1)}× less)` : '', `≤ ${TARGETS.cpuPercentPerStream}; ≥ ${TARGETS.timesBelowBaseline}× less`,
+    [atMost(g.cpuPercentPerStream, TARGETS.cpuPercentPerStream), b ? timesLess(1 / ratio, TARGETS.timesBelowBaseline) : ''].filter(Boolean).join('; '));
+  add('  node process', fixed(g.processCpuPercentPerStream, 2), baselineText((f) => fixed(f.processCpuPercentPerStream, 2)));
+  add('  ffmpeg children (Opus→AAC / push)', fixed(g.childrenCpuPercentPerStream, 2), baselineText((f) => fixed(f.childrenCpuPercentPerStream, 2)));
+  add('RSS per stream, MB (PSS) ²', `${fixed(g.rssMbPerStream, 1)} (${fixed(g.pssMbPerStream, 1)})`, baselineText((f) => `${fixed(f.rssMbPerStream, 1)} (${fixed(f.pssMbPerStream, 1)})`),
+    '', `≤ ${TARGETS.rssMbPerStream}`, atMost(g.rssMbPerStream, TARGETS.rssMbPerStream));
+  add('  node process / ffmpeg children, RSS MB', `${fixed(g.processRssMbPerStream, 1)} / ${fixed(g.childrenRssMbPerStream, 1)}`, baselineText((f) => `${fixed(f.processRssMbPerStream, 1)} / ${fixed(f.childrenRssMbPerStream, 1)}`));
+  if (g.addedLatencyMs) {
+    add('added latency video p50 / p99, ms ³', pair(g.addedLatencyMs.video), 'n/a', '', `p50 ≤ ${TARGETS.addedVideoLatencyP50Ms}`, atMost(g.addedLatencyMs.video.p50, TARGETS.addedVideoLatencyP50Ms));
+    add('added latency audio p50 / p99, ms ³', pair(g.addedLatencyMs.audio), 'n/a');
+  }
+  add('end-to-end video p50 / p99, ms ⁴', pair(g.endToEndLatencyMs.video), baselineText((f) => pair(f.endToEndLatencyMs.video)),
+    b ? `p50 −${fixed(b.endToEndLatencyMs.video.p50 - g.endToEndLatencyMs.video.p50, 0)} ms` : '');
+  add('end-to-end audio p50 / p99, ms ⁵', pair(g.endToEndLatencyMs.audio), baselineText((f) => pair(f.endToEndLatencyMs.audio)));
+  add('startup → first frame p50 / max, ms ⁶', `${fixed(g.startupMs.p50, 0)} / ${fixed(g.startupMs.max, 0)}`, baselineText((f) => `${fixed(f.startupMs.p50, 0)} / ${fixed(f.startupMs.max, 0)}`),
+    b ? `${fixed(b.startupMs.p50 / g.startupMs.p50, 1)}× faster` : '', `≤ ${TARGETS.firstFrameMs}`, atMost(g.startupMs.max, TARGETS.firstFrameMs));
+  add('longest keyframe gap, ms', fixed(g.maxKeyframeGapMs, 0), baselineText((f) => fixed(f.maxKeyframeGapMs, 0)), '', `≤ ${TARGETS.keyframeGapMs}`, atMost(g.maxKeyframeGapMs, TARGETS.keyframeGapMs));
+  add('frames lost video / audio ⁷', `${g.lostVideoFrames} / ${g.lostAudioFrames}`, baselineText((f) => `${f.lostVideoFrames} / ${f.lostAudioFrames}`),
+    '', '0', atMost(g.lostVideoFrames + g.lostAudioFrames, 0));
+  const fanout = result.fanout;
+  if (fanout) {
+    add('fan-out: CPU per extra target, % of one core ⁸', fixed(fanout.marginalCpuPercentPerTarget, 3), 'n/a', '', `≤ ${TARGETS.extraTargetCpuPercent}`, atMost(fanout.marginalCpuPercentPerTarget, TARGETS.extraTargetCpuPercent));
+    add(`  node process at ${fanout.levels.map((l) => l.targets).join(' / ')} targets, %`, fanout.levels.map((l) => fixed(l.processCpuPercent, 2)).join(' / '), '');
+  }
+  add('load generator: pacer lag max, ms ⁹', String(g.publishers?.maxPacerLagMs ?? '?'), baselineText((f) => String(f.publishers?.maxPacerLagMs ?? '?')));
+
+  const title = `WebRTC→RTMP gateway bench: ${options.streams} streams of 720p30 H.264 ≈2.5 Mbit/s + Opus, ${fixed(g.windowSeconds, 0)} s window after ${options.warmupSeconds} s warm-up`;
+  const machine = `machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.kernel}, node ${m.node}, ${m.ffmpeg}; load average at start ${m.loadAverage}`;
+  const failures = [...g.failures.map((f) => `gateway: ${f}`), ...(b?.failures ?? []).map((f) => `baseline: ${f}`)];
+  return [title, machine, `command: ${result.command}`, '', table(rows), '', ...FOOTNOTES, ...(failures.length ? ['', 'failures:', ...failures.map((f) => `  ${f}`)] : [])].join('\n');
+}
+
+/** Writes the result as JSON (NaN and Infinity become null). */
+export async function writeReportJson(result: BenchResult, file: string): Promise<void> {
+  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+}
+
+const FOOTNOTES = [
+  '¹ CPU time (utime + stime from /proc) of the server process and its children over the window ÷ window ÷ streams. The gateway\'s children are its Opus→AAC ffmpegs (one per stream, part of "our cost"); the baseline\'s are its ffmpeg pushes.',
+  '² (RSS at the end of the window − RSS before any publisher) ÷ streams, server and children together; PSS splits shared pages between processes.',
+  '³ gateway_frame_latency_seconds from /metrics over the window: first RTP packet of a frame received → its RTMP message written to the socket; percentiles interpolated inside the histogram buckets (0.5, 1, 2, 3, 5, 7.5, 10, 15 … ms). Audio includes the Opus→AAC transcode. The baseline has no such probe.',
+  '⁴ publisher send → sink arrival of each frame, from an SEI marker the publishers put in every access unit: includes werift sending, loopback UDP, the system, loopback TCP and the sink.',
+  '⁵ estimated: AAC tag arrival − send time of the same media time, mapped through the latest video marker (assumes the output keeps A/V sync; includes the AAC encoder delay).',
+  '⁶ POST /rest-api/push/startup → first video frame at the sink. The clip has a keyframe every second; the gateway replays its cached GOP, the baseline\'s ffmpeg must probe the RTP first.',
+  '⁷ video: frames missing between the first and the last received (marker sequence numbers); audio: gaps in the AAC timestamps.',
+  '⁸ one stream pushed to more and more targets, then back down, each level measured on the way up and down: least-squares slope of the node process\'s CPU over the number of targets (the shared Opus→AAC ffmpeg does not change with it).',
+  '⁹ the publishers run in their own process; a large lag means the load generator itself was saturated and the other figures are pessimistic.',
+];
+
+function table(rows: readonly Row[]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+}
+
+function fixed(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '—';
+}
+
+function pair(p: Percentiles): string {
+  return `${milliseconds(p.p50)} / ${milliseconds(p.p99)}`;
+}
+
+/** One decimal below 10 ms, whole milliseconds above. */
+function milliseconds(value: number): string {
+  return fixed(value, Math.abs(value) < 10 ? 1 : 0);
+}
+
+function atMost(value: number, limit: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  if (value <= limit) return 'pass';
+  return limit === 0 ? `MISS (${value})` : `MISS (${fixed(value / limit, 1)}× over)`;
+}
+
+function timesLess(times: number, wanted: number): string {
+  if (!Number.isFinite(times)) return 'n/a';
+  return times >= wanted ? 'pass' : `MISS (${fixed(times, 1)}× < ${wanted}×)`;
+}

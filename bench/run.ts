@@ -1,0 +1,149 @@
+/**
+ * `npm run bench -- [flags]` (node dist/bench/run.js): loads the gateway, then the usual werift +
+ * ffmpeg recipe, with the same synthetic WebRTC publishers, measures a one-stream fan-out, and
+ * prints ONE table (see report.ts). Loopback only; every step is bounded in time, and the run stops
+ * by itself. Progress goes to stderr, the report to stdout.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startBaseline } from './baseline-process';
+import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './cli-options';
+import { makeClip, removeClip, type ClipFiles } from './clip';
+import { runFanoutPhase, type FanoutResult } from './fanout-phase';
+import { loadFigures, type SystemFigures } from './figures';
+import { startGateway } from './gateway-process';
+import { runLoadPhase } from './load-phase';
+import { describeMachine } from './machine';
+import { formatReport, writeReportJson } from './report';
+import { CountingRtmpSink } from './rtmp-sink';
+import { ServerProcess } from './server-process';
+import type { SystemUnderTest } from './system-under-test';
+
+/** Grace given to a server under test to stop, ms. */
+const STOP_GRACE_MS = 10_000;
+
+async function main(): Promise<number> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let options: BenchOptions;
+  try {
+    options = parseBenchOptions(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof BenchUsageError)) throw err;
+    process.stderr.write(`bench: ${err.message}\n${USAGE}\n`);
+    return 2;
+  }
+  const deadline = setTimeout(() => abort(`the run exceeded its time budget of ${Math.round(budgetMs(options) / 1000)} s`), budgetMs(options));
+  deadline.unref();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort(`stopped by ${signal}`));
+
+  const machine = describeMachine(options.ffmpegPath);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'gateway-bench-'));
+  progress(`clip: encoding ${options.clipSeconds} s of 720p30 H.264 + Opus`);
+  const clip = await makeClip({ seconds: options.clipSeconds, ffmpegPath: options.ffmpegPath });
+  const sink = await CountingRtmpSink.start();
+  try {
+    const gateway = await measureGateway(options, work, clip, sink);
+    const baseline = options.baseline ? await measureBaseline(options, work, clip, sink) : undefined;
+    const fanout = options.fanout.length > 0 ? await measureFanout(options, work, clip, sink) : undefined;
+    const result = {
+      startedAt: new Date().toISOString(),
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      machine,
+      options,
+      gateway,
+      ...(baseline ? { baseline } : {}),
+      ...(fanout ? { fanout } : {}),
+    };
+    process.stdout.write(`${formatReport(result)}\n`);
+    if (options.json) await writeReportJson(result, options.json);
+    return gateway.streams === options.streams && (!baseline || baseline.streams === options.streams) ? 0 : 1;
+  } finally {
+    await sink.close();
+    await removeClip(clip);
+    if (options.cpuProfile) progress(`gateway CPU profile and logs kept in ${work}`);
+    else await rm(work, { recursive: true, force: true });
+    clearTimeout(deadline);
+  }
+}
+
+async function measureGateway(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<SystemFigures> {
+  progress(`gateway: ${options.streams} streams`);
+  const system = await startGateway({
+    workDir: work,
+    mediaPorts: options.mediaPorts,
+    ...(options.cpuProfile ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${work}`] } : {}),
+  });
+  return withSystem(system, async () => {
+    const phase = await runLoadPhase({
+      system, sink, clip, streams: options.streams, app: 'gateway', warmupSeconds: options.warmupSeconds, seconds: options.seconds,
+      connectConcurrency: options.connectConcurrency, probe: () => metrics(system),
+    });
+    return loadFigures('gateway', phase);
+  });
+}
+
+async function measureBaseline(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<SystemFigures> {
+  progress(`baseline (werift + one ffmpeg per push): ${options.streams} streams`);
+  const system = await startBaseline({ workDir: work, rtpBasePort: options.rtpBasePort, ffmpegPath: options.ffmpegPath });
+  return withSystem(system, async () => {
+    const phase = await runLoadPhase({
+      system, sink, clip, streams: options.streams, app: 'baseline', warmupSeconds: options.warmupSeconds, seconds: options.seconds,
+      connectConcurrency: options.connectConcurrency,
+    });
+    return loadFigures('baseline', phase);
+  });
+}
+
+async function measureFanout(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<FanoutResult> {
+  progress(`fan-out: one stream to ${options.fanout.join(', ')} targets`);
+  const system = await startGateway({ workDir: work, mediaPorts: options.mediaPorts });
+  return withSystem(system, () => runFanoutPhase({ system, sink, clip, levels: options.fanout, warmupSeconds: options.warmupSeconds, seconds: options.fanoutSeconds }));
+}
+
+/** Runs `measure`, then stops the system whatever happened. */
+async function withSystem<T>(system: SystemUnderTest, measure: () => Promise<T>): Promise<T> {
+  try {
+    return await measure();
+  } catch (err) {
+    progress(`${system.server.label} log tail:\n${system.server.logTail()}`);
+    throw err;
+  } finally {
+    await system.server.stop(STOP_GRACE_MS);
+  }
+}
+
+async function metrics(system: SystemUnderTest): Promise<string> {
+  const response = await fetch(`${system.httpUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
+  return response.text();
+}
+
+/** Generous bound on the whole run, ms: start-ups, every window and warm-up, shutdowns. */
+function budgetMs(options: BenchOptions): number {
+  const phases = 1 + (options.baseline ? 1 : 0);
+  const perPhase = 60 + options.streams * 3 + options.warmupSeconds + options.seconds;
+  const fanout = (2 * options.fanout.length - 1) * (options.warmupSeconds + options.fanoutSeconds + 10) + (options.fanout.at(-1) ?? 0) * 4 + 60;
+  return (120 + phases * perPhase + (options.fanout.length > 0 ? fanout : 0)) * 1000;
+}
+
+function abort(reason: string): void {
+  process.stderr.write(`bench: ${reason}; killing what it started\n`);
+  ServerProcess.killAll();
+  process.exit(1);
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    ServerProcess.killAll();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,152 @@
+import { createDecipheriv, createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+
+/** SRTP protection profiles a WebRTC peer negotiates (RFC 5764, RFC 7714). */
+export type SrtpProfile = 'AES_CM_128_HMAC_SHA1_80' | 'AEAD_AES_128_GCM';
+
+/** Session keys of one direction, already derived from the DTLS master secret (RFC 3711 4.3). */
+export interface SrtpSessionKeys {
+  /** AES-128 session encryption key. */
+  readonly key: KeyObject;
+  /** Session salt: 14 bytes for AES-CM, 12 for GCM. */
+  readonly salt: Buffer;
+  /** HMAC-SHA1 session authentication key (AES-CM only). */
+  readonly authKey?: KeyObject;
+}
+
+/** Stable reasons an SRTP packet is refused. */
+export type SrtpDecryptErrorCode = 'SRTP_TOO_SHORT' | 'SRTP_BAD_HEADER' | 'SRTP_AUTH_FAILED';
+
+/** An SRTP packet that cannot be decrypted; the packet is to be dropped. */
+export class SrtpDecryptError extends Error {
+  readonly code: SrtpDecryptErrorCode;
+
+  constructor(code: SrtpDecryptErrorCode, message: string) {
+    super(message);
+    this.name = 'SrtpDecryptError';
+    this.code = code;
+  }
+}
+
+const RTP_HEADER_BYTES = 12;
+const GCM_TAG_BYTES = 16;
+const HMAC_TAG_BYTES = 10;
+const SEQUENCE_RANGE = 0x10000;
+
+/** Rollover state of one SSRC (RFC 3711 3.3.1). */
+interface RolloverState {
+  roc: number;
+  /** Highest sequence number authenticated so far (s_l). */
+  highest: number;
+}
+
+/**
+ * Decrypts and authenticates the SRTP packets of one direction, for the two profiles WebRTC uses:
+ * AES-128-GCM (RFC 7714) and AES-128-CM with HMAC-SHA1-80 (RFC 3711). Keys are KeyObjects made
+ * once, so a packet costs one decipher (and one HMAC for AES-CM) and one output allocation; the
+ * packet index follows RFC 3711's rollover estimation per SSRC, updated only once a packet
+ * authenticates. Returns the RTP packet (header and plaintext payload, tag removed); throws
+ * SrtpDecryptError for a packet to drop.
+ */
+export class SrtpDecryptor {
+  readonly #profile: SrtpProfile;
+  readonly #keys: SrtpSessionKeys;
+  readonly #rollover = new Map<number, RolloverState>();
+  /** Reused IV buffer (the decipher copies it). */
+  readonly #iv: Buffer;
+  readonly #roc = Buffer.allocUnsafe(4);
+
+  constructor(profile: SrtpProfile, keys: SrtpSessionKeys) {
+    if (profile === 'AES_CM_128_HMAC_SHA1_80' && keys.authKey === undefined) throw new TypeError('AES-CM SRTP needs an authentication key');
+    this.#profile = profile;
+    this.#keys = keys;
+    this.#iv = Buffer.alloc(profile === 'AEAD_AES_128_GCM' ? 12 : 16);
+  }
+
+  /** Decrypts one SRTP packet into a new RTP packet. */
+  decrypt(packet: Buffer): Buffer {
+    const tagBytes = this.#profile === 'AEAD_AES_128_GCM' ? GCM_TAG_BYTES : HMAC_TAG_BYTES;
+    if (packet.length < RTP_HEADER_BYTES + tagBytes) throw new SrtpDecryptError('SRTP_TOO_SHORT', `SRTP packet of ${packet.length} bytes`);
+    const headerBytes = rtpHeaderLength(packet, packet.length - tagBytes);
+    const sequence = packet.readUInt16BE(2);
+    const ssrc = packet.readUInt32BE(8);
+    const state = this.#rollover.get(ssrc);
+    const roc = state === undefined ? 0 : estimateRoc(state, sequence);
+    const plain = this.#profile === 'AEAD_AES_128_GCM'
+      ? this.#decryptGcm(packet, headerBytes, ssrc, roc, sequence)
+      : this.#decryptCm(packet, headerBytes, ssrc, roc, sequence);
+    if (state === undefined) this.#rollover.set(ssrc, { roc, highest: sequence });
+    else if (roc > state.roc || (roc === state.roc && sequence > state.highest)) {
+      state.roc = roc;
+      state.highest = sequence;
+    }
+    return plain;
+  }
+
+  #decryptGcm(packet: Buffer, headerBytes: number, ssrc: number, roc: number, sequence: number): Buffer {
+    // IV = (0x0000 || SSRC || ROC || SEQ) XOR salt (RFC 7714 8.1).
+    const iv = this.#iv;
+    iv.writeUInt16BE(0, 0);
+    iv.writeUInt32BE(ssrc, 2);
+    iv.writeUInt32BE(roc >>> 0, 6);
+    iv.writeUInt16BE(sequence, 10);
+    xorInto(iv, this.#keys.salt);
+    const tagAt = packet.length - GCM_TAG_BYTES;
+    const decipher = createDecipheriv('aes-128-gcm', this.#keys.key, iv);
+    decipher.setAAD(packet.subarray(0, headerBytes));
+    decipher.setAuthTag(packet.subarray(tagAt));
+    const out = Buffer.allocUnsafe(tagAt);
+    packet.copy(out, 0, 0, headerBytes);
+    decipher.update(packet.subarray(headerBytes, tagAt)).copy(out, headerBytes);
+    try {
+      decipher.final();
+    } catch {
+      throw new SrtpDecryptError('SRTP_AUTH_FAILED', 'SRTP packet failed GCM authentication');
+    }
+    return out;
+  }
+
+  #decryptCm(packet: Buffer, headerBytes: number, ssrc: number, roc: number, sequence: number): Buffer {
+    const tagAt = packet.length - HMAC_TAG_BYTES;
+    this.#roc.writeUInt32BE(roc >>> 0, 0);
+    const expected = createHmac('sha1', this.#keys.authKey!).update(packet.subarray(0, tagAt)).update(this.#roc).digest();
+    if (!timingSafeEqual(expected.subarray(0, HMAC_TAG_BYTES), packet.subarray(tagAt))) {
+      throw new SrtpDecryptError('SRTP_AUTH_FAILED', 'SRTP packet failed HMAC authentication');
+    }
+    // Counter block = (salt << 16) XOR (SSRC << 64) XOR (index << 16) (RFC 3711 4.1.1).
+    const iv = this.#iv;
+    iv.fill(0);
+    iv.writeUInt32BE(ssrc, 4);
+    iv.writeUInt32BE(roc >>> 0, 8);
+    iv.writeUInt16BE(sequence, 12);
+    xorInto(iv, this.#keys.salt);
+    const decipher = createDecipheriv('aes-128-ctr', this.#keys.key, iv);
+    const out = Buffer.allocUnsafe(tagAt);
+    packet.copy(out, 0, 0, headerBytes);
+    decipher.update(packet.subarray(headerBytes, tagAt)).copy(out, headerBytes);
+    return out;
+  }
+}
+
+/** Length of the RTP header (fixed part, CSRCs, extension), bytes; checks it ends before `end`. */
+function rtpHeaderLength(packet: Buffer, end: number): number {
+  const first = packet[0]!;
+  if (first >> 6 !== 2) throw new SrtpDecryptError('SRTP_BAD_HEADER', `RTP version ${first >> 6}`);
+  let length = RTP_HEADER_BYTES + (first & 0x0f) * 4;
+  if (first & 0x10) {
+    if (length + 4 > end) throw new SrtpDecryptError('SRTP_BAD_HEADER', 'RTP header extension cut off');
+    length += 4 + packet.readUInt16BE(length + 2) * 4;
+  }
+  if (length > end) throw new SrtpDecryptError('SRTP_BAD_HEADER', `RTP header of ${length} bytes in a ${end}-byte packet`);
+  return length;
+}
+
+/** The rollover counter a sequence number belongs to, guessed from the highest one seen (RFC 3711 3.3.1). */
+function estimateRoc(state: RolloverState, sequence: number): number {
+  const half = SEQUENCE_RANGE / 2;
+  if (state.highest < half) return sequence - state.highest > half ? state.roc - 1 : state.roc;
+  return state.highest - half > sequence ? state.roc + 1 : state.roc;
+}
+
+function xorInto(target: Buffer, mask: Buffer): void {
+  for (let i = 0; i < mask.length && i < target.length; i++) target[i]! ^= mask[i]!;
+}
