@@ -29,6 +29,12 @@ export interface OpusToAacOptions {
   bitrateBps: number;
 }
 
+/**
+ * Time on the stream clock (ms) of an extended RTP timestamp (48 kHz). Asked for each AAC frame
+ * when it comes out, so a mapping that changed meanwhile (the first RTCP sender report) applies.
+ */
+export type RtpTimeToMs = (extendedRtpTimestamp: number) => number;
+
 /** Events of an OpusToAacTranscoder. */
 export type OpusToAacEvents = {
   frame: [frame: AudioFrame];
@@ -41,14 +47,15 @@ export type OpusToAacEvents = {
  * the result). Opus goes in as an Ogg stream whose granule positions follow the RTP timestamps,
  * with gaps filled by concealment packets, so the decoded audio is sample-continuous. AAC comes
  * back as ADTS; frame k covers input samples [(k-1)·1024, k·1024) (the encoder's first frame is its
- * priming), which gives each frame an exact timestamp without trusting ffmpeg's clock.
+ * priming), so each frame's RTP time is exact, and its pts comes from the stream's RTP clock
+ * without trusting ffmpeg's.
  */
 export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
   readonly #process: FfmpegProcess;
   readonly #ogg = new OggOpusWriter({ channels: 2 });
   readonly #adts = new AdtsParser();
-  /** pts of input sample 0, ms. */
-  #originMs: number | undefined;
+  readonly #timeOf: RtpTimeToMs;
+  #started = false;
   /** Extended RTP timestamp (48 kHz) of input sample 0. */
   #originSample = 0;
   /** Extended RTP timestamp expected next. */
@@ -61,8 +68,9 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
   /** Packets dropped because ffmpeg was not keeping up. */
   droppedPackets = 0;
 
-  constructor(options: OpusToAacOptions) {
+  constructor(options: OpusToAacOptions, timeOf: RtpTimeToMs) {
     super();
+    this.#timeOf = timeOf;
     this.#process = new FfmpegProcess({
       ffmpegPath: options.ffmpegPath,
       args: [
@@ -85,22 +93,22 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
   }
 
   /**
-   * One Opus packet: `extendedTimestamp` is its unwrapped RTP timestamp (48 kHz), `ptsMs` its time
-   * on the stream clock, `receivedAt` its arrival (performance.now()).
+   * One Opus packet: `extendedTimestamp` is its unwrapped RTP timestamp (48 kHz), `receivedAt` its
+   * arrival (performance.now()).
    */
-  push(packet: Buffer, extendedTimestamp: number, ptsMs: number, receivedAt: number): void {
+  push(packet: Buffer, extendedTimestamp: number, receivedAt: number): void {
     if (this.#closed || packet.length === 0) return;
-    if (this.#originMs === undefined) {
-      this.#originMs = ptsMs;
+    if (!this.#started) {
+      this.#started = true;
       this.#originSample = extendedTimestamp;
       this.#nextSample = extendedTimestamp;
     }
     const gap = extendedTimestamp - this.#nextSample;
     if (gap < 0) return; // duplicate or late packet: its slot is already filled
     if (gap > MAX_FILL_SAMPLES) {
-      // The source paused for a long time: restart the timeline here rather than feed minutes of silence.
-      this.#originMs = ptsMs - ((this.#nextSample - this.#originSample) / 48);
-      this.#originSample = extendedTimestamp - (this.#nextSample - this.#originSample);
+      // The source paused for a long time: rather than feed minutes of silence, the input continues
+      // here, so input sample n now stands for RTP time n + the new origin.
+      this.#originSample += gap;
     } else {
       for (let filled = 0; filled + FILL_PACKET_SAMPLES / 2 < gap; filled += FILL_PACKET_SAMPLES) {
         this.#write(opusLossPacket(this.#lastToc, FILL_PACKET_SAMPLES), FILL_PACKET_SAMPLES);
@@ -139,12 +147,12 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
   #onOutput(chunk: Buffer): void {
     for (const aac of this.#adts.push(chunk)) {
       const k = this.#framesOut++;
-      if (this.#originMs === undefined) continue;
+      if (!this.#started) continue;
       const startSample = (k - 1) * SAMPLES_PER_AAC_FRAME;
       this.emit('frame', {
         kind: 'audio',
         codec: 'aac',
-        pts: this.#originMs + startSample / 48,
+        pts: this.#timeOf(this.#originSample + startSample),
         data: aac.data,
         receivedAt: this.#arrivalOf(startSample + SAMPLES_PER_AAC_FRAME),
       });

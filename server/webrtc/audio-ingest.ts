@@ -43,9 +43,9 @@ export class AudioIngest {
   onRtp(rtp: RtpPacket): void {
     const receivedAt = performance.now();
     const extended = this.#clock.extend(rtp.header.timestamp);
-    const pts = this.#clock.toMs(extended, receivedAt);
+    this.#clock.toMs(extended, receivedAt); // anchors the clock on the first packet
     if (!this.#transcoder && this.#stream.audioWanted && !this.#closed && receivedAt >= this.#restartNotBefore) this.#start();
-    this.#transcoder?.push(rtp.payload, extended, pts, receivedAt);
+    this.#transcoder?.push(rtp.payload, extended, receivedAt);
   }
 
   close(): void {
@@ -65,7 +65,7 @@ export class AudioIngest {
   }
 
   #start(): void {
-    const transcoder = new OpusToAacTranscoder(this.#options);
+    const transcoder = new OpusToAacTranscoder(this.#options, (extended) => this.#clock.msAt(extended));
     this.#transcoder = transcoder;
     this.#log.info({ pid: transcoder.pid }, 'Opus to AAC transcoder started');
     transcoder.on('frame', (frame) => this.#stream.write(frame));

@@ -56,6 +56,14 @@ export class RtpClock {
     return this.#ms(extended) + this.#offset;
   }
 
+  /**
+   * Milliseconds of an extended RTP timestamp under the current mapping (once the first packet
+   * has anchored it): what a frame made later from this RTP time should be stamped with.
+   */
+  msAt(extended: number): number {
+    return this.#ms(extended) + (this.#offset ?? 0);
+  }
+
   /** Feeds an RTCP sender report: `ntpMs` is the sender's wall clock in ms, `rtpTimestamp` the matching RTP time. */
   onSenderReport(ntpMs: number, rtpTimestamp: number, arrivalMs: number): void {
     if (this.#fromSenderReport) return;

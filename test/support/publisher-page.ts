@@ -16,6 +16,11 @@ export interface PublishOptions {
   rtmpUrl?: string;
   constraints?: { audio?: unknown; video?: unknown };
   stripCodecs?: string;
+  /**
+   * Publish a synthetic stream instead of the fake camera: a 320x240 canvas that flashes white for
+   * 100 ms each second, and a 1 kHz beep of 100 ms at the same instants (for A/V sync checks).
+   */
+  flashAndBeep?: boolean;
 }
 
 /**
@@ -24,6 +29,33 @@ export interface PublishOptions {
  */
 const PAGE_SCRIPT = `
 window.statuses = [];
+function flashAndBeep() {
+  const canvas = document.createElement('canvas');
+  canvas.width = 320; canvas.height = 240;
+  const g = canvas.getContext('2d');
+  const audio = new AudioContext();
+  const tone = audio.createOscillator();
+  const gain = audio.createGain();
+  const out = audio.createMediaStreamDestination();
+  tone.frequency.value = 1000;
+  gain.gain.value = 0;
+  tone.connect(gain).connect(out);
+  tone.start();
+  const start = performance.now();
+  (function draw() {
+    const on = (performance.now() - start) % 1000 < 100;
+    g.fillStyle = on ? '#fff' : '#000';
+    g.fillRect(0, 0, 320, 240);
+    requestAnimationFrame(draw);
+  })();
+  // The beep is scheduled on the audio clock, aligned with the canvas clock at start.
+  const t0 = audio.currentTime;
+  for (let s = 0; s < 120; s++) {
+    gain.gain.setValueAtTime(0.5, t0 + s);
+    gain.gain.setValueAtTime(0, t0 + s + 0.1);
+  }
+  return new MediaStream([...canvas.captureStream(30).getVideoTracks(), ...out.stream.getAudioTracks()]);
+}
 window.publish = (o) => new Promise((resolve, reject) => {
   Flashphoner.init({});
   const S = Flashphoner.constants.SESSION_STATUS, T = Flashphoner.constants.STREAM_STATUS;
@@ -33,6 +65,7 @@ window.publish = (o) => new Promise((resolve, reject) => {
     const options = { name: o.name, display: document.getElementById('display'), constraints: o.constraints || { audio: true, video: { width: 640, height: 480 } } };
     if (o.rtmpUrl) options.rtmpUrl = o.rtmpUrl;
     if (o.stripCodecs) options.stripCodecs = o.stripCodecs;
+    if (o.flashAndBeep) options.mediaStream = flashAndBeep();
     const stream = session.createStream(options);
     window.stream = stream;
     for (const status of [T.PUBLISHING, T.UNPUBLISHED, T.FAILED]) {

@@ -1,0 +1,88 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { AudioFrame } from '../../../server/hub/frame';
+import { oggPackets, readOggPages } from '../../../server/media/containers/ogg-reader';
+import { OpusToAacTranscoder } from '../../../server/transcode/opus-to-aac';
+import { runOrThrow } from '../../support/processes';
+
+const FFMPEG_TIMEOUT_MS = 20_000;
+const AAC_FRAME_MS = (1024 / 48000) * 1000;
+
+/** 3 s of a 440 Hz tone as real 20 ms Opus packets, the way a browser sends them. */
+async function opusPackets(): Promise<Buffer[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'opus-'));
+  try {
+    const file = path.join(dir, 'tone.ogg');
+    await runOrThrow('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '3', '-ac', '2', '-c:a', 'libopus', '-frame_duration', '20', file], { timeoutMs: FFMPEG_TIMEOUT_MS });
+    // The first two packets are OpusHead and OpusTags.
+    return oggPackets(readOggPages(await readFile(file))).slice(2).map((p) => p.data);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Feeds packets (RTP time 960 apart from `firstRtp`, skipping `lost` indexes) and collects every AAC frame. */
+async function transcode(packets: Buffer[], firstRtp: number, timeOf: (rtp: number) => number, lost = new Set<number>()): Promise<AudioFrame[]> {
+  const transcoder = new OpusToAacTranscoder({ ffmpegPath: 'ffmpeg', bitrateBps: 128_000 }, timeOf);
+  const frames: AudioFrame[] = [];
+  transcoder.on('frame', (frame) => frames.push(frame));
+  packets.forEach((packet, i) => {
+    if (!lost.has(i)) transcoder.push(packet, firstRtp + i * 960, i * 20);
+  });
+  // Every packet is in; the encoder keeps ~2 frames of lookahead until its input ends, which
+  // close() does not give it: wait for the frames that the input allows.
+  const expected = Math.floor((packets.length * 960) / 1024) - 2;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${frames.length} of ${expected} frames`)), FFMPEG_TIMEOUT_MS);
+    transcoder.on('frame', () => {
+      if (frames.length >= expected) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  await transcoder.close();
+  return frames;
+}
+
+describe('OpusToAacTranscoder', () => {
+  let packets: Buffer[];
+
+  beforeAll(async () => {
+    packets = await opusPackets();
+  });
+
+  test('frame k carries input samples from (k-1)·1024: timestamps follow the RTP clock exactly', async () => {
+    const firstRtp = 1_000_000;
+    const frames = await transcode(packets, firstRtp, (rtp) => (rtp - firstRtp) / 48 + 5000);
+    expect(frames[0]!.pts).toBeCloseTo(5000 - AAC_FRAME_MS, 6);
+    frames.forEach((frame, k) => expect(frame.pts).toBeCloseTo(5000 + (k - 1) * AAC_FRAME_MS, 6));
+    expect(frames.every((f) => f.kind === 'audio' && f.codec === 'aac' && f.data.length > 0)).toBe(true);
+  });
+
+  test('lost packets are concealed: no frame goes missing and the spacing stays exact', async () => {
+    const lost = new Set([10, 11, 12, 40, 100]);
+    const frames = await transcode(packets, 0, (rtp) => rtp / 48, lost);
+    frames.forEach((frame, k) => expect(frame.pts).toBeCloseTo((k - 1) * AAC_FRAME_MS, 6));
+  });
+
+  test('a mapping that changes meanwhile (the first RTCP sender report) applies to the frames made after it', async () => {
+    let offset = 0;
+    const transcoder = new OpusToAacTranscoder({ ffmpegPath: 'ffmpeg', bitrateBps: 128_000 }, (rtp) => rtp / 48 + offset);
+    const frames: Array<{ pts: number; offsetWhenMade: number }> = [];
+    const enough = (count: number): Promise<void> =>
+      new Promise((resolve) => transcoder.on('frame', () => frames.length >= count && resolve()));
+    transcoder.on('frame', (frame) => frames.push({ pts: frame.pts, offsetWhenMade: offset }));
+    const first = enough(20);
+    packets.slice(0, 60).forEach((packet, i) => transcoder.push(packet, i * 960, 0));
+    await first;
+    offset = 250; // the sender report moved this stream's clock by 250 ms
+    const rest = enough(100);
+    packets.slice(60, 120).forEach((packet, i) => transcoder.push(packet, (60 + i) * 960, 0));
+    await rest;
+    await transcoder.close();
+    expect(frames.filter((f) => f.offsetWhenMade === 250).length).toBeGreaterThan(40);
+    frames.forEach((frame, k) => expect(frame.pts).toBeCloseTo((k - 1) * AAC_FRAME_MS + frame.offsetWhenMade, 6));
+  });
+});
