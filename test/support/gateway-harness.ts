@@ -4,6 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { parseSettings, type Settings } from '../../server/config/settings';
 import { Gateway } from '../../server/gateway';
+import { readJsonOrText } from './http-body';
 import { getFreePort } from './ports';
 
 /** A gateway running inside the test process on free ports. */
@@ -60,14 +61,7 @@ export async function startTestGateway(overrides: Partial<Settings> = {}): Promi
         headers: { 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text === '' ? '' : JSON.parse(text);
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: response.status, body: parsed };
+      return { status: response.status, body: await readJsonOrText(response) };
     },
     async close() {
       await gateway.close();

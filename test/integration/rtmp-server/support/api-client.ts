@@ -1,3 +1,5 @@
+import { readJsonOrText } from '../../../support/http-body';
+
 /** An answer of the gateway's HTTP API: status and parsed JSON body (or the raw text). */
 export interface ApiAnswer {
   readonly status: number;
@@ -16,12 +18,5 @@ export async function rtmpServersApi(httpUrl: string, route: string, body: unkno
     body: typeof body === 'string' ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text === '' ? '' : JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: response.status, body: parsed };
+  return { status: response.status, body: await readJsonOrText(response) };
 }
