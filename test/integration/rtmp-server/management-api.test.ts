@@ -223,10 +223,12 @@ describe('RTMP server management API', () => {
     const stopped = await createServer({ server_active: false });
     const rule = (await api('/rules/create', { server_id: active.id, rule_action: 'play', rule_app: '*', rule_stream_key: '*', rule_deny_ips: ['10.0.0.0/8'] })).body;
     const before = (await api('/getAll')).body;
+    const { wsPort, wssPort, httpPort, httpsPort } = gw.settings;
     await gw.close();
     expect(await isListening(active.server_port)).toBe(false);
 
-    gw = await startTestGateway({ rtmpServersDbFile: dbFile });
+    // The same ports again: fresh random ones could collide with the RTMP server ports being restored.
+    gw = await startTestGateway({ rtmpServersDbFile: dbFile, wsPort, wssPort, httpPort, httpsPort });
     expect((await api('/getAll')).body).toEqual(before);
     expect(await isListening(stopped.server_port)).toBe(false);
     await connectedClient(active.server_port);
