@@ -3,8 +3,8 @@ import type { AudioTrackInfo, VideoFrame, VideoTrackInfo } from '../hub/frame';
 import { RtmpPublishClient, type RtmpPublishClientOptions } from './client';
 import { FlvMuxer, streamMetadata } from './flv-muxer';
 
-/** How often write progress is checked, ms. */
-const PROGRESS_CHECK_MS = 1000;
+/** How often write progress is checked, ms: the wedge is declared at most this late. */
+const PROGRESS_CHECK_MS = 250;
 
 /** Options of one push session. */
 export interface RtmpPushSinkOptions extends RtmpPublishClientOptions {
