@@ -76,7 +76,10 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
       args: [
         '-probesize', '32', '-analyzeduration', '0',
         '-f', 'ogg', '-i', 'pipe:0',
-        '-vn', '-c:a', 'aac', '-b:a', String(options.bitrateBps), '-ar', '48000', '-ac', '2',
+        // 'fast' without mid/side coding costs 2-4x less CPU than the default ('twoloop' with M/S)
+        // on tones, noise and speech alike, at an equal or better SNR at 128 kbit/s. 'fast' with M/S
+        // is slower than the default on pure tones.
+        '-vn', '-c:a', 'aac', '-aac_coder', 'fast', '-aac_ms', '0', '-b:a', String(options.bitrateBps), '-ar', '48000', '-ac', '2',
         '-flush_packets', '1', '-f', 'adts', 'pipe:1',
       ],
     });
