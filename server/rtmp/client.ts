@@ -149,6 +149,12 @@ export class RtmpPublishClient extends TypedEmitter<RtmpPublishClientEvents> {
     this.#sendMedia(MessageType.AUDIO, ChunkStreamId.AUDIO, timestampMs, body);
   }
 
+  /** Runs `sends` so that the messages they send go to the socket in one write. */
+  batch(sends: () => void): void {
+    if (this.#connection) this.#connection.batch(sends);
+    else sends();
+  }
+
   /**
    * Ends the session gracefully: FCUnpublish, deleteStream, then closes the socket, destroying it
    * if the server has not closed within 2 s. Aborts a pending connect(). Idempotent.

@@ -108,6 +108,16 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     return this.#write(this.#writer.write(message));
   }
 
+  /** Runs `writes` with the socket corked, so the messages they send leave in one system call. */
+  batch(writes: () => void): void {
+    this.#socket.cork();
+    try {
+      writes();
+    } finally {
+      this.#socket.uncork();
+    }
+  }
+
   /** Announces and applies a new outgoing chunk size, bytes (1..16 MiB). */
   setChunkSize(size: number): void {
     this.send(setChunkSizeMessage(size));

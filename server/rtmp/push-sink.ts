@@ -6,6 +6,21 @@ import { FlvMuxer, streamMetadata } from './flv-muxer';
 /** How often write progress is checked, ms: the wedge is declared at most this late. */
 const PROGRESS_CHECK_MS = 250;
 
+/**
+ * Audio of a stream with video is held back to leave with the next video frame in one socket write
+ * (a write is a system call, the largest cost of a push); once the oldest held frame has waited
+ * this long it goes on its own, so a stream whose video stalls keeps its sound, ms.
+ */
+const AUDIO_HOLD_MS = 40;
+
+/** An audio frame waiting for the next video frame. */
+interface HeldAudio {
+  ts: number;
+  aac: Buffer;
+  receivedAt: number | undefined;
+  heldAt: number;
+}
+
 /** Options of one push session. */
 export interface RtmpPushSinkOptions extends RtmpPublishClientOptions {
   /** Bytes allowed in the socket's send buffer before frames are dropped, whole GOPs at a time. */
@@ -41,6 +56,7 @@ export class RtmpPushSink extends TypedEmitter<RtmpPushSinkEvents> {
   #progressTimer: NodeJS.Timeout | undefined;
   #flushed = 0;
   #stalledSince: number | undefined;
+  #heldAudio: HeldAudio[] = [];
   #closed = false;
 
   constructor(options: RtmpPushSinkOptions) {
@@ -99,23 +115,47 @@ export class RtmpPushSink extends TypedEmitter<RtmpPushSinkEvents> {
     this.#muxer.setAudioInfo(info);
   }
 
-  /** Writes a video frame at output time `ts` (its decode time), ms. */
+  /** Writes a video frame at output time `ts` (its decode time), ms, with the audio held for it. */
   writeVideo(ts: number, frame: VideoFrame): void {
-    if (this.#closed || !this.#muxer.writeVideo(ts, frame)) return;
-    this.#options.onFrameWritten?.('video', performance.now() - frame.receivedAt);
+    if (this.#closed) return;
+    this.#client.batch(() => {
+      this.#releaseAudio();
+      if (this.#muxer.writeVideo(ts, frame)) this.#options.onFrameWritten?.('video', performance.now() - frame.receivedAt);
+    });
   }
 
   /**
    * Writes a raw AAC frame at output time `ts`, ms; `receivedAt` is when its source arrived
    * (undefined for made-up audio such as silence). While video waits for a keyframe, audio waits too.
+   * With video in the stream, the frame may wait for the next video frame (see AUDIO_HOLD_MS).
    */
   writeAudio(ts: number, aac: Buffer, receivedAt: number | undefined, streamHasVideo: boolean): void {
-    if (this.#closed || !this.#muxer.writeAudio(ts, aac, streamHasVideo)) return;
+    if (this.#closed) return;
+    const now = performance.now();
+    if (streamHasVideo) {
+      this.#heldAudio.push({ ts, aac, receivedAt, heldAt: now });
+      if (now - this.#heldAudio[0]!.heldAt >= AUDIO_HOLD_MS) this.#client.batch(() => this.#releaseAudio());
+      return;
+    }
+    this.#releaseAudio();
+    this.#writeAudioNow(ts, aac, receivedAt, false);
+  }
+
+  #releaseAudio(): void {
+    const held = this.#heldAudio;
+    if (held.length === 0) return;
+    this.#heldAudio = [];
+    for (const { ts, aac, receivedAt } of held) this.#writeAudioNow(ts, aac, receivedAt, true);
+  }
+
+  #writeAudioNow(ts: number, aac: Buffer, receivedAt: number | undefined, streamHasVideo: boolean): void {
+    if (!this.#muxer.writeAudio(ts, aac, streamHasVideo)) return;
     if (receivedAt !== undefined) this.#options.onFrameWritten?.('audio', performance.now() - receivedAt);
   }
 
   /** Ends the session cleanly (FCUnpublish, deleteStream). Idempotent. */
   async close(): Promise<void> {
+    if (!this.#closed) this.#releaseAudio();
     this.#stop();
     await this.#client.close();
   }
