@@ -50,7 +50,7 @@ export class Gateway {
       network: { portRange: [settings.mediaPortFrom, settings.mediaPortTo], announcedAddresses: settings.announcedAddresses },
       bitrates: { start: settings.webrtcStartBitrateKbps, min: settings.webrtcMinBitrateKbps, max: settings.webrtcMaxBitrateKbps },
       media: {
-        audio: { ffmpegPath: settings.ffmpegPath, bitrateBps: settings.aacBitrateBps },
+        audio: { ffmpegPath: settings.ffmpegPath, bitrateBps: settings.aacBitrateBps, batchMs: settings.opusToAacBatchMs },
         video: {
           ffmpegPath: settings.ffmpegPath,
           preset: settings.videoTranscodePreset,

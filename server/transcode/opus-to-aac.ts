@@ -27,6 +27,11 @@ export interface OpusToAacOptions {
   ffmpegPath: string;
   /** AAC bitrate, bit/s. */
   bitrateBps: number;
+  /**
+   * Opus audio gathered before it is written to ffmpeg, ms. Each write wakes ffmpeg with cold
+   * caches; 60 ms at a time costs about a third less CPU than every 20 ms packet, for 40 ms more delay.
+   */
+  batchMs: number;
 }
 
 /**
@@ -64,6 +69,12 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
   #framesOut = 0;
   /** (end sample, receivedAt) of recent input packets, to stamp output frames with their arrival time. */
   readonly #arrivals: Array<[number, number]> = [];
+  /** Ogg pages waiting to be written as one batch, and the samples they hold. */
+  #batch: Buffer[] = [];
+  #batchSamples = 0;
+  #batchTimer: NodeJS.Timeout | undefined;
+  readonly #batchSamplesMax: number;
+  readonly #batchMs: number;
   #closed = false;
   /** Packets dropped because ffmpeg was not keeping up. */
   droppedPackets = 0;
@@ -71,6 +82,8 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
   constructor(options: OpusToAacOptions, timeOf: RtpTimeToMs) {
     super();
     this.#timeOf = timeOf;
+    this.#batchMs = options.batchMs;
+    this.#batchSamplesMax = (options.batchMs * 48000) / 1000;
     this.#process = new FfmpegProcess({
       ffmpegPath: options.ffmpegPath,
       args: [
@@ -134,17 +147,31 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#batchTimer);
     this.#process.kill();
     await this.#process.stop();
   }
 
   #write(packet: Buffer, samples: number): void {
-    const stdin = this.#process.stdin;
-    if (stdin.writableLength > MAX_PENDING_INPUT) {
+    if (this.#process.stdin.writableLength > MAX_PENDING_INPUT) {
       this.droppedPackets++;
       return;
     }
-    stdin.write(this.#ogg.packetPage(packet, samples));
+    this.#batch.push(this.#ogg.packetPage(packet, samples));
+    this.#batchSamples += samples;
+    if (this.#batchSamples >= this.#batchSamplesMax) this.#flush();
+    // A source that pauses (DTX) must not leave its last packets waiting for the next one.
+    else this.#batchTimer ??= setTimeout(() => this.#flush(), this.#batchMs);
+  }
+
+  #flush(): void {
+    clearTimeout(this.#batchTimer);
+    this.#batchTimer = undefined;
+    if (this.#closed || this.#batch.length === 0) return;
+    const pages = this.#batch;
+    this.#batch = [];
+    this.#batchSamples = 0;
+    this.#process.stdin.write(pages.length === 1 ? pages[0]! : Buffer.concat(pages));
   }
 
   #onOutput(chunk: Buffer): void {

@@ -33,6 +33,7 @@ describe('parseSettings defaults', () => {
       rtmpPushRetryAttempts: 0,
       rtmpPushMaxBufferBytes: 8_388_608,
       aacBitrateBps: 128_000,
+      opusToAacBatchMs: 60,
       videoTranscodePreset: 'veryfast',
       ffmpegPath: 'ffmpeg',
       logLevel: 'info',

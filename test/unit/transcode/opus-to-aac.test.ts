@@ -23,8 +23,8 @@ async function opusPackets(): Promise<Buffer[]> {
 }
 
 /** Feeds packets (RTP time 960 apart from `firstRtp`, skipping `lost` indexes) and collects every AAC frame. */
-async function transcode(packets: Buffer[], firstRtp: number, timeOf: (rtp: number) => number, lost = new Set<number>()): Promise<AudioFrame[]> {
-  const transcoder = new OpusToAacTranscoder({ ffmpegPath: 'ffmpeg', bitrateBps: 128_000 }, timeOf);
+async function transcode(packets: Buffer[], firstRtp: number, timeOf: (rtp: number) => number, lost = new Set<number>(), batchMs = 60): Promise<AudioFrame[]> {
+  const transcoder = new OpusToAacTranscoder({ ffmpegPath: 'ffmpeg', bitrateBps: 128_000, batchMs }, timeOf);
   const frames: AudioFrame[] = [];
   transcoder.on('frame', (frame) => frames.push(frame));
   packets.forEach((packet, i) => {
@@ -67,9 +67,20 @@ describe('OpusToAacTranscoder', () => {
     frames.forEach((frame, k) => expect(frame.pts).toBeCloseTo((k - 1) * AAC_FRAME_MS, 6));
   });
 
+  test('packets that do not fill a batch are written when the batch time runs out (a source that pauses loses nothing)', async () => {
+    // 10 packets in batches of 3: the 10th waits alone; the last frames need it.
+    const frames = await transcode(packets.slice(0, 10), 0, (rtp) => rtp / 48, new Set(), 60);
+    expect(frames).toHaveLength(Math.floor((10 * 960) / 1024) - 2);
+  });
+
+  test('without batching (20 ms) the timestamps are the same', async () => {
+    const frames = await transcode(packets.slice(0, 50), 0, (rtp) => rtp / 48, new Set(), 20);
+    frames.forEach((frame, k) => expect(frame.pts).toBeCloseTo((k - 1) * AAC_FRAME_MS, 6));
+  });
+
   test('a mapping that changes meanwhile (the first RTCP sender report) applies to the frames made after it', async () => {
     let offset = 0;
-    const transcoder = new OpusToAacTranscoder({ ffmpegPath: 'ffmpeg', bitrateBps: 128_000 }, (rtp) => rtp / 48 + offset);
+    const transcoder = new OpusToAacTranscoder({ ffmpegPath: 'ffmpeg', bitrateBps: 128_000, batchMs: 60 }, (rtp) => rtp / 48 + offset);
     const frames: Array<{ pts: number; offsetWhenMade: number }> = [];
     const enough = (count: number): Promise<void> =>
       new Promise((resolve) => transcoder.on('frame', () => frames.length >= count && resolve()));
