@@ -106,7 +106,7 @@ describe('mute, unmute, sound_on, sound_off', () => {
     expect((await gw.api('/rest-api/push/sound_on', { mediaSessionId: push.b, soundFile: 'tone440.wav' })).status).toBe(200);
     const playing = await recordPcm(nginx.rtmpUrl('live', 'b'), { seconds: 0.6, sampleRate: SAMPLE_RATE, timeoutMs: 15_000 });
     expect(dominantFrequency(playing, SAMPLE_RATE)).toBeCloseTo(SOUND_HZ, -1);
-    await waitFor('soundEnabled to return to false', async () => (await view('b')).soundEnabled === false, 5000);
+    await waitFor('soundEnabled to return to false', async () => (await view('b')).soundEnabled === false, 10_000);
     for (const level of levelsOverTime(await lastSecond('b'), SAMPLE_RATE, 100)) expect(level).toBeLessThan(-60);
     await gw.api('/rest-api/push/unmute', { mediaSessionId: push.b });
   });

@@ -36,7 +36,7 @@ describe('browser → gateway → nginx-rtmp', () => {
     expect(started.body).toMatchObject({ streamName: `rtmp_${name}`, rtmpUrl: nginx.rtmpUrl('live'), muted: false, soundEnabled: false, options: {} });
     expect(started.body.mediaSessionId).toMatch(/^[0-9a-v]{26}$/);
 
-    await nginx.waitForStream('live', `rtmp_${name}`, 5000);
+    await nginx.waitForStream('live', `rtmp_${name}`, 10_000);
     const url = nginx.rtmpUrl('live', `rtmp_${name}`);
     const streams = await probeStreams(url, { timeoutMs: 15_000 });
     expect(streams.video).toMatchObject({ codec: 'h264', width: 640, height: 480 });
@@ -52,7 +52,7 @@ describe('browser → gateway → nginx-rtmp', () => {
     expect(found.body).toEqual([expect.objectContaining({ mediaSessionId: started.body.mediaSessionId, width: 640, height: 480, state: 'publishing' })]);
 
     expect((await gw.api('/rest-api/push/terminate', { mediaSessionId: started.body.mediaSessionId })).status).toBe(200);
-    await waitFor(`rtmp_${name} to leave nginx`, streamGone(`rtmp_${name}`), 5000);
+    await waitFor(`rtmp_${name} to leave nginx`, streamGone(`rtmp_${name}`), 10_000);
     expect((await gw.api('/rest-api/push/find_all')).status).toBe(404);
     await page.close();
   });
@@ -66,8 +66,8 @@ describe('browser → gateway → nginx-rtmp', () => {
     expect(push).toMatchObject({ sourceStreamName: 'auto1', streamName: 'rtmp_auto1' });
 
     await pages.stopPublish(page);
-    await waitFor('the push to leave find_all', async () => (await gw.api('/rest-api/push/find_all')).status === 404, 5000);
-    await waitFor('rtmp_auto1 to leave nginx', streamGone('rtmp_auto1'), 5000);
+    await waitFor('the push to leave find_all', async () => (await gw.api('/rest-api/push/find_all')).status === 404, 10_000);
+    await waitFor('rtmp_auto1 to leave nginx', streamGone('rtmp_auto1'), 10_000);
     await page.close();
   });
 
@@ -99,7 +99,7 @@ describe('browser → gateway → nginx-rtmp', () => {
     expect((await gw.api('/rest-api/push/find', { streamName: 'dup' })).body).toHaveLength(2);
     expect((await gw.api('/rest-api/push/find', { streamName: 'dup_key' })).body).toEqual([expect.objectContaining({ mediaSessionId: second.body.mediaSessionId })]);
     expect((await gw.api('/rest-api/push/find', { streamName: 'dup', rtmpUrl: nginx.rtmpUrl('live') })).body).toEqual([expect.objectContaining({ mediaSessionId: first.body.mediaSessionId })]);
-    await nginx.waitForStream('live', 'dup_key', 5000);
+    await nginx.waitForStream('live', 'dup_key', 10_000);
     // Both pushes share the stream's one Opus → AAC transcoder.
     const transcoders = async () => (await childProcesses()).filter((c) => c.commandLine.includes('-f ogg -i pipe:0'));
     await waitFor('both pushes to read audio', async () => (await gw.api('/rest-api/push/find', { streamName: 'dup' })).body.every((p: { state: string }) => p.state === 'publishing'));
@@ -107,7 +107,7 @@ describe('browser → gateway → nginx-rtmp', () => {
     expect(await transcoders()).toHaveLength(1);
 
     await pages.stopPublish(page);
-    await waitFor('both pushes to end', async () => (await gw.api('/rest-api/push/find_all')).status === 404, 5000);
+    await waitFor('both pushes to end', async () => (await gw.api('/rest-api/push/find_all')).status === 404, 10_000);
     await page.close();
   });
 });
