@@ -21,9 +21,21 @@ describe('RTMP server management API', () => {
 
   const api = (route: string, body?: unknown): Promise<ApiAnswer> => rtmpServersApi(gw.httpUrl, route, body);
 
+  /**
+   * A port free on the machine and claimed by no stored server: the OS may hand out again the port
+   * of a server an earlier test stopped, which is free to bind but still taken in the store.
+   */
+  async function unusedPort(): Promise<number> {
+    const stored = new Set(((await api('/getAll')).body as Array<{ server_port: number }>).map((s) => s.server_port));
+    for (;;) {
+      const port = await getFreePort();
+      if (!stored.has(port)) return port;
+    }
+  }
+
   /** Creates a server on a free port and returns its record. */
   async function createServer(fields: Record<string, unknown> = {}): Promise<any> {
-    const port = await getFreePort();
+    const port = await unusedPort();
     const created = await api('/create', { server_name: `srv-${port}`, server_port: port, ...fields });
     expect(created.status).toBe(200);
     return created.body;
@@ -60,7 +72,7 @@ describe('RTMP server management API', () => {
   });
 
   test('create answers the server as Callaba does (defaults filled in) and it listens at once', async () => {
-    const port = await getFreePort();
+    const port = await unusedPort();
     const created = await api('/create', { server_name: 'Main ingest', server_port: port });
     expect(created.status).toBe(200);
     expect(created.body).toEqual({
@@ -106,7 +118,7 @@ describe('RTMP server management API', () => {
   test('a duplicate name or port is a 409 that names the other server; nothing is stored', async () => {
     const first = await createServer();
     const before = (await api('/getAll')).body.length;
-    const sameName = await api('/create', { server_name: first.server_name, server_port: await getFreePort() });
+    const sameName = await api('/create', { server_name: first.server_name, server_port: await unusedPort() });
     expect(sameName).toMatchObject({ status: 409, body: { code: 'CONFLICT', message: `An RTMP server named '${first.server_name}' already exists (id ${first.id})` } });
     const samePort = await api('/create', { server_name: 'another', server_port: first.server_port });
     expect(samePort).toMatchObject({ status: 409, body: { message: `Port ${first.server_port} is already used by RTMP server '${first.server_name}' (id ${first.id})` } });
@@ -114,7 +126,7 @@ describe('RTMP server management API', () => {
   });
 
   test('a port held by another program is a 409 with the reason; nothing is stored', async () => {
-    const port = await getFreePort();
+    const port = await unusedPort();
     held.push(await holdPort(port));
     const answer = await api('/create', { server_name: 'blocked', server_port: port });
     expect(answer.status).toBe(409);
@@ -132,7 +144,7 @@ describe('RTMP server management API', () => {
   test('update to a new port restarts the listener there, drops its clients and frees the old port', async () => {
     const server = await createServer();
     const client = await connectedClient(server.server_port);
-    const newPort = await getFreePort();
+    const newPort = await unusedPort();
     const updated = await api('/update', { id: server.id, server_port: newPort, server_buflen: 3 });
     expect(updated.status).toBe(200);
     expect(updated.body).toEqual({ ...server, server_port: newPort, server_buflen: 3, server_modified: expect.stringMatching(ISO_TIME) });
@@ -158,7 +170,7 @@ describe('RTMP server management API', () => {
     const client = await connectedClient(server.server_port);
     expect((await api('/update', { id: server.id, server_port: other.server_port })).status).toBe(409);
     expect((await api('/update', { id: server.id, server_name: other.server_name })).status).toBe(409);
-    const port = await getFreePort();
+    const port = await unusedPort();
     held.push(await holdPort(port));
     const blocked = await api('/update', { id: server.id, server_port: port });
     expect(blocked.status).toBe(409);
@@ -255,7 +267,7 @@ describe('RTMP server management API with an access token', () => {
       expect(await rtmpServersApi(gw.httpUrl, route, {})).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED', message: 'Missing or wrong x-access-token header' } });
       expect((await rtmpServersApi(gw.httpUrl, route, {}, { token: 's3cr=t!' })).status).toBe(401);
     }
-    const port = await getFreePort();
+    const port = await getFreePort(); // this gateway stores no server yet
     const created = await rtmpServersApi(gw.httpUrl, '/create', { server_name: 'guarded', server_port: port }, { token: 's3cr=t' });
     expect(created.status).toBe(200);
     expect((await rtmpServersApi(gw.httpUrl, '/getAll', {}, { token: 's3cr=t' })).body).toEqual([created.body]);
