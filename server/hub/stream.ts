@@ -34,6 +34,8 @@ export type HubStreamEvents = {
   /** The video parameters appeared or changed (new SPS/PPS, new resolution). */
   'video-info': [info: VideoTrackInfo];
   'audio-info': [info: AudioTrackInfo];
+  /** The source changed its mind about which tracks it has (`source.hasVideo` / `hasAudio`). */
+  tracks: [];
   /** The number of readers that want audio went from 0 to 1 (true) or back to 0 (false). */
   'audio-demand': [wanted: boolean];
   'reader-count': [count: number];
@@ -104,6 +106,11 @@ export class HubStream extends TypedEmitter<HubStreamEvents> {
     if (old && old.config.equals(info.config)) return;
     this.#audioInfo = info;
     this.emit('audio-info', info);
+  }
+
+  /** Called by the source when `hasVideo` or `hasAudio` changed. */
+  tracksChanged(): void {
+    this.emit('tracks');
   }
 
   /** Called by the source for every frame, in decode order per track. */

@@ -138,13 +138,14 @@ export class Transponder extends TypedEmitter<TransponderEvents> implements Stre
     this.#filler.stop();
     clearTimeout(this.#graceTimer);
     this.#graceTimer = undefined;
-    const onVideoInfo = (): void => this.#onTrackInfo();
-    const onAudioInfo = (): void => this.#onTrackInfo();
-    stream.on('video-info', onVideoInfo);
-    stream.on('audio-info', onAudioInfo);
+    const onTrackInfo = (): void => this.#onTrackInfo();
+    stream.on('video-info', onTrackInfo);
+    stream.on('audio-info', onTrackInfo);
+    stream.on('tracks', onTrackInfo);
     this.#streamListeners = () => {
-      stream.off('video-info', onVideoInfo);
-      stream.off('audio-info', onAudioInfo);
+      stream.off('video-info', onTrackInfo);
+      stream.off('audio-info', onTrackInfo);
+      stream.off('tracks', onTrackInfo);
     };
     this.#log.info({ publisher: stream.source.mediaSessionId }, 'source attached');
     if (this.#sink) this.#startReading();

@@ -15,6 +15,11 @@ const HUB_NAL_LENGTH_SIZE = 4;
 /** onMetaData codec ids of the only codecs the hub carries. */
 const AVC_CODEC_ID = 7;
 const AAC_CODEC_ID = 10;
+/**
+ * Audio flowing this long without a single video message, from a publisher that sent no
+ * onMetaData, means the stream has no video, ms.
+ */
+const NO_VIDEO_AFTER_MS = 2000;
 /** Bit of a video tag's first byte that marks an Enhanced RTMP header (HEVC, AV1...), not supported. */
 const EX_HEADER_FLAG = 0x80;
 
@@ -26,7 +31,8 @@ const EX_HEADER_FLAG = 0x80;
  * throw the media parser's error: the session treats that as a protocol violation.
  *
  * Track presence: the hub needs `hasVideo`/`hasAudio` at once, but RTMP announces tracks only in
- * onMetaData (which FFmpeg and OBS send first); until then both are assumed present.
+ * onMetaData (which FFmpeg and OBS send first); until then both are assumed present. A publisher
+ * that sends no onMetaData and only audio is taken as audio-only after NO_VIDEO_AFTER_MS.
  */
 export class RtmpIngest implements StreamSource {
   readonly kind = 'rtmp';
@@ -38,6 +44,9 @@ export class RtmpIngest implements StreamSource {
   #hasVideo = true;
   #hasAudio = true;
   #tracksKnown = false;
+  #videoSeen = false;
+  /** Arrival of the first audio frame while the tracks are unknown and no video has come. */
+  #firstAudioAt: number | undefined;
   #nalLengthSize = HUB_NAL_LENGTH_SIZE;
   readonly #warned = new Set<string>();
 
@@ -83,6 +92,7 @@ export class RtmpIngest implements StreamSource {
 
   #onVideo(message: RtmpMessage, receivedAt: number): void {
     if (message.payload.length === 0) return; // FFmpeg sends empty video messages as keep-alives
+    this.#videoSeen = true;
     const body = parseVideoTagBody(message.payload);
     if (body.codecId !== VideoCodecId.AVC || (message.payload[0]! & EX_HEADER_FLAG) !== 0) {
       this.#warnOnce('video', { codecId: body.codecId }, 'video codec not supported (H.264 only): video dropped');
@@ -129,6 +139,7 @@ export class RtmpIngest implements StreamSource {
       return;
     }
     if (body.aacPacketType !== AacPacketType.RAW || body.data.length === 0 || this.stream.audioInfo === undefined) return;
+    if (!this.#tracksKnown && !this.#videoSeen) this.#checkForNoVideo(receivedAt);
     this.stream.write({ kind: 'audio', codec: 'aac', pts: this.#audioClock.unwrap(message.timestamp), data: body.data, receivedAt });
   }
 
@@ -144,6 +155,17 @@ export class RtmpIngest implements StreamSource {
     this.#hasVideo = codecIdOf(properties['videocodecid']) === AVC_CODEC_ID;
     this.#hasAudio = codecIdOf(properties['audiocodecid']) === AAC_CODEC_ID;
     this.#log.info({ hasVideo: this.#hasVideo, hasAudio: this.#hasAudio }, 'tracks announced by onMetaData');
+    this.stream.tracksChanged();
+  }
+
+  /** Without onMetaData, only the absence of video tells an audio-only stream. */
+  #checkForNoVideo(receivedAt: number): void {
+    this.#firstAudioAt ??= receivedAt;
+    if (receivedAt - this.#firstAudioAt < NO_VIDEO_AFTER_MS) return;
+    this.#tracksKnown = true;
+    this.#hasVideo = false;
+    this.#log.info({ afterMs: NO_VIDEO_AFTER_MS }, 'no onMetaData and no video: the stream is taken as audio-only');
+    this.stream.tracksChanged();
   }
 
   /** The hub wants 4-byte NAL lengths; encoders almost always send them, so this is usually the input itself. */

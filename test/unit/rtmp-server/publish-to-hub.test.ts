@@ -84,12 +84,48 @@ describe('RtmpIngest', () => {
     expect((frames[0] as { data: Buffer }).data.equals(IDR_AVCC)).toBe(true);
   });
 
-  test('an audio-only onMetaData clears hasVideo; only the first onMetaData counts', () => {
+  test('an audio-only onMetaData clears hasVideo and tells the readers; only the first onMetaData counts', () => {
     const { ingest } = ingestWithReader();
+    const told = jest.fn();
+    ingest.stream.on('tracks', told);
     ingest.handle(metadata({ audiocodecid: 10, audiosamplerate: 44100 }));
     expect(ingest.stream.source).toMatchObject({ hasVideo: false, hasAudio: true });
     ingest.handle(metadata({ videocodecid: 7, audiocodecid: 10 }));
     expect(ingest.stream.source.hasVideo).toBe(false);
+    expect(told).toHaveBeenCalledTimes(1);
+  });
+
+  describe('without onMetaData', () => {
+    let now = 0;
+    beforeEach(() => {
+      now = 0;
+      jest.spyOn(performance, 'now').mockImplementation(() => now);
+    });
+    afterEach(() => jest.restoreAllMocks());
+
+    test('audio that flows for 2 s with no video makes the stream audio-only, and the readers are told', () => {
+      const { ingest, frames } = ingestWithReader();
+      const told = jest.fn();
+      ingest.stream.on('tracks', told);
+      ingest.handle(aacSequenceHeader());
+      for (; now < 2000; now += 23) ingest.handle(aacFrame(now));
+      expect(ingest.stream.source.hasVideo).toBe(true);
+      expect(told).not.toHaveBeenCalled();
+      ingest.handle(aacFrame(now));
+      expect(ingest.stream.source).toMatchObject({ hasVideo: false, hasAudio: true });
+      expect(told).toHaveBeenCalledTimes(1);
+      ingest.handle(aacFrame(now + 23));
+      expect(told).toHaveBeenCalledTimes(1);
+      expect(frames.every((f) => f.kind === 'audio')).toBe(true);
+    });
+
+    test('a publisher that has sent any video keeps its video track, however long the audio runs alone', () => {
+      const { ingest } = ingestWithReader();
+      ingest.handle(avcSequenceHeader());
+      ingest.handle(aacSequenceHeader());
+      for (; now < 5000; now += 23) ingest.handle(aacFrame(now));
+      expect(ingest.stream.source.hasVideo).toBe(true);
+    });
   });
 
   test('onMetaData with FourCC codec ids (some encoders) counts as H.264 and AAC', () => {
