@@ -1,14 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
+import type { TestGateway } from '../../support/gateway-harness';
 import { probeStreams } from '../../support/media-probe';
-import { NginxRtmp } from '../../support/nginx-rtmp';
-import { getFreePort } from '../../support/ports';
-import { killAllChildren, spawnTracked, stopGracefully, type TrackedProcess } from '../../support/processes';
+import type { NginxRtmp } from '../../support/nginx-rtmp';
+import { spawnTracked } from '../../support/processes';
 import { waitFor } from '../../support/wait-for';
-import { rtmpServersApi } from './support/api-client';
-import { streamPublished } from './support/ffmpeg-publisher';
+import { type IngestSetup, startIngestSetup } from './support/ingest-setup';
 
 /**
  * An audio-only RTMP publisher that sends no onMetaData (ffmpeg -flvflags no_metadata, some
@@ -16,33 +11,25 @@ import { streamPublished } from './support/ffmpeg-publisher';
  * itself, or pushes and players would wait forever for a keyframe.
  */
 describe('audio-only RTMP publisher without onMetaData', () => {
-  let dir: string;
+  let setup: IngestSetup | undefined;
   let gw: TestGateway;
   let nginx: NginxRtmp;
   let port: number;
-  let publisher: TrackedProcess;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'rtmp-audio-only-'));
-    nginx = await NginxRtmp.start();
-    gw = await startTestGateway({ rtmpServersDbFile: path.join(dir, 'gateway.sqlite') });
-    port = await getFreePort();
-    expect((await rtmpServersApi(gw.httpUrl, '/create', { server_name: 'radio', server_port: port })).status).toBe(200);
-    publisher = spawnTracked('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-re',
-      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '120',
-      '-c:a', 'aac', '-b:a', '96k', '-flvflags', 'no_metadata',
-      '-f', 'flv', `rtmp://127.0.0.1:${port}/live/radio`,
-    ]);
-    await streamPublished(gw.gateway.registry, 'radio', publisher, 20_000);
+    setup = await startIngestSetup('radio', (url) =>
+      spawnTracked('ffmpeg', [
+        '-hide_banner', '-loglevel', 'error', '-re',
+        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '120',
+        '-c:a', 'aac', '-b:a', '96k', '-flvflags', 'no_metadata',
+        '-f', 'flv', url,
+      ]),
+    );
+    ({ gw, nginx, port } = setup);
   });
 
   afterAll(async () => {
-    if (publisher) await stopGracefully(publisher.child);
-    await killAllChildren();
-    await gw?.close();
-    await nginx?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await setup?.close();
   });
 
   test('the source counts as audio-only once audio has flowed for a while with no video', async () => {

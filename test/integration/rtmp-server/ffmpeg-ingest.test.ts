@@ -1,13 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
+import type { TestGateway } from '../../support/gateway-harness';
 import { probeFrames, probeStreams, startsOnKeyframe } from '../../support/media-probe';
-import { NginxRtmp } from '../../support/nginx-rtmp';
-import { getFreePort } from '../../support/ports';
-import { killAllChildren, stopGracefully, type TrackedProcess } from '../../support/processes';
-import { rtmpServersApi } from './support/api-client';
-import { publishTestPattern, streamPublished } from './support/ffmpeg-publisher';
+import type { NginxRtmp } from '../../support/nginx-rtmp';
+import { stopGracefully, type TrackedProcess } from '../../support/processes';
+import { publishTestPattern } from './support/ffmpeg-publisher';
+import { type IngestSetup, startIngestSetup } from './support/ingest-setup';
 import { hasIntactBFrames, probePackets } from './support/probe-packets';
 
 /** The test pattern's frame duration at 25 fps, seconds. */
@@ -18,29 +14,19 @@ const FRAME_SECONDS = 0.04;
  * REST, ffprobe plays it back from that server, and /push/startup relays it to nginx-rtmp.
  */
 describe('ffmpeg → RTMP server → ffprobe and nginx-rtmp', () => {
-  let dir: string;
+  let setup: IngestSetup | undefined;
   let gw: TestGateway;
   let nginx: NginxRtmp;
   let port: number;
   let publisher: TrackedProcess;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'rtmp-ingest-'));
-    nginx = await NginxRtmp.start();
-    gw = await startTestGateway({ rtmpServersDbFile: path.join(dir, 'gateway.sqlite') });
-    port = await getFreePort();
-    const created = await rtmpServersApi(gw.httpUrl, '/create', { server_name: 'ingest', server_type: 'SERVER_TYPE_RTMP', server_port: port, server_buflen: 5 });
-    expect(created.status).toBe(200);
-    publisher = publishTestPattern(`rtmp://127.0.0.1:${port}/live/key1`, { bFrames: 2, gop: 50 });
-    await streamPublished(gw.gateway.registry, 'key1', publisher, 20_000);
+    setup = await startIngestSetup('key1', (url) => publishTestPattern(url, { bFrames: 2, gop: 50 }), { server_type: 'SERVER_TYPE_RTMP', server_buflen: 5 });
+    ({ gw, nginx, port, publisher } = setup);
   });
 
   afterAll(async () => {
-    if (publisher) await stopGracefully(publisher.child);
-    await killAllChildren();
-    await gw?.close();
-    await nginx?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await setup?.close();
   });
 
   test('the stream is in the hub as an RTMP source named by its stream key', () => {
