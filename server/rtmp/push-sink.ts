@@ -1,24 +1,17 @@
 import { TypedEmitter } from '../events/typed-emitter';
 import type { AudioTrackInfo, VideoFrame, VideoTrackInfo } from '../hub/frame';
+import { AudioHold } from './audio-hold';
 import { RtmpPublishClient, type RtmpPublishClientOptions } from './client';
 import { FlvMuxer, streamMetadata } from './flv-muxer';
 
 /** How often write progress is checked, ms: the wedge is declared at most this late. */
 const PROGRESS_CHECK_MS = 250;
 
-/**
- * Audio of a stream with video is held back to leave with the next video frame in one socket write
- * (a write is a system call, the largest cost of a push); once the oldest held frame has waited
- * this long it goes on its own, so a stream whose video stalls keeps its sound, ms.
- */
-const AUDIO_HOLD_MS = 40;
-
 /** An audio frame waiting for the next video frame. */
 interface HeldAudio {
   ts: number;
   aac: Buffer;
   receivedAt: number | undefined;
-  heldAt: number;
 }
 
 /** Options of one push session. */
@@ -56,7 +49,7 @@ export class RtmpPushSink extends TypedEmitter<RtmpPushSinkEvents> {
   #progressTimer: NodeJS.Timeout | undefined;
   #flushed = 0;
   #stalledSince: number | undefined;
-  #heldAudio: HeldAudio[] = [];
+  readonly #heldAudio = new AudioHold<HeldAudio>();
   #closed = false;
 
   constructor(options: RtmpPushSinkOptions) {
@@ -127,14 +120,12 @@ export class RtmpPushSink extends TypedEmitter<RtmpPushSinkEvents> {
   /**
    * Writes a raw AAC frame at output time `ts`, ms; `receivedAt` is when its source arrived
    * (undefined for made-up audio such as silence). While video waits for a keyframe, audio waits too.
-   * With video in the stream, the frame may wait for the next video frame (see AUDIO_HOLD_MS).
+   * With video in the stream, the frame may wait for the next video frame (see AudioHold).
    */
   writeAudio(ts: number, aac: Buffer, receivedAt: number | undefined, streamHasVideo: boolean): void {
     if (this.#closed) return;
-    const now = performance.now();
     if (streamHasVideo) {
-      this.#heldAudio.push({ ts, aac, receivedAt, heldAt: now });
-      if (now - this.#heldAudio[0]!.heldAt >= AUDIO_HOLD_MS) this.#client.batch(() => this.#releaseAudio());
+      if (this.#heldAudio.add({ ts, aac, receivedAt })) this.#client.batch(() => this.#releaseAudio());
       return;
     }
     this.#releaseAudio();
@@ -142,10 +133,7 @@ export class RtmpPushSink extends TypedEmitter<RtmpPushSinkEvents> {
   }
 
   #releaseAudio(): void {
-    const held = this.#heldAudio;
-    if (held.length === 0) return;
-    this.#heldAudio = [];
-    for (const { ts, aac, receivedAt } of held) this.#writeAudioNow(ts, aac, receivedAt, true);
+    for (const { ts, aac, receivedAt } of this.#heldAudio.take()) this.#writeAudioNow(ts, aac, receivedAt, true);
   }
 
   #writeAudioNow(ts: number, aac: Buffer, receivedAt: number | undefined, streamHasVideo: boolean): void {

@@ -1,5 +1,6 @@
 import type { Frame } from '../../hub/frame';
 import type { HubStream } from '../../hub/stream';
+import { AudioHold } from '../audio-hold';
 import type { RtmpConnection } from '../connection';
 import { FlvMuxer, streamMetadata } from '../flv-muxer';
 import { AmfEcmaArray } from '../protocol/amf0';
@@ -29,6 +30,8 @@ export class HubPlayback {
   readonly #maxQueuedMs: number;
   readonly #muxer: FlvMuxer;
   readonly #queued = new QueuedMedia();
+  /** Audio waiting to leave with the next video frame in one write: [output ts, raw AAC]. */
+  readonly #heldAudio = new AudioHold<[number, Buffer]>();
   /** Source time that maps to output time 0, ms; undefined until the first frame a player can start on. */
   #origin: number | undefined;
   readonly #removeReader: () => void;
@@ -84,12 +87,26 @@ export class HubPlayback {
       this.#origin = frame.kind === 'video' ? frame.dts : frame.pts;
     }
     if (frame.kind === 'video') {
-      // Without its sequence header a frame cannot be decoded: wait for the parameters.
-      if (this.#stream.videoInfo !== undefined) this.#muxer.writeVideo(Math.round(frame.dts - this.#origin), frame);
+      const ts = Math.round(frame.dts - this.#origin);
+      this.#connection.batch(() => {
+        this.#releaseAudio(hasVideo);
+        // Without its sequence header a frame cannot be decoded: wait for the parameters.
+        if (this.#stream.videoInfo !== undefined) this.#muxer.writeVideo(ts, frame);
+      });
       return;
     }
     const ts = Math.round(frame.pts - this.#origin);
-    if (ts >= 0 && this.#stream.audioInfo !== undefined) this.#muxer.writeAudio(ts, frame.data, hasVideo);
+    if (ts < 0 || this.#stream.audioInfo === undefined) return;
+    if (!hasVideo) {
+      this.#releaseAudio(false);
+      this.#muxer.writeAudio(ts, frame.data, false);
+    } else if (this.#heldAudio.add([ts, frame.data])) {
+      this.#connection.batch(() => this.#releaseAudio(true));
+    }
+  }
+
+  #releaseAudio(hasVideo: boolean): void {
+    for (const [ts, data] of this.#heldAudio.take()) this.#muxer.writeAudio(ts, data, hasVideo);
   }
 
   #send(typeId: number, chunkStreamId: number, timestamp: number, payload: Payload): void {

@@ -117,6 +117,26 @@ describe('RtmpListener and its sessions', () => {
     expect(rtmp.received.indexOf(metadata)).toBeLessThan(rtmp.received.findIndex((m) => m.typeId === MessageType.VIDEO));
   });
 
+  test('a live player gets the audio with the next video frame, in one socket write, ahead of it', async () => {
+    const source = await publisher('cam');
+    const { rtmp, streamId } = await onStream();
+    const cached = new Promise<void>((resolve) => rtmp.connection.on('message', () => rtmp.received.filter((r) => r.typeId === MessageType.VIDEO).length === 4 && resolve()));
+    await rtmp.play(streamId, 'cam');
+    await cached;
+    const writev = jest.spyOn(net.Socket.prototype, '_writev');
+    try {
+      const live = new Promise<void>((resolve) => rtmp.connection.on('message', (m) => m.typeId === MessageType.VIDEO && m.timestamp === 120 && resolve()));
+      for (const frame of [aacFrame(1100), aacFrame(1120), avcFrame(1120, false, 0)]) source.send({ ...frame, messageStreamId: 1 });
+      await live;
+      const tail = rtmp.received.slice(-3).map((m) => [m.typeId, m.timestamp]);
+      expect(tail).toEqual([[MessageType.AUDIO, 100], [MessageType.AUDIO, 120], [MessageType.VIDEO, 120]]);
+      // The player's socket wrote the three messages with one writev (the publisher's writes are single).
+      expect(writev.mock.calls.some(([chunks]) => chunks.length === 3)).toBe(true);
+    } finally {
+      writev.mockRestore();
+    }
+  });
+
   test('when the publisher deletes its stream, players get NetStream.Play.UnpublishNotify and are disconnected', async () => {
     const source = await publisher('cam');
     const { rtmp, streamId } = await onStream();
