@@ -30,6 +30,8 @@ export interface FanoutLevel {
   readonly cpuPercent: number;
   /** The server process alone, % of one core (mean of the windows at this level). */
   readonly processCpuPercent: number;
+  /** The kernel (system time) part of processCpuPercent. */
+  readonly processSystemCpuPercent: number;
   /** Windows measured at this level (on the way up and on the way down). */
   readonly windows: number;
   /** Frames missing at the sink during those windows, over all targets. */
@@ -47,6 +49,7 @@ interface Sample {
   readonly targets: number;
   readonly total: number;
   readonly process: number;
+  readonly processSystem: number;
   readonly lost: number;
 }
 
@@ -96,14 +99,15 @@ async function measureWindow(options: FanoutPhaseOptions, targets: number): Prom
   const end = await system.server.usage();
   const cpu = cpuPercent(start, end);
   const lost = [...sink.windows()].filter(([key]) => key.startsWith('fan')).reduce((sum, [, w]) => sum + w.lostVideoFrames, 0);
-  return { targets, total: cpu.total, process: cpu.root, lost };
+  const processSystem = ((end.root.systemCpuMs - start.root.systemCpuMs) / (end.atMs - start.atMs)) * 100;
+  return { targets, total: cpu.total, process: cpu.root, processSystem, lost };
 }
 
 function summarize(levels: readonly number[], samples: readonly Sample[]): FanoutResult {
   const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
   const perLevel = levels.map((targets) => {
     const at = samples.filter((s) => s.targets === targets);
-    return { targets, cpuPercent: mean(at.map((s) => s.total)), processCpuPercent: mean(at.map((s) => s.process)), windows: at.length, lostVideoFrames: at.reduce((sum, s) => sum + s.lost, 0) };
+    return { targets, cpuPercent: mean(at.map((s) => s.total)), processCpuPercent: mean(at.map((s) => s.process)), processSystemCpuPercent: mean(at.map((s) => s.processSystem)), windows: at.length, lostVideoFrames: at.reduce((sum, s) => sum + s.lost, 0) };
   });
   const x = mean(samples.map((s) => s.targets));
   const y = mean(samples.map((s) => s.process));

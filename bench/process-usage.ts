@@ -10,6 +10,8 @@ export interface ProcessUsage {
   readonly name: string;
   /** CPU time used since the process started, user + system, all threads, ms (10 ms resolution). */
   readonly cpuMs: number;
+  /** The system (kernel) part of cpuMs, ms: socket writes, and on loopback the receiver's TCP work too. */
+  readonly systemCpuMs: number;
   /** Resident set size, bytes. */
   readonly rssBytes: number;
   /** Proportional set size (shared pages split between their users), bytes. */
@@ -60,6 +62,7 @@ export async function readProcessUsage(pid: number): Promise<ProcessUsage> {
     name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
     // utime and stime are fields 14 and 15 of stat(5); statFields starts at field 3.
     cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ,
+    systemCpuMs: (Number(fields[12]) * 1000) / USER_HZ,
     rssBytes: kilobytes(status, 'VmRSS'),
     pssBytes: kilobytes(smaps, 'Pss'),
   };

@@ -69,6 +69,7 @@ export function formatReport(result: BenchResult): string {
   if (fanout) {
     add('fan-out: CPU per extra target, % of one core ⁸', fixed(fanout.marginalCpuPercentPerTarget, 3), 'n/a', '', `≤ ${TARGETS.extraTargetCpuPercent}`, slopeVerdict(fanout.marginalCpuPercentPerTarget, TARGETS.extraTargetCpuPercent));
     add(`  node process at ${fanout.levels.map((l) => l.targets).join(' / ')} targets, %`, fanout.levels.map((l) => fixed(l.processCpuPercent, 2)).join(' / '), '');
+    add('    of which kernel (system time), %', fanout.levels.map((l) => fixed(l.processSystemCpuPercent, 2)).join(' / '), '');
   }
   add('load generator: pacer lag max, ms ⁹', String(g.publishers?.maxPacerLagMs ?? '?'), baselineText((f) => String(f.publishers?.maxPacerLagMs ?? '?')));
 
@@ -86,7 +87,7 @@ export async function writeReportJson(result: BenchResult, file: string): Promis
 const FOOTNOTES = [
   '¹ CPU time (utime + stime from /proc) of the server process and its children over the window ÷ window ÷ streams. The gateway\'s children are its Opus→AAC ffmpegs (one per stream, part of "our cost"); the baseline\'s are its ffmpeg pushes.',
   '² (RSS at the end of the window − RSS before any publisher) ÷ streams, server and children together; PSS splits shared pages between processes.',
-  '³ gateway_frame_latency_seconds from /metrics over the window: first RTP packet of a frame received → its RTMP message written to the socket; percentiles interpolated inside the histogram buckets (0.5, 1, 2, 3, 5, 7.5, 10, 15 … ms). Audio includes the Opus→AAC transcode, its 60 ms input batches (opus_to_aac_batch) and the wait for the next video frame (≤ 40 ms) that lets both leave in one write. The baseline has no such probe.',
+  '³ gateway_frame_latency_seconds from /metrics over the window: first RTP packet of a frame received → its RTMP message written to the socket; percentiles interpolated inside the histogram buckets (0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15 … 100, 150, 200, 300 ms). Audio includes the Opus→AAC transcode, its 60 ms input batches (opus_to_aac_batch) and the wait for the next video frame (≤ 40 ms) that lets both leave in one write. The baseline has no such probe.',
   '⁴ publisher send → sink arrival of each frame, from an SEI marker the publishers put in every access unit: includes werift sending, loopback UDP, the system, loopback TCP and the sink.',
   '⁵ estimated: AAC tag arrival − send time of the same media time, mapped through the latest video marker (assumes the output keeps A/V sync; includes the AAC encoder delay).',
   '⁶ POST /rest-api/push/startup → first video frame at the sink. The clip has a keyframe every second; the gateway replays its cached GOP, the baseline\'s ffmpeg must probe the RTP first.',

@@ -11,7 +11,7 @@ export interface MetricsSources {
 }
 
 /** Latency buckets, seconds: fine below 10 ms where passthrough lives, coarse above for transcodes. */
-const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5, 1];
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1];
 const PUSH_STATES = ['pending', 'connecting', 'publishing', 'reconnecting', 'stopped', 'failed'];
 
 /**
