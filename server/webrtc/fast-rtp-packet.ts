@@ -1,4 +1,5 @@
 import { RtpHeader, RtpPacket } from 'werift';
+import { MediaFormatError } from '../media/media-format-error';
 
 /** RFC 8285 header extension profiles. */
 const ONE_BYTE_PROFILE = 0xbede;
@@ -9,15 +10,7 @@ const FIXED_HEADER_BYTES = 12;
 export type RtpParseErrorCode = 'RTP_TOO_SHORT' | 'RTP_CSRC_OVERRUN' | 'RTP_EXTENSION_OVERRUN';
 
 /** An RTP packet too short for what its header announces. */
-export class RtpParseError extends Error {
-  readonly code: RtpParseErrorCode;
-
-  constructor(code: RtpParseErrorCode, message: string) {
-    super(message);
-    this.name = 'RtpParseError';
-    this.code = code;
-  }
-}
+export class RtpParseError extends MediaFormatError<RtpParseErrorCode> {}
 
 /** A header extension as werift represents it. */
 interface HeaderExtension {

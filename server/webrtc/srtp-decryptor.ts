@@ -1,4 +1,5 @@
 import { createDecipheriv, createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { MediaFormatError } from '../media/media-format-error';
 
 /** SRTP protection profiles a WebRTC peer negotiates (RFC 5764, RFC 7714). */
 export type SrtpProfile = 'AES_CM_128_HMAC_SHA1_80' | 'AEAD_AES_128_GCM';
@@ -17,15 +18,7 @@ export interface SrtpSessionKeys {
 export type SrtpDecryptErrorCode = 'SRTP_TOO_SHORT' | 'SRTP_BAD_HEADER' | 'SRTP_AUTH_FAILED';
 
 /** An SRTP packet that cannot be decrypted; the packet is to be dropped. */
-export class SrtpDecryptError extends Error {
-  readonly code: SrtpDecryptErrorCode;
-
-  constructor(code: SrtpDecryptErrorCode, message: string) {
-    super(message);
-    this.name = 'SrtpDecryptError';
-    this.code = code;
-  }
-}
+export class SrtpDecryptError extends MediaFormatError<SrtpDecryptErrorCode> {}
 
 const RTP_HEADER_BYTES = 12;
 const GCM_TAG_BYTES = 16;
