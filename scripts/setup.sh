@@ -2,7 +2,7 @@
 # Sets up what the gateway needs on a Debian/Ubuntu machine, doing only what is missing:
 #   - system packages: ffmpeg (always); nginx + its RTMP module, Chromium and openssl (with --for-tests)
 #   - Node.js >= 22 (Node 24 from the npm registry when the machine's Node is older)
-#   - npm dependencies (npm install, at the locked versions) and the build (dist/)
+#   - npm dependencies (npm ci, at the locked versions) and the build (dist/)
 # Usage: scripts/setup.sh [--for-tests]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,11 +34,10 @@ fi
 # shellcheck source=scripts/node-env.sh
 source "$ROOT/scripts/node-env.sh"
 
-# `npm install`, not `npm ci`: it installs the locked versions too, but tolerates a registry mirror that
-# lacks other platforms' optional binaries (npm ci then refuses the lock file as incomplete).
+# `npm ci`: exactly the locked versions, and the tracked lock file is never rewritten.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies" >&2
-  npm install --no-audit --no-fund >&2
+  npm ci --no-audit --no-fund >&2
 fi
 
 npm run --silent build >&2
