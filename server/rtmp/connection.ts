@@ -100,12 +100,22 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     return this.#closed;
   }
 
-  /** Chunks and writes one message; returns false when the socket buffer is over its high-water mark. Ignored once closed. */
+  /**
+   * Chunks and writes one message; returns false when the socket buffer is over its high-water mark.
+   * Ignored once closed. The payload is written by reference: do not modify it afterwards.
+   */
   send(message: OutgoingRtmpMessage): boolean {
     if (this.#handshake !== undefined) throw new Error('RtmpConnection.send() before the handshake completed');
     if (!this.#writable()) return false;
     this.#trace?.('out', message);
-    return this.#write(this.#writer.write(message));
+    const parts = this.#writer.write(message);
+    // Corked, the headers and payload views leave in one writev instead of one write each
+    // (inside batch() the socket is corked already: this inner cork only adds a level).
+    this.#socket.cork();
+    let belowHighWater = true;
+    for (const part of parts) belowHighWater = this.#write(part);
+    this.#socket.uncork();
+    return belowHighWater;
   }
 
   /** Runs `writes` with the socket corked, so the messages they send leave in one system call. */

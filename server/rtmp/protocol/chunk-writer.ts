@@ -30,7 +30,11 @@ interface SentChunkStream {
  * A type 3 header never starts a message right after a type 0 one: readers disagree on which
  * delta it implies (FFmpeg adds the type 0 timestamp again, nginx-rtmp adds nothing).
  * Extended timestamps are repeated in every type 3 continuation chunk, as FFmpeg, librtmp and
- * nginx-rtmp expect. Each message becomes one Buffer.
+ * nginx-rtmp expect.
+ *
+ * Each message becomes a list of Buffers to write back to back: chunk headers, from one small
+ * allocation per message, interleaved with views of the payload. The payload is never copied, so a
+ * frame fanned out to many connections stays one shared Buffer and only the headers are per target.
  */
 export class ChunkWriter {
   #chunkSize = DEFAULT_CHUNK_SIZE;
@@ -47,8 +51,12 @@ export class ChunkWriter {
     this.#chunkSize = size;
   }
 
-  /** Chunks one message. Timestamps are taken modulo 2^32 ms; throws RtmpProtocolError for a bad chunk stream id or a payload over 16 MiB - 1. */
-  write(message: OutgoingRtmpMessage): Buffer {
+  /**
+   * Chunks one message into header Buffers and views of its payload (no copy: the payload must not
+   * change until the parts are written). Timestamps are taken modulo 2^32 ms; throws
+   * RtmpProtocolError for a bad chunk stream id or a payload over 16 MiB - 1.
+   */
+  write(message: OutgoingRtmpMessage): Buffer[] {
     const { chunkStreamId, typeId, messageStreamId } = message;
     if (!Number.isInteger(chunkStreamId) || chunkStreamId < MIN_CHUNK_STREAM_ID || chunkStreamId > MAX_CHUNK_STREAM_ID) {
       throw new RtmpProtocolError('BAD_CHUNK_STREAM_ID', `chunk stream id ${chunkStreamId} outside ${MIN_CHUNK_STREAM_ID}..${MAX_CHUNK_STREAM_ID}`);
@@ -71,40 +79,46 @@ export class ChunkWriter {
 
     const basicLength = basicHeaderLength(chunkStreamId);
     const extendedLength = extended ? 4 : 0;
+    const firstLength = basicLength + MESSAGE_HEADER_LENGTH[fmt] + extendedLength;
     const chunkCount = Math.max(1, Math.ceil(length / this.#chunkSize));
-    const total = basicLength + MESSAGE_HEADER_LENGTH[fmt] + extendedLength + (chunkCount - 1) * (basicLength + extendedLength) + length;
-    const out = Buffer.allocUnsafe(total);
+    // Every continuation chunk has the same type 3 header: it is written once and its view repeated.
+    const continuationLength = chunkCount > 1 ? basicLength + extendedLength : 0;
+    // Small enough to come from Node's shared allocation pool.
+    const headers = Buffer.allocUnsafe(firstLength + continuationLength);
 
-    let position = writeBasicHeader(out, 0, fmt, chunkStreamId);
+    let position = writeBasicHeader(headers, 0, fmt, chunkStreamId);
     if (fmt <= 2) {
-      out.writeUIntBE(Math.min(timestampField, EXTENDED_TIMESTAMP), position, 3);
+      headers.writeUIntBE(Math.min(timestampField, EXTENDED_TIMESTAMP), position, 3);
       position += 3;
     }
     if (fmt <= 1) {
-      out.writeUIntBE(length, position, 3);
-      out[position + 3] = typeId;
+      headers.writeUIntBE(length, position, 3);
+      headers[position + 3] = typeId;
       position += 4;
     }
     if (fmt === 0) {
-      out.writeUInt32LE(messageStreamId >>> 0, position); // the one little-endian field in RTMP
+      headers.writeUInt32LE(messageStreamId >>> 0, position); // the one little-endian field in RTMP
       position += 4;
     }
-    if (extended) position = out.writeUInt32BE(timestampField, position);
+    if (extended) position = headers.writeUInt32BE(timestampField, position);
+    if (continuationLength > 0) {
+      position = writeBasicHeader(headers, position, 3, chunkStreamId);
+      if (extended) headers.writeUInt32BE(timestampField, position);
+    }
+    const continuation = headers.subarray(firstLength);
 
+    const parts = [headers.subarray(0, firstLength)];
     const cursor = new PayloadCursor(message.payload);
     let left = length;
     for (let chunk = 0; chunk < chunkCount; chunk++) {
-      if (chunk > 0) {
-        position = writeBasicHeader(out, position, 3, chunkStreamId);
-        if (extended) position = out.writeUInt32BE(timestampField, position);
-      }
+      if (chunk > 0) parts.push(continuation);
       const size = Math.min(left, this.#chunkSize);
-      position = cursor.copyTo(out, position, size);
+      cursor.viewsTo(parts, size);
       left -= size;
     }
 
     this.#streams.set(chunkStreamId, { timestamp, delta: fmt === 0 ? undefined : delta, length, typeId, messageStreamId });
-    return out;
+    return parts;
   }
 }
 

@@ -16,8 +16,8 @@ export function payloadToBuffer(payload: Payload): Buffer {
 }
 
 /**
- * Reads a payload sequentially in slices of any size, so a writer can copy it into
- * chunks without first concatenating the parts.
+ * Reads a payload sequentially in slices of any size, so a writer can copy it into chunks, or
+ * hand out views of it, without first concatenating the parts.
  */
 export class PayloadCursor {
   readonly #parts: readonly Buffer[];
@@ -38,12 +38,30 @@ export class PayloadCursor {
       const copied = part.copy(target, position, this.#offset, Math.min(part.length, this.#offset + left));
       position += copied;
       left -= copied;
-      this.#offset += copied;
-      if (this.#offset === part.length) {
-        this.#index++;
-        this.#offset = 0;
-      }
+      this.#advance(copied, part.length);
     }
     return position;
+  }
+
+  /** Appends the next `length` bytes to `out` as views of the payload, no copy: one per part they touch, none empty. */
+  viewsTo(out: Buffer[], length: number): void {
+    let left = length;
+    while (left > 0) {
+      const part = this.#parts[this.#index];
+      if (part === undefined) throw new Error('PayloadCursor: read past the end of the payload');
+      const size = Math.min(part.length - this.#offset, left);
+      // A whole part goes out as itself: one Buffer object fewer than an identical subarray.
+      if (size > 0) out.push(size === part.length ? part : part.subarray(this.#offset, this.#offset + size));
+      left -= size;
+      this.#advance(size, part.length);
+    }
+  }
+
+  #advance(size: number, partLength: number): void {
+    this.#offset += size;
+    if (this.#offset === partLength) {
+      this.#index++;
+      this.#offset = 0;
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { ChunkReader, type ChunkReaderLimits } from '../../../server/rtmp/protocol/chunk-reader';
 import { ChunkWriter } from '../../../server/rtmp/protocol/chunk-writer';
 import { RtmpProtocolError } from '../../../server/rtmp/protocol/errors';
-import { abortMessage, MessageType, type RtmpMessage, setChunkSizeMessage } from '../../../server/rtmp/protocol/messages';
+import { abortMessage, MessageType, type OutgoingRtmpMessage, type RtmpMessage, setChunkSizeMessage } from '../../../server/rtmp/protocol/messages';
 import { FFMPEG_CONNECT_CHUNKS, FFMPEG_CONNECT_PAYLOAD, splitAt } from './fixtures';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
@@ -35,6 +35,9 @@ function random(seed: number): () => number {
   };
 }
 
+/** One message chunked by `writer`, as the one Buffer a connection would send. */
+const chunked = (writer: ChunkWriter, message: OutgoingRtmpMessage): Buffer => Buffer.concat(writer.write(message));
+
 const expected = (message: RtmpMessage) => ({ ...message, payload: message.payload.toString('hex') });
 
 describe('ChunkReader', () => {
@@ -63,7 +66,7 @@ describe('ChunkReader', () => {
       if (i % 50 === 25) {
         const size = [1, 7, 128, 4096, 60000][Math.floor(next() * 5)]!;
         const message = setChunkSizeMessage(size);
-        stream.push(writer.write(message));
+        stream.push(...writer.write(message));
         writer.setChunkSize(size);
         sent.push(message);
         continue;
@@ -75,7 +78,7 @@ describe('ChunkReader', () => {
       const payload = Buffer.alloc(length);
       for (let j = 0; j < length; j += 97) payload[j] = (i + j) & 0xff;
       const message: RtmpMessage = { chunkStreamId, timestamp, typeId: chunkStreamId === 4 ? MessageType.AUDIO : MessageType.VIDEO, messageStreamId: 1, payload };
-      stream.push(writer.write(message));
+      stream.push(...writer.write(message));
       sent.push(message);
     }
     const bytes = Buffer.concat(stream);
@@ -91,8 +94,8 @@ describe('ChunkReader', () => {
   test('reassembles messages whose chunks interleave across chunk streams', () => {
     const writer = new ChunkWriter();
     writer.setChunkSize(10);
-    const audio = writer.write({ chunkStreamId: 4, timestamp: 1, typeId: MessageType.AUDIO, messageStreamId: 1, payload: Buffer.alloc(25, 0xaa) });
-    const video = writer.write({ chunkStreamId: 6, timestamp: 2, typeId: MessageType.VIDEO, messageStreamId: 1, payload: Buffer.alloc(25, 0xbb) });
+    const audio = chunked(writer, { chunkStreamId: 4, timestamp: 1, typeId: MessageType.AUDIO, messageStreamId: 1, payload: Buffer.alloc(25, 0xaa) });
+    const video = chunked(writer, { chunkStreamId: 6, timestamp: 2, typeId: MessageType.VIDEO, messageStreamId: 1, payload: Buffer.alloc(25, 0xbb) });
     // Each message: 12-byte header + 10, then (1 + 10), then (1 + 5).
     const [a0, a1, a2] = splitAt(audio, [22, 33]);
     const [v0, v1, v2] = splitAt(video, [22, 33]);
@@ -130,7 +133,7 @@ describe('ChunkReader', () => {
   test('reads extended timestamps on type 0 headers and in type 3 continuation chunks', () => {
     const writer = new ChunkWriter();
     const message: RtmpMessage = { chunkStreamId: 6, timestamp: 0x12345678, typeId: MessageType.VIDEO, messageStreamId: 1, payload: Buffer.alloc(300, 7) };
-    const [received] = readAll(new ChunkReader(), bytewise(writer.write(message)));
+    const [received] = readAll(new ChunkReader(), bytewise(chunked(writer, message)));
     expect(received).toMatchObject({ timestamp: 0x12345678 });
     expect(received!.payload.equals(message.payload)).toBe(true);
   });
@@ -147,9 +150,9 @@ describe('ChunkReader', () => {
 
   test('applies Set Chunk Size at once, to the chunks that follow in the same push', () => {
     const writer = new ChunkWriter();
-    const sizeMessage = writer.write(setChunkSizeMessage(300));
+    const sizeMessage = chunked(writer, setChunkSizeMessage(300));
     writer.setChunkSize(300);
-    const big = writer.write({ chunkStreamId: 6, timestamp: 0, typeId: MessageType.VIDEO, messageStreamId: 1, payload: Buffer.alloc(250, 1) });
+    const big = chunked(writer, { chunkStreamId: 6, timestamp: 0, typeId: MessageType.VIDEO, messageStreamId: 1, payload: Buffer.alloc(250, 1) });
     const messages = new ChunkReader().push(Buffer.concat([sizeMessage, big]));
     expect(messages.map((m) => [m.typeId, m.payload.length])).toEqual([
       [MessageType.SET_CHUNK_SIZE, 4],
@@ -159,9 +162,9 @@ describe('ChunkReader', () => {
 
   test('Abort discards the partial message on that chunk stream', () => {
     const writer = new ChunkWriter();
-    const partial = writer.write({ chunkStreamId: 6, timestamp: 0, typeId: MessageType.VIDEO, messageStreamId: 1, payload: Buffer.alloc(200, 1) }).subarray(0, 12 + 128);
-    const abort = new ChunkWriter().write(abortMessage(6));
-    const fresh = new ChunkWriter().write({ chunkStreamId: 6, timestamp: 40, typeId: MessageType.VIDEO, messageStreamId: 1, payload: Buffer.alloc(3, 2) });
+    const partial = chunked(writer, { chunkStreamId: 6, timestamp: 0, typeId: MessageType.VIDEO, messageStreamId: 1, payload: Buffer.alloc(200, 1) }).subarray(0, 12 + 128);
+    const abort = chunked(new ChunkWriter(), abortMessage(6));
+    const fresh = chunked(new ChunkWriter(), { chunkStreamId: 6, timestamp: 40, typeId: MessageType.VIDEO, messageStreamId: 1, payload: Buffer.alloc(3, 2) });
     const messages = new ChunkReader({ maxPartialMessages: 1 }).push(Buffer.concat([partial, abort, fresh, partial]));
     expect(messages.map((m) => [m.typeId, m.payload.toString('hex')])).toEqual([
       [MessageType.ABORT, '00000006'],
@@ -185,7 +188,7 @@ describe('ChunkReader', () => {
 });
 
 function setChunkSizeChunk(size: number): Buffer {
-  return new ChunkWriter().write(setChunkSizeMessage(size));
+  return chunked(new ChunkWriter(), setChunkSizeMessage(size));
 }
 
 describe('ChunkReader rejects hostile or malformed input with RtmpProtocolError', () => {
@@ -243,11 +246,11 @@ describe('ChunkReader minChunkSize', () => {
   test('a Set Chunk Size below the floor is refused before another chunk is parsed', () => {
     const writer = new ChunkWriter();
     const reader = new ChunkReader({ minChunkSize: 128 });
-    const tiny = writer.write(setChunkSizeMessage(1));
+    const tiny = chunked(writer, setChunkSizeMessage(1));
     expect(() => reader.push(tiny)).toThrow(expect.objectContaining({ code: 'BAD_CHUNK_SIZE', message: 'chunk size 1 is below the 128 bytes accepted' }));
     expect(reader.chunkSize).toBe(128);
     const fine = new ChunkReader({ minChunkSize: 128 });
-    fine.push(new ChunkWriter().write(setChunkSizeMessage(4096)));
+    fine.push(chunked(new ChunkWriter(), setChunkSizeMessage(4096)));
     expect(fine.chunkSize).toBe(4096);
   });
 });

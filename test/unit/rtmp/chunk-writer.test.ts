@@ -7,16 +7,19 @@ function video(timestamp: number, length: number, messageStreamId = 1): Outgoing
   return { chunkStreamId: 6, timestamp, typeId: MessageType.VIDEO, messageStreamId, payload: Buffer.alloc(length, 0xab) };
 }
 
-const fmtOf = (chunk: Buffer): number => chunk[0]! >> 6;
+/** The bytes a connection sends for the parts of one message. */
+const joined = (parts: readonly Buffer[]): Buffer => Buffer.concat(parts);
+
+const fmtOf = (parts: readonly Buffer[]): number => parts[0]![0]! >> 6;
 
 test('reproduces the chunks FFmpeg sends for its connect command', () => {
   const writer = new ChunkWriter();
-  const bytes = writer.write({ chunkStreamId: 3, timestamp: 0, typeId: MessageType.COMMAND_AMF0, messageStreamId: 0, payload: FFMPEG_CONNECT_PAYLOAD });
+  const bytes = joined(writer.write({ chunkStreamId: 3, timestamp: 0, typeId: MessageType.COMMAND_AMF0, messageStreamId: 0, payload: FFMPEG_CONNECT_PAYLOAD }));
   expect(bytes.toString('hex')).toBe(FFMPEG_CONNECT_CHUNKS.toString('hex'));
 });
 
 test('writes a Set Chunk Size message with a type 0 header on chunk stream 2', () => {
-  expect(new ChunkWriter().write(setChunkSizeMessage(4096)).toString('hex')).toBe('02' + '000000' + '000004' + '01' + '00000000' + '00001000');
+  expect(joined(new ChunkWriter().write(setChunkSizeMessage(4096))).toString('hex')).toBe('02' + '000000' + '000004' + '01' + '00000000' + '00001000');
 });
 
 test('picks header types 0/1/2/3 from what changed on the chunk stream', () => {
@@ -37,22 +40,22 @@ test('picks header types 0/1/2/3 from what changed on the chunk stream', () => {
 test('type 1/2/3 headers are 8, 4 and 1 bytes long', () => {
   const writer = new ChunkWriter();
   writer.write(video(0, 10));
-  expect(writer.write(video(33, 11)).length).toBe(8 + 11);
-  expect(writer.write(video(70, 11)).toString('hex')).toBe('86' + '000025' + 'ab'.repeat(11));
-  expect(writer.write(video(107, 11)).toString('hex')).toBe('c6' + 'ab'.repeat(11));
+  expect(joined(writer.write(video(33, 11))).length).toBe(8 + 11);
+  expect(joined(writer.write(video(70, 11))).toString('hex')).toBe('86' + '000025' + 'ab'.repeat(11));
+  expect(joined(writer.write(video(107, 11))).toString('hex')).toBe('c6' + 'ab'.repeat(11));
 });
 
 test('a timestamp that wraps past 2^32 is a small forward delta, not a restart', () => {
   const writer = new ChunkWriter();
   writer.write(video(0xfffffff0, 4));
-  const next = writer.write(video(2 ** 32 + 0x10, 4));
+  const next = joined(writer.write(video(2 ** 32 + 0x10, 4)));
   expect(next.subarray(0, 4).toString('hex')).toBe('86000020');
 });
 
 test('splits long payloads with type 3 continuation headers at the chunk size', () => {
   const writer = new ChunkWriter();
   writer.setChunkSize(100);
-  const bytes = writer.write(video(0, 250));
+  const bytes = joined(writer.write(video(0, 250)));
   expect(bytes.length).toBe(12 + 250 + 2);
   expect(bytes[12 + 100]).toBe(0xc6);
   expect(bytes[12 + 100 + 1 + 100]).toBe(0xc6);
@@ -60,16 +63,16 @@ test('splits long payloads with type 3 continuation headers at the chunk size', 
 
 test('extended timestamps use 0xFFFFFF in the header and repeat the 4-byte value in continuation chunks', () => {
   const writer = new ChunkWriter();
-  const bytes = writer.write(video(0x01020304, 200));
+  const bytes = joined(writer.write(video(0x01020304, 200)));
   expect(bytes.subarray(0, 16).toString('hex')).toBe('06' + 'ffffff' + '0000c8' + '09' + '01000000' + '01020304');
   expect(bytes.subarray(16 + 128, 16 + 128 + 5).toString('hex')).toBe('c6' + '01020304');
   expect(bytes.length).toBe(16 + 200 + 5);
   // A delta of exactly 0xFFFFFF is also extended.
-  expect(writer.write(video(0x01020304 + 0xffffff, 200)).subarray(0, 8).toString('hex')).toBe('86' + 'ffffff' + '00ffffff');
+  expect(joined(writer.write(video(0x01020304 + 0xffffff, 200))).subarray(0, 8).toString('hex')).toBe('86' + 'ffffff' + '00ffffff');
 });
 
 test('uses 2- and 3-byte basic headers for chunk stream ids from 64', () => {
-  const basic = (chunkStreamId: number): string => new ChunkWriter().write({ ...video(0, 1), chunkStreamId }).subarray(0, 3).toString('hex');
+  const basic = (chunkStreamId: number): string => joined(new ChunkWriter().write({ ...video(0, 1), chunkStreamId })).subarray(0, 3).toString('hex');
   expect(basic(63).slice(0, 2)).toBe('3f');
   expect(basic(64).slice(0, 4)).toBe('0000');
   expect(basic(319).slice(0, 4)).toBe('00ff');
@@ -80,13 +83,13 @@ test('uses 2- and 3-byte basic headers for chunk stream ids from 64', () => {
 test('a payload given in parts is chunked exactly like the concatenated payload', () => {
   const parts = [Buffer.alloc(5, 1), Buffer.alloc(200, 2), Buffer.alloc(0), Buffer.alloc(70, 3)];
   const message = { chunkStreamId: 4, timestamp: 7, typeId: MessageType.AUDIO, messageStreamId: 1 };
-  const fromParts = new ChunkWriter().write({ ...message, payload: parts });
-  const fromBuffer = new ChunkWriter().write({ ...message, payload: Buffer.concat(parts) });
+  const fromParts = joined(new ChunkWriter().write({ ...message, payload: parts }));
+  const fromBuffer = joined(new ChunkWriter().write({ ...message, payload: Buffer.concat(parts) }));
   expect(fromParts.equals(fromBuffer)).toBe(true);
 });
 
 test('an empty payload is a header-only chunk', () => {
-  expect(new ChunkWriter().write(video(5, 0)).toString('hex')).toBe('06' + '000005' + '000000' + '09' + '01000000');
+  expect(joined(new ChunkWriter().write(video(5, 0))).toString('hex')).toBe('06' + '000005' + '000000' + '09' + '01000000');
 });
 
 test('rejects bad chunk stream ids, oversized messages and bad chunk sizes with RtmpProtocolError', () => {

@@ -52,7 +52,7 @@ function handshake(prng: Prng): Buffer {
 
 function chunked(...messages: RtmpMessage[]): Buffer {
   const writer = new ChunkWriter();
-  return Buffer.concat(messages.map((message) => writer.write(message)));
+  return Buffer.concat(messages.flatMap((message) => writer.write(message)));
 }
 
 function connectCommand(): RtmpMessage {
@@ -87,7 +87,7 @@ const GENERATORS: Readonly<Record<string, (prng: Prng) => Buffer>> = {
     const big = { chunkStreamId: 5, timestamp: 0, typeId: MessageType.DATA_AMF0, messageStreamId: 0, payload: Buffer.alloc(32 * 1024, 0x5a) };
     const writer = new ChunkWriter();
     if (size >= 1 && size <= 16 * 1024 * 1024) writer.setChunkSize(size);
-    return Buffer.concat([handshake(prng), rawSetChunkSize(size), writer.write(big)]);
+    return Buffer.concat([handshake(prng), rawSetChunkSize(size), ...writer.write(big)]);
   },
   'invalid AMF in connect': (prng) => {
     const connect = connectCommand();
