@@ -92,6 +92,74 @@ test('an empty payload is a header-only chunk', () => {
   expect(joined(new ChunkWriter().write(video(5, 0))).toString('hex')).toBe('06' + '000005' + '000000' + '09' + '01000000');
 });
 
+/** Which payload part a written part is a view of, and where: 'p1 0..123'; 'header' for bytes from elsewhere. */
+function origin(part: Buffer, payload: readonly Buffer[]): string {
+  const index = payload.findIndex((p) => p.length > 0 && part.buffer === p.buffer && part.byteOffset >= p.byteOffset && part.byteOffset + part.length <= p.byteOffset + p.length);
+  if (index < 0) return 'header';
+  const start = part.byteOffset - payload[index]!.byteOffset;
+  return `p${index} ${start}..${start + part.length}`;
+}
+
+describe('the payload is not copied: written parts are views of it', () => {
+  test('a single Buffer (itself a view into a larger one) comes out as views between the chunk headers', () => {
+    const payload = Buffer.alloc(300, 7).subarray(20, 270);
+    const writer = new ChunkWriter();
+    writer.setChunkSize(100);
+    const parts = writer.write({ ...video(0, 0), payload });
+    expect(parts.map((part) => origin(part, [payload]))).toEqual(['header', 'p0 0..100', 'header', 'p0 100..200', 'header', 'p0 200..250']);
+    // All headers of the message share one small allocation.
+    expect(new Set(parts.filter((part) => origin(part, [payload]) === 'header').map((part) => part.buffer)).size).toBe(1);
+    payload[150] = 0x99; // a view sees a change made after write(); a copy would not
+    expect(Buffer.concat(parts)[12 + 100 + 1 + 50]).toBe(0x99);
+  });
+
+  test('a payload in parts: a chunk spanning two parts is two views, an empty part none, a whole part itself', () => {
+    const payload = [Buffer.alloc(5, 1), Buffer.alloc(200, 2), Buffer.alloc(0), Buffer.alloc(70, 3)];
+    const parts = new ChunkWriter().write({ ...video(0, 0), payload });
+    expect(parts.map((part) => origin(part, payload))).toEqual(['header', 'p0 0..5', 'p1 0..123', 'header', 'p1 123..200', 'p3 0..51', 'header', 'p3 51..70']);
+    expect(parts[1]).toBe(payload[0]);
+    expect(parts.every((part) => part.length > 0)).toBe(true);
+  });
+});
+
+/**
+ * The chunks of one message with a type 0 header on chunk stream 2..63, built byte by byte
+ * straight from the RTMP spec (5.3.1) for comparison with the writer.
+ */
+function referenceChunks(message: OutgoingRtmpMessage & { payload: Buffer }, chunkSize: number): Buffer {
+  const { chunkStreamId, timestamp, typeId, messageStreamId, payload } = message;
+  const be = (value: number, size: number): number[] => Array.from({ length: size }, (_, i) => Math.floor(value / 256 ** (size - 1 - i)) % 256);
+  const extended = timestamp >= 0xffffff ? be(timestamp, 4) : [];
+  const bytes = [chunkStreamId, ...be(Math.min(timestamp, 0xffffff), 3), ...be(payload.length, 3), typeId, ...be(messageStreamId, 4).reverse(), ...extended];
+  for (let offset = 0; offset < payload.length; offset += chunkSize) {
+    if (offset > 0) bytes.push(0xc0 | chunkStreamId, ...extended);
+    bytes.push(...payload.subarray(offset, offset + chunkSize));
+  }
+  return Buffer.from(bytes);
+}
+
+describe.each([128, 4096])('message lengths at chunk boundaries, chunk size %d, match a reference encoding', (chunkSize) => {
+  test.each([
+    ['0 bytes', 0],
+    ['exactly one chunk', chunkSize],
+    ['one chunk and one byte', chunkSize + 1],
+    ['exactly three chunks', 3 * chunkSize],
+  ])('%s', (_, length) => {
+    const payload = Buffer.from(Array.from({ length }, (__, i) => (i * 7 + 3) % 256));
+    for (const timestamp of [1000, 0x01020304]) {
+      const message = { chunkStreamId: 6, timestamp, typeId: MessageType.VIDEO, messageStreamId: 1, payload };
+      const expected = referenceChunks(message, chunkSize).toString('hex');
+      // The same bytes whether the payload is one Buffer or three parts (cut at a third and before the last byte).
+      const cuts = [Math.floor(length / 3), Math.max(0, length - 1)];
+      for (const given of [payload, [payload.subarray(0, cuts[0]), payload.subarray(cuts[0], cuts[1]), payload.subarray(cuts[1])]]) {
+        const writer = new ChunkWriter();
+        if (chunkSize !== 128) writer.setChunkSize(chunkSize);
+        expect(joined(writer.write({ ...message, payload: given })).toString('hex')).toBe(expected);
+      }
+    }
+  });
+});
+
 test('rejects bad chunk stream ids, oversized messages and bad chunk sizes with RtmpProtocolError', () => {
   const writer = new ChunkWriter();
   const codeOf = (action: () => unknown): string | undefined => {
