@@ -22,6 +22,8 @@ export type RtmpConnectionEvents = {
   message: [message: RtmpMessage];
   /** The socket closed; `error` is the socket or protocol error that caused it, if any. Emitted once. */
   close: [error: Error | undefined];
+  /** After a send() returned false, the socket's send buffer has emptied (Node waits for empty, not for the mark). */
+  drain: [];
 };
 
 /** How the connection behaves. */
@@ -62,6 +64,7 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     socket.on('error', (error) => {
       this.#error ??= error;
     });
+    socket.on('drain', () => this.emit('drain'));
     socket.on('close', () => {
       this.#closed = true;
       this.emit('close', this.#error);
@@ -101,8 +104,8 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   }
 
   /**
-   * Chunks and writes one message; returns false when the socket buffer is over its high-water mark.
-   * Ignored once closed. The payload is written by reference: do not modify it afterwards.
+   * Chunks and writes one message; returns false when the socket buffer is over its high-water mark
+   * ('drain' follows). Ignored once closed. The payload is written by reference: do not modify it afterwards.
    */
   send(message: OutgoingRtmpMessage): boolean {
     if (this.#handshake !== undefined) throw new Error('RtmpConnection.send() before the handshake completed');
