@@ -21,6 +21,7 @@ interface WeriftUtils {
  */
 export function fixWeriftSenderReportClock(): void {
   const utilsFile = path.join(path.dirname(require.resolve('werift')), 'utils.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a computed path (see above); `import` has no synchronous form for it
   const utils = require(utilsFile) as WeriftUtils;
   utils.ntpTime = () => {
     const ms = performance.timeOrigin + performance.now() + NTP_TO_UNIX_MS;
