@@ -8,6 +8,8 @@ import { PublishRejectedError, type PublishHandle, type PublishService } from '.
 const IDLE_TIMEOUT_MS = 30_000;
 /** WCS pings its clients; the SDK answers `pong`. ms. */
 const PING_INTERVAL_MS = 10_000;
+/** At shutdown, a client that has not answered the close handshake by then is cut off, ms (ws itself waits 30 s). */
+const CLOSE_HANDSHAKE_TIMEOUT_MS = 1000;
 
 interface PublishEntry {
   name: string;
@@ -31,6 +33,7 @@ export class SignallingSession {
   #lastHeard = Date.now();
   readonly #timer: NodeJS.Timeout;
   #closed = false;
+  #socketClosed: Promise<void> | undefined;
 
   constructor(ws: WebSocket, publisher: PublishService, logger: Logger, remoteAddress: string) {
     this.#ws = ws;
@@ -48,10 +51,22 @@ export class SignallingSession {
     this.#timer = setInterval(() => this.#keepAlive(), PING_INTERVAL_MS);
   }
 
-  /** Closes the socket (gateway shutdown); publishes end with "Stopped by session disconnect". */
-  close(): void {
-    this.#ws.close(1001, 'server shutting down');
+  /**
+   * Closes the socket (gateway shutdown); publishes end with "Stopped by session disconnect".
+   * Resolves once the socket is closed, after 1 s at most: until then ws may still emit (and we log) events.
+   */
+  close(): Promise<void> {
+    this.#socketClosed ??= new Promise<void>((resolve) => {
+      if (this.#ws.readyState === this.#ws.CLOSED) return resolve();
+      const timer = setTimeout(() => this.#ws.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS);
+      this.#ws.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.#ws.close(1001, 'server shutting down');
+    });
     this.#onClosed();
+    return this.#socketClosed;
   }
 
   #keepAlive(): void {

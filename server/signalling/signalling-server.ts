@@ -54,16 +54,19 @@ export class SignallingServer {
     this.#log.info({ url: `${scheme}://${host}:${port}` }, 'signalling listening');
   }
 
-  /** Closes every session and stops listening. */
+  /**
+   * Closes every session and stops listening; resolves once every session's socket has closed (1 s at
+   * most each), so nothing a session logs comes after. A server's own close callback is not enough:
+   * it runs before the 'close' events of the sockets it waited for.
+   */
   async close(): Promise<void> {
-    for (const session of this.#sessions) session.close();
+    const sessionsClosed = [...this.#sessions].map((session) => session.close());
     this.#sessions.clear();
-    await Promise.all(
-      this.#servers.map((server) => new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      })),
-    );
+    const serversClosed = this.#servers.map((server) => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }));
     this.#servers.length = 0;
+    await Promise.all([...sessionsClosed, ...serversClosed]);
   }
 }
