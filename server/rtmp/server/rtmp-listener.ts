@@ -60,11 +60,14 @@ export class RtmpListener {
     });
   }
 
-  /** Disconnects every client (their publishes end with `reason`) and frees the port. */
+  /** Disconnects every client (their publishes end with `reason`) and frees the port; resolves once every session has closed. */
   async close(reason: string): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    // The server's close callback runs before the 'close' events of the sockets it waited for, and a
+    // session ends its publishes and logs its last line on that event: wait for the sessions too.
+    const sessionsClosed = [...this.#sessions].map((session) => new Promise<void>((resolve) => session.once('closed', resolve)));
     for (const session of this.#sessions) session.close(reason);
-    await closed;
+    await Promise.all([closed, ...sessionsClosed]);
     this.#options.logger.info({ port: this.#options.port }, 'RTMP server stopped');
   }
 
