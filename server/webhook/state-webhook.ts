@@ -20,6 +20,8 @@ export class StateWebhook {
   readonly #queue: string[] = [];
   #sending: Promise<void> | undefined;
   #closed = false;
+  /** Abandons the POST in flight when close() has waited long enough. */
+  readonly #abort = new AbortController();
   #lastFailureLog = -Infinity;
   /** Notifications dropped because the queue was full. */
   dropped = 0;
@@ -40,11 +42,14 @@ export class StateWebhook {
     this.#sending ??= this.#drain();
   }
 
-  /** Lets queued notifications go out for up to 2 s (the last 'stopped' states at shutdown), then stops. */
+  /** Lets queued notifications go out for up to 2 s (the last 'stopped' states at shutdown), then abandons the rest. */
   async close(): Promise<void> {
     if (this.#sending) await Promise.race([this.#sending, new Promise((resolve) => setTimeout(resolve, CLOSE_FLUSH_MS).unref())]);
     this.#closed = true;
     this.#queue.length = 0;
+    // A POST still running would otherwise fail (and be logged) up to 5 s after close() returned.
+    this.#abort.abort();
+    await this.#sending;
   }
 
   async #drain(): Promise<void> {
@@ -55,7 +60,7 @@ export class StateWebhook {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body,
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
         });
         await response.body?.cancel();
         if (!response.ok) this.#failed(`HTTP ${response.status}`);
