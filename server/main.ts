@@ -1,9 +1,13 @@
 import { ConfigError } from './config/errors';
 import { loadSettings } from './config/settings';
 import { Gateway } from './gateway';
-import { createLogger } from './log';
+import { createLogger, logWritten, type Logger } from './log';
 
 const DEFAULT_CONFIG = 'config/flashphoner.properties';
+/** Once stopped, the process ends when nothing is left to do; whatever still runs after this is cut off, ms. */
+const FORCED_EXIT_AFTER_MS = 5000;
+/** Longest wait for the log lines in flight before a fatal line or a forced exit, ms. */
+const LOG_WRITE_TIMEOUT_MS = 1000;
 
 /** Entry point: `node dist/server/main.js [--config <file>]`. */
 async function main(): Promise<void> {
@@ -25,9 +29,11 @@ async function main(): Promise<void> {
   try {
     gateway = await Gateway.start(loaded.settings, logger);
   } catch (err) {
+    // pino writes a fatal line synchronously, ahead of the lines still being written: let those out first.
+    await logWritten(logger, LOG_WRITE_TIMEOUT_MS);
     logger.fatal({ err }, `gateway could not start: ${(err as Error).message}`);
-    logger.flush();
-    process.exit(1);
+    exitWhenIdle(logger, 1);
+    return;
   }
 
   let stopping = false;
@@ -38,18 +44,30 @@ async function main(): Promise<void> {
     gateway.close().then(
       () => {
         logger.info('stopped');
-        logger.flush();
-        process.exit(0);
+        exitWhenIdle(logger, 0);
       },
       (err: unknown) => {
         logger.error({ err }, 'error while stopping');
-        logger.flush();
-        process.exit(1);
+        exitWhenIdle(logger, 1);
       },
     );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/**
+ * Exits with `code` once the event loop is empty. Not process.exit() at once: pino writes stdout
+ * asynchronously, and at process.exit() it writes what is buffered synchronously while the write in
+ * flight completes later, so the last lines came out reordered. Something still running after 5 s
+ * is named in the log, and the process leaves without it.
+ */
+function exitWhenIdle(logger: Logger, code: number): void {
+  process.exitCode = code;
+  setTimeout(() => {
+    logger.warn({ activeResources: process.getActiveResourcesInfo() }, `still running ${FORCED_EXIT_AFTER_MS} ms after stopping: exiting anyway`);
+    void logWritten(logger, LOG_WRITE_TIMEOUT_MS).then(() => process.exit(code));
+  }, FORCED_EXIT_AFTER_MS).unref();
 }
 
 function readConfigArgument(args: string[]): string {

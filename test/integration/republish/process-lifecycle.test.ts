@@ -1,29 +1,50 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import WebSocket from 'ws';
 import { launchChromium, type TestBrowser } from '../../support/chromium';
 import { FakeRtmpServer } from '../../support/fake-rtmp-server';
 import { getFreePort } from '../../support/ports';
 import { PublisherPageServer } from '../../support/publisher-page';
 import { waitFor } from '../../support/wait-for';
+import { rtmpServersApi } from '../rtmp-server/support/api-client';
+import { RtmpTestClient } from '../rtmp-server/support/rtmp-test-client';
 
 const MAIN = path.resolve(__dirname, '..', '..', '..', 'dist', 'server', 'main.js');
+
+/**
+ * Preloaded into the gateway (`--require`): every write to stdout starts 200 ms late, as when the
+ * libuv threadpool that runs pino's asynchronous writes is busy. A process.exit() with a write in
+ * flight then loses or reorders lines (pino writes what it still buffers synchronously at exit).
+ */
+const SLOW_STDOUT = `
+const fs = require('node:fs');
+const write = fs.write;
+fs.write = function (fd, ...args) {
+  if (fd !== 1) return write.call(this, fd, ...args);
+  setTimeout(() => write.call(this, fd, ...args), 200);
+};
+`;
 
 /** The real gateway process: configuration errors, structured logs, and a clean stop on SIGTERM. */
 describe('gateway process', () => {
   let dir: string;
+  let slowStdout: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'gateway-process-'));
+    slowStdout = path.join(dir, 'slow-stdout.js');
+    await writeFile(slowStdout, SLOW_STDOUT);
   });
 
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function startProcess(config: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, [MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  function startProcess(config: string, nodeOptions: string[] = []): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+    const child = spawn(process.execPath, [...nodeOptions, MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -75,12 +96,62 @@ describe('gateway process', () => {
       expect(pushLines.map((l) => l.msg)).toEqual(expect.arrayContaining(['push created', 'publishing to the target', 'push stopped']));
       for (const line of pushLines) expect(line).toMatchObject({ streamName: 'sig', level: expect.any(Number), time: expect.any(String) });
       expect(lines.find((l) => l.msg === 'publishing')).toMatchObject({ streamName: 'sig', mediaSessionId: expect.any(String) });
+      expect(lines.map((l) => l.msg)).toContain('signalling session closed');
       expect(lines.at(-1)).toMatchObject({ msg: 'stopped' });
     } finally {
       if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
       await browser?.close();
       await pages?.close();
       await target.close();
+    }
+  });
+
+  test('with slow stdout and clients still connected, SIGTERM logs every line of the shutdown, in order, "stopped" last', async () => {
+    const [wsPort, httpPort, rtmpPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
+    const config = path.join(dir, 'slow.properties');
+    await writeFile(config, `listen_address=127.0.0.1\nws.port=${wsPort}\nhttp.port=${httpPort}\nrtmp_servers_db=${path.join(dir, 'slow.sqlite')}\n`);
+    const gateway = startProcess(config, ['--require', slowStdout]);
+    let rtmp: RtmpTestClient | undefined;
+    let ws: WebSocket | undefined;
+    try {
+      await waitFor('the gateway to listen', () => gateway.output().includes('REST API and demo page listening'));
+      const httpUrl = `http://127.0.0.1:${httpPort}`;
+      expect((await rtmpServersApi(httpUrl, '/create', { server_name: 'ingest', server_port: rtmpPort })).status).toBe(200);
+      rtmp = await RtmpTestClient.open(rtmpPort);
+      expect((await rtmp.connect('live')).code).toBe('NetConnection.Connect.Success');
+      ws = new WebSocket(`ws://127.0.0.1:${wsPort}`);
+      await new Promise((resolve, reject) => ws!.once('open', resolve).once('error', reject));
+      await waitFor('both clients in the log', () => gateway.output().includes('signalling session opened') && gateway.output().includes('client connected'));
+
+      gateway.child.kill('SIGTERM');
+      expect(await gateway.exited).toBe(0);
+      const messages = gateway.output().trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg);
+      // Everything logged after the clients connected comes out: what each component logs while closing, then "stopped".
+      const shutdown = messages.slice(messages.indexOf('signalling session opened') + 1);
+      expect([shutdown[0], shutdown.at(-1)]).toEqual(['stopping: closing every RTMP session cleanly', 'stopped']);
+      expect(shutdown.slice(1, -1).sort()).toEqual(['RTMP server stopped', 'client disconnected', 'signalling session closed']);
+    } finally {
+      if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
+      rtmp?.destroy();
+      ws?.terminate();
+    }
+  });
+
+  test('with slow stdout, a gateway that cannot start exits 1 with every line out, the reason last', async () => {
+    const [wsPort, httpPort] = [await getFreePort(), await getFreePort()];
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(httpPort, '127.0.0.1', resolve));
+    const config = path.join(dir, 'busy-port.properties');
+    await writeFile(config, `listen_address=127.0.0.1\nws.port=${wsPort}\nhttp.port=${httpPort}\nrtmp_servers_db=${path.join(dir, 'busy.sqlite')}\n`);
+    const gateway = startProcess(config, ['--require', slowStdout]);
+    try {
+      expect(await gateway.exited).toBe(1);
+      const lines = gateway.output().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: number });
+      expect(lines[0]?.msg).toBe('signalling listening');
+      expect(lines.at(-1)).toMatchObject({ level: 60, msg: expect.stringContaining('gateway could not start') });
+    } finally {
+      if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
+      await new Promise((resolve) => holder.close(resolve));
     }
   });
 });
