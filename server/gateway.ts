@@ -4,21 +4,25 @@ import https from 'node:https';
 import path from 'node:path';
 import { Router } from 'express';
 import type { Settings } from './config/settings';
-import { StreamStatusInfo } from './hub/status-info';
-import { StreamRegistry } from './hub/stream-registry';
 import type { Logger } from './log';
 import { GatewayMetrics } from './metrics/gateway-metrics';
+import { PathManager } from './paths/path-manager';
 import { createHttpApp } from './rest/http-app';
 import { buildOpenApiDocument } from './rest/openapi';
 import { pushRoutes } from './rest/push-routes';
 import { rtmpServerRoutes } from './rest/rtmp-server-routes';
+import { transponderView } from './rest/transponder-view';
 import { RtmpServerManager } from './rtmp-servers/rtmp-server-manager';
 import { SignallingServer } from './signalling/signalling-server';
-import { TransponderManager } from './transponder/transponder-manager';
+import { rtmpSinkKind } from './sinks/rtmp-sink-kind';
+import { SinkRegistry } from './sinks/sink-kinds';
+import { aacFromOpus } from './transcode/aac-from-opus';
 import { StateWebhook } from './webhook/state-webhook';
 import { WebRtcPublishService } from './webrtc/webrtc-publish-service';
 
 const VERSION = '0.1.0';
+/** Media time a push may have queued before whole GOPs are dropped, ms (its bytes are bounded by rtmp_push_max_buffer). */
+const PUSH_MAX_QUEUED_MS = 10_000;
 
 /** Where things are on disk. */
 export interface GatewayOptions {
@@ -27,12 +31,13 @@ export interface GatewayOptions {
 }
 
 /**
- * The whole gateway, wired from its settings: the stream hub in the middle, WebRTC publishing
- * (signalling) feeding it, transponders reading it, and the REST API driving them from beside.
+ * The whole gateway, wired from its settings: the paths (streams, their readers and pushes) in the
+ * middle, ingests feeding them (WebRTC through the signalling, RTMP servers), and the REST API
+ * driving them from beside. Each part owns and closes its own children.
  */
 export class Gateway {
-  readonly registry = new StreamRegistry();
-  readonly transponders: TransponderManager;
+  /** Every stream name: publications, readers, pushes. */
+  readonly paths: PathManager;
   readonly publishers: WebRtcPublishService;
   readonly metrics: GatewayMetrics;
   /** RTMP servers (ingest and playback) managed over /api/rtmp-servers. */
@@ -41,16 +46,38 @@ export class Gateway {
   readonly #webhook: StateWebhook | undefined;
   readonly #httpServers: Array<http.Server | https.Server> = [];
   readonly #log: Logger;
+  #closing: Promise<void> | undefined;
 
   private constructor(settings: Settings, logger: Logger) {
     this.#log = logger;
     const tlsCa = settings.rtmpTlsCaFile ? readFileSync(settings.rtmpTlsCaFile) : undefined;
-    this.transponders = new TransponderManager(this.registry, settings, tlsCa, logger);
-    this.publishers = new WebRtcPublishService(this.registry, {
+    const sinks = new SinkRegistry().register(rtmpSinkKind({
+      streamNamePrefix: settings.rtmpTransponderStreamNamePrefix,
+      fullUrl: settings.rtmpTransponderFullUrl,
+      flashVersion: settings.rtmpFlashVersion,
+      tls: { ...(tlsCa ? { ca: tlsCa } : {}), rejectUnauthorized: settings.rtmpTlsVerify },
+      connectTimeoutMs: settings.rtmpConnectTimeoutMs,
+    }));
+    let metrics: GatewayMetrics | undefined;
+    this.paths = new PathManager({
+      derivations: [aacFromOpus({ ffmpegPath: settings.ffmpegPath, bitrateBps: settings.aacBitrateBps, batchMs: settings.opusToAacBatchMs })],
+      sinks,
+      pushes: {
+        backoff: { initialDelayMs: settings.rtmpPushRetryInitialDelayMs, maxDelayMs: settings.rtmpPushRetryMaxDelayMs, maxAttempts: settings.rtmpPushRetryAttempts },
+        wedgeTimeoutMs: settings.rtmpPushWedgeTimeoutMs,
+        readerLimits: { maxBytes: settings.rtmpPushMaxBufferBytes, maxMs: PUSH_MAX_QUEUED_MS },
+        audio: { ffmpegPath: settings.ffmpegPath, bitrateBps: settings.aacBitrateBps },
+        mediaDir: settings.mediaDir,
+        autoStartUrl: settings.rtmpPushAutoStart && settings.rtmpPushAutoStartUrl ? settings.rtmpPushAutoStartUrl : undefined,
+      },
+      sinkContext: { onFrameWritten: (track, latencyMs) => metrics?.onFrameWritten(track, latencyMs) },
+      gracePeriodMs: settings.publisherGracePeriodMs,
+      logger,
+    });
+    this.publishers = new WebRtcPublishService(this.paths, {
       network: { portRange: [settings.mediaPortFrom, settings.mediaPortTo], announcedAddresses: settings.announcedAddresses },
       bitrates: { start: settings.webrtcStartBitrateKbps, min: settings.webrtcMinBitrateKbps, max: settings.webrtcMaxBitrateKbps },
       media: {
-        audio: { ffmpegPath: settings.ffmpegPath, bitrateBps: settings.aacBitrateBps, batchMs: settings.opusToAacBatchMs },
         video: {
           ffmpegPath: settings.ffmpegPath,
           preset: settings.videoTranscodePreset,
@@ -59,25 +86,25 @@ export class Gateway {
         },
       },
       onRtmpUrl: (streamName, rtmpUrl) => {
-        this.transponders.startup({ streamName, rtmpUrl }).catch((err: unknown) => {
+        this.paths.startPush({ sourceName: streamName, url: rtmpUrl }).catch((err: unknown) => {
           logger.warn({ streamName, err: (err as Error).message }, 'push requested by the publisher could not start');
         });
       },
     });
     this.#signalling = new SignallingServer(this.publishers, logger);
-    this.rtmpServers = new RtmpServerManager({ registry: this.registry, dbFile: settings.rtmpServersDbFile, listenAddress: settings.listenAddress, logger });
-    this.metrics = new GatewayMetrics({
-      pushStates: () => this.transponders.findAll().map((t) => t.state),
-      sentBytesTotal: () => this.transponders.sentBytesTotal(),
-      publisherKinds: () => this.registry.all().map((s) => s.source.kind),
+    this.rtmpServers = new RtmpServerManager({ paths: this.paths, dbFile: settings.rtmpServersDbFile, listenAddress: settings.listenAddress, logger });
+    metrics = new GatewayMetrics({
+      pushes: () => this.paths.pushes().map((push) => push.status()),
+      sentBytesTotal: () => this.paths.sentBytesTotal(),
+      publisherKinds: () => this.paths.streams().map((stream) => stream.source.kind),
     });
-    this.transponders.on('retry', () => this.metrics.onReconnect());
+    this.metrics = metrics;
+    this.paths.on('push-retry', () => this.metrics.onReconnect());
     if (settings.webhookUrl) {
       const webhook = new StateWebhook(settings.webhookUrl, logger);
-      this.transponders.on('state', (view) => webhook.notify(view));
+      this.paths.on('push-state', (status) => webhook.notify(transponderView(status)));
       this.#webhook = webhook;
     }
-    this.transponders.on('frame-written', (track, latencyMs) => this.metrics.onFrameWritten(track, latencyMs));
   }
 
   /** Starts everything; rejects (after cleaning up) if a port cannot be bound or a file is missing. */
@@ -102,7 +129,7 @@ export class Gateway {
 
     const restApi = Router();
     restApi.get('/openapi.json', (_req, res) => void res.json(buildOpenApiDocument(VERSION)));
-    restApi.use('/push', pushRoutes(this.transponders));
+    restApi.use('/push', pushRoutes(this.paths));
     const metrics = Router();
     metrics.get('/', async (_req, res) => {
       res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
@@ -131,18 +158,28 @@ export class Gateway {
     this.#log.info({ url: `${scheme}://${host}:${port}` }, 'REST API and demo page listening');
   }
 
-  /** Stops accepting, closes every push cleanly (FCUnpublish, deleteStream), ends every publish. */
-  async close(): Promise<void> {
-    await this.transponders.closeAll();
-    await this.#webhook?.close();
-    await this.#signalling.close();
-    this.publishers.closeAll(StreamStatusInfo.STOPPED_BY_SERVER_SHUTDOWN);
-    await this.rtmpServers.close();
+  /**
+   * Stops the gateway (idempotent), from the outside in: the REST API stops taking calls; the paths
+   * end (every push closes its session cleanly, with FCUnpublish and deleteStream, and every stream
+   * ends, its ingest with it); the ingest servers close what is left (connections still
+   * negotiating, players); the signalling closes its sessions; the webhook sends its last states.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     await Promise.all(
       this.#httpServers.map((server) => new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       })),
     );
+    await this.paths.close();
+    this.publishers.close();
+    await this.rtmpServers.close();
+    await this.#signalling.close();
+    await this.#webhook?.close();
   }
 }

@@ -1,5 +1,5 @@
 import { TypedEmitter } from '../events/typed-emitter';
-import type { AudioTrackInfo } from '../hub/frame';
+import type { AacParams } from '../hub/track';
 import { AdtsParser } from '../media/aac/adts-parser';
 import { buildAdtsHeader } from '../media/aac/adts-header';
 import { parseAudioSpecificConfig } from '../media/aac/audio-specific-config';
@@ -14,7 +14,7 @@ export interface SoundMixerOptions {
   ffmpegPath: string;
   bitrateBps: number;
   /** The push's audio track: the mixed AAC keeps exactly this configuration. */
-  audio: AudioTrackInfo;
+  audio: AacParams;
   clip: SoundClip;
   loop: boolean;
 }

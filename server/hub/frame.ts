@@ -1,56 +1,51 @@
+import type { Track } from './track';
+
 /**
- * The unit of media that flows through the hub: one access unit of one track, with timestamps.
+ * The unit of media that flows through the hub: one access unit of one track.
  *
- * Timestamps are milliseconds (fractional allowed) on the publishing source's own clock; sinks
- * rebase them to their own timeline. `receivedAt` is `performance.now()` when the first byte of
- * the frame reached the gateway, so sinks can measure the latency they add.
+ * The clock rule, the same whatever ingest made the stream:
+ * - `pts` and `dts` are integers in the track's units (`track.timescale` per second) on the
+ *   stream's clock, which all tracks of a stream share: frames of two tracks whose times in seconds
+ *   are equal are presented together. The clock's origin is arbitrary; readers rebase it.
+ * - Each ingest puts its tracks on that clock: RTMP by its message timestamps (one ms clock for
+ *   both tracks); WebRTC by the RTCP sender reports of each track (the sender's NTP clock), and
+ *   until a track's first report by the packets' arrival. At that first report a track's times may
+ *   step once, by the correction (tens of ms); readers treat the step like any discontinuity.
+ * - Within a track, `dts` never decreases (apart from that step).
+ * - `wallClock` is the Unix time of the frame on the sender's clock when a sender report told it,
+ *   else its arrival on the gateway's clock: for recordings and cross-stream alignment, never for
+ *   A/V sync within a stream.
  */
-export type Frame = VideoFrame | AudioFrame;
-
-/** One H.264 access unit. */
-export interface VideoFrame {
-  readonly kind: 'video';
-  readonly codec: 'h264';
-  /** Presentation time, ms. */
+export interface Frame {
+  readonly track: Track;
+  /** Presentation time, track units (integer). */
   readonly pts: number;
-  /** Decode time, ms (equal to pts unless the source uses B-frames). */
+  /** Decode time, track units (integer); equal to pts unless the source uses B-frames. */
   readonly dts: number;
-  /** True for an IDR access unit: a reader may start here. */
+  /** A decoder may start here: an IDR for H.264; every audio frame. */
   readonly keyframe: boolean;
-  /** NAL units in AVCC form: each prefixed by its 4-byte big-endian length. */
+  /** H.264: NAL units each prefixed by a 4-byte big-endian length (AVCC). AAC: one raw frame. Opus: one packet. */
   readonly data: Buffer;
-  /** `performance.now()` at arrival of the frame's first packet, ms. */
-  readonly receivedAt: number;
+  /** Unix time of the frame, ms (see the clock rule). */
+  readonly wallClock: number;
+  /**
+   * `performance.now()` at the arrival of the frame's first byte, ms: sinks measure the latency
+   * they add from it. Undefined for frames the gateway makes up (silence, a repeated picture).
+   */
+  readonly receivedAt: number | undefined;
 }
 
-/** One AAC access unit (raw, no ADTS header). */
-export interface AudioFrame {
-  readonly kind: 'audio';
-  readonly codec: 'aac';
-  /** Presentation time, ms. */
-  readonly pts: number;
-  /** Raw AAC frame (1024 samples for AAC-LC). */
-  readonly data: Buffer;
-  /** `performance.now()` at arrival of the source packet this frame was made from, ms. */
-  readonly receivedAt: number;
+/** A frame's decode time in milliseconds (fractional). */
+export function dtsMs(frame: Frame): number {
+  return (frame.dts * 1000) / frame.track.timescale;
 }
 
-/** What a reader must know to decode the video track (sent as the AVC sequence header). */
-export interface VideoTrackInfo {
-  readonly codec: 'h264';
-  /** Sequence parameter set NAL unit, without start code. */
-  readonly sps: Buffer;
-  /** Picture parameter set NAL unit, without start code. */
-  readonly pps: Buffer;
-  readonly width: number;
-  readonly height: number;
+/** A frame's presentation time in milliseconds (fractional). */
+export function ptsMs(frame: Frame): number {
+  return (frame.pts * 1000) / frame.track.timescale;
 }
 
-/** What a reader must know to decode the audio track (sent as the AAC sequence header). */
-export interface AudioTrackInfo {
-  readonly codec: 'aac';
-  /** AudioSpecificConfig (ISO 14496-3), e.g. 0x11 0x90 for AAC-LC 48 kHz stereo. */
-  readonly config: Buffer;
-  readonly sampleRate: number;
-  readonly channels: number;
+/** Milliseconds as units of a clock of `timescale` Hz, rounded to an integer. */
+export function msToUnits(ms: number, timescale: number): number {
+  return Math.round((ms * timescale) / 1000);
 }

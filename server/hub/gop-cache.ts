@@ -4,9 +4,9 @@ import type { Frame } from './frame';
 const MAX_CACHE_BYTES = 16 * 1024 * 1024;
 
 /**
- * The frames since the last video keyframe, so a reader that joins late starts on a keyframe
- * at once instead of waiting (up to the keyframe interval) for the next one.
- * Streams without video cache nothing: audio can start anywhere.
+ * The frames of every track since the last keyframe of the stream's video track, so a reader that
+ * joins late starts on a keyframe at once instead of waiting (up to the keyframe interval) for
+ * the next one. Streams without video cache nothing: audio can start anywhere.
  */
 export class GopCache {
   #frames: Frame[] = [];
@@ -14,10 +14,10 @@ export class GopCache {
   /** False after an overflow until the next keyframe. */
   #valid = false;
 
-  /** Records a frame just written to the stream. */
-  add(frame: Frame, streamHasVideo: boolean): void {
-    if (!streamHasVideo) return;
-    if (frame.kind === 'video' && frame.keyframe) {
+  /** Records a frame just written to the stream; `videoTrackId` is the stream's video track, if it has one. */
+  add(frame: Frame, videoTrackId: number | undefined): void {
+    if (videoTrackId === undefined) return;
+    if (frame.keyframe && frame.track.id === videoTrackId) {
       this.#frames = [];
       this.#bytes = 0;
       this.#valid = true;

@@ -1,9 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PushStatus } from '../push/types';
 
 /** What the metrics read when Prometheus scrapes. */
 export interface MetricsSources {
-  /** State of every push. */
-  pushStates(): string[];
+  /** Every push, as of now. */
+  pushes(): PushStatus[];
   /** Bytes written to targets by all pushes since start, ended ones included. */
   sentBytesTotal(): number;
   /** Source kind of every published stream ('webrtc', 'rtmp'). */
@@ -32,10 +33,13 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect() {
         const counts = new Map(PUSH_STATES.map((s) => [s, 0]));
-        for (const state of sources.pushStates()) counts.set(state, (counts.get(state) ?? 0) + 1);
+        for (const { state } of sources.pushes()) counts.set(state, (counts.get(state) ?? 0) + 1);
         for (const [state, count] of counts) this.set({ state }, count);
       },
     });
+    perPushGauge(this.registry, 'gateway_push_dropped_frames', 'Frames a push dropped (whole GOPs) because its target was too slow', sources, (p) => p.droppedFrames);
+    perPushGauge(this.registry, 'gateway_push_queued_frames', "Frames waiting in a push's queue now", sources, (p) => p.queuedFrames);
+    perPushGauge(this.registry, 'gateway_push_queued_bytes', "Bytes waiting for a push's target now (its queue and its socket)", sources, (p) => p.queuedBytes);
     let reported = 0;
     new Counter({
       name: 'gateway_push_sent_bytes_total',
@@ -77,4 +81,18 @@ export class GatewayMetrics {
   onFrameWritten(track: 'video' | 'audio', latencyMs: number): void {
     this.#frameLatency.observe({ track }, latencyMs / 1000);
   }
+}
+
+/** A gauge with one series per live push, labelled with its id and source stream. */
+function perPushGauge(registry: Registry, name: string, help: string, sources: MetricsSources, value: (push: PushStatus) => number): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['mediaSessionId', 'streamName'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const push of sources.pushes()) this.set({ mediaSessionId: push.id, streamName: push.sourceName }, value(push));
+    },
+  });
 }

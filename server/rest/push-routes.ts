@@ -1,23 +1,14 @@
 import { Router, type Request, type Response } from 'express';
-import type { FindFilter, StartupRequest, TransponderView } from '../transponder/types';
 import { GatewayError } from '../errors';
+import { EndReasons } from '../hub/end-reason';
+import type { PushControl } from '../paths/path-directory';
+import type { PushStatus } from '../push/types';
 import { findRequestSchema, mediaSessionRequestSchema, soundOnRequestSchema, startupRequestSchema } from './push-schemas';
+import { pushFilterOf, pushRequestOf, transponderView, type FindBody, type StartupBody, type TransponderView } from './transponder-view';
 import { bodyValidator } from './validation';
 
-/** What the push endpoints drive (the transponder manager). */
-export interface PushControl {
-  startup(request: StartupRequest): Promise<TransponderView>;
-  find(filter: FindFilter): TransponderView[];
-  findAll(): TransponderView[];
-  terminate(mediaSessionId: string): Promise<void>;
-  mute(mediaSessionId: string): void;
-  unmute(mediaSessionId: string): void;
-  soundOn(mediaSessionId: string, soundFile: string, loop: boolean): Promise<void>;
-  soundOff(mediaSessionId: string): void;
-}
-
-const validateStartup = bodyValidator<StartupRequest>(startupRequestSchema);
-const validateFind = bodyValidator<FindFilter>(findRequestSchema);
+const validateStartup = bodyValidator<StartupBody>(startupRequestSchema);
+const validateFind = bodyValidator<FindBody>(findRequestSchema);
 const validateMediaSession = bodyValidator<{ mediaSessionId: string }>(mediaSessionRequestSchema);
 const validateSoundOn = bodyValidator<{ mediaSessionId: string; soundFile: string; loop?: boolean }>(soundOnRequestSchema);
 
@@ -29,30 +20,30 @@ export function pushRoutes(control: PushControl): Router {
   const router = Router();
 
   router.post('/startup', async (req: Request, res: Response) => {
-    res.json(await control.startup(validateStartup(req.body)));
+    res.json(transponderView(await control.startPush(pushRequestOf(validateStartup(req.body)))));
   });
 
-  router.post('/find', (req: Request, res: Response) => {
-    res.json(nonEmpty(control.find(validateFind(req.body))));
+  router.post('/find', async (req: Request, res: Response) => {
+    res.json(nonEmpty(await control.findPushes(pushFilterOf(validateFind(req.body)))));
   });
 
   // The official SDK sends find_all as a GET without a body.
-  router.all('/find_all', (_req: Request, res: Response) => {
-    res.json(nonEmpty(control.findAll()));
+  router.all('/find_all', async (_req: Request, res: Response) => {
+    res.json(nonEmpty(await control.findPushes({})));
   });
 
   router.post('/terminate', async (req: Request, res: Response) => {
-    await control.terminate(validateMediaSession(req.body).mediaSessionId);
+    await control.terminatePush(validateMediaSession(req.body).mediaSessionId, EndReasons.restTerminate);
     res.end();
   });
 
-  router.post('/mute', (req: Request, res: Response) => {
-    control.mute(validateMediaSession(req.body).mediaSessionId);
+  router.post('/mute', async (req: Request, res: Response) => {
+    await control.setMuted(validateMediaSession(req.body).mediaSessionId, true);
     res.end();
   });
 
-  router.post('/unmute', (req: Request, res: Response) => {
-    control.unmute(validateMediaSession(req.body).mediaSessionId);
+  router.post('/unmute', async (req: Request, res: Response) => {
+    await control.setMuted(validateMediaSession(req.body).mediaSessionId, false);
     res.end();
   });
 
@@ -62,8 +53,8 @@ export function pushRoutes(control: PushControl): Router {
     res.end();
   });
 
-  router.post('/sound_off', (req: Request, res: Response) => {
-    control.soundOff(validateMediaSession(req.body).mediaSessionId);
+  router.post('/sound_off', async (req: Request, res: Response) => {
+    await control.soundOff(validateMediaSession(req.body).mediaSessionId);
     res.end();
   });
 
@@ -71,7 +62,7 @@ export function pushRoutes(control: PushControl): Router {
 }
 
 /** WCS answers 404 rather than an empty array. */
-function nonEmpty(transponders: TransponderView[]): TransponderView[] {
-  if (transponders.length === 0) throw new GatewayError('TRANSPONDER_NOT_FOUND', 'Transponder not found');
-  return transponders;
+function nonEmpty(pushes: PushStatus[]): TransponderView[] {
+  if (pushes.length === 0) throw new GatewayError('TRANSPONDER_NOT_FOUND', 'Transponder not found');
+  return pushes.map(transponderView);
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { GatewayError } from '../errors';
-import type { StreamRegistry } from '../hub/stream-registry';
 import type { Logger } from '../log';
 import { RtmpListenError, RtmpListener } from '../rtmp/server/rtmp-listener';
-import { StreamStatusInfo } from '../hub/status-info';
+import { EndReasons } from '../hub/end-reason';
+import type { LocalPaths } from '../paths/local-paths';
 import { RuleAccessPolicy, type WebhookAsker } from './access-rules';
 import { CidrError, IpRangeSet } from './cidr';
 import type { AccessRuleRecord, AccessRuleSettings, RtmpServerRecord, RtmpServerSettings } from './rtmp-server-record';
@@ -13,8 +13,8 @@ import { askValidationWebhook } from './validation-webhook';
 
 /** What the manager needs from the gateway. */
 export interface RtmpServerManagerOptions {
-  /** The stream hub RTMP publishers feed and RTMP players read. */
-  readonly registry: StreamRegistry;
+  /** Where RTMP publishers publish and RTMP players read. */
+  readonly paths: LocalPaths;
   /** SQLite file holding servers and rules; created, with its directory, on the first API call. */
   readonly dbFile: string;
   /** IP address every listener binds, e.g. 0.0.0.0. */
@@ -209,7 +209,7 @@ export class RtmpServerManager {
       return await RtmpListener.listen({
         host: this.#options.listenAddress,
         port: server.port,
-        registry: this.#options.registry,
+        paths: this.#options.paths,
         access: new RuleAccessPolicy(server, () => this.#db.rules(server.id), this.#options.askWebhook ?? askValidationWebhook),
         playerMaxQueuedMs: server.bufferSeconds * 1000,
         traceMessages: server.type === 'SERVER_TYPE_RTMP_DEBUG',
@@ -224,7 +224,7 @@ export class RtmpServerManager {
   async #stopListener(id: string, listener: RtmpListener | undefined): Promise<void> {
     if (listener === undefined) return;
     this.#listeners.delete(id);
-    await listener.close(StreamStatusInfo.STOPPED_BY_SESSION_DISCONNECT);
+    await listener.close(EndReasons.sessionDisconnect);
   }
 
   /** Runs `change` after every change queued before it; a failure fails only its own caller. */

@@ -40,6 +40,8 @@ export type RtmpPublishClientEvents = {
   close: [error: Error | undefined];
   /** An onStatus the server sent while publishing (e.g. NetStream.Publish.Idle). */
   status: [code: string, description: string];
+  /** The socket's write buffer has emptied: a sender that paused may go on. */
+  drain: [];
 };
 
 const DEFAULT_FLASH_VER = 'FMLE/3.0 (compatible; FMSc/1.0)';
@@ -118,6 +120,7 @@ export class RtmpPublishClient extends TypedEmitter<RtmpPublishClientEvents> {
       await this.#publish(connection, abort, progress);
       this.#state = 'publishing';
       connection.on('close', (error) => this.#onClosed(error));
+      connection.on('drain', () => this.emit('drain'));
     } catch (error) {
       this.#connection?.destroy();
       this.#state = 'closed';

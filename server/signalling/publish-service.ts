@@ -1,3 +1,4 @@
+import type { EndReason } from '../hub/end-reason';
 import type { Logger } from '../log';
 import type { PublishStreamRequest } from './protocol';
 
@@ -13,8 +14,8 @@ export interface PublishCallbacks {
 export interface PublishHandle {
   /** The SDP answer (non-trickle: the server's candidates are inside). */
   readonly answerSdp: string;
-  /** Ends the publish; `info` is the WCS reason sent to the client. */
-  stop(info: string): void;
+  /** Ends the publish; the reason's `info` is what the client is told. */
+  stop(reason: EndReason): void;
 }
 
 /** Rejection of a publish request, carrying the WCS info string for the client. */

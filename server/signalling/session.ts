@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log';
+import { EndReasons, type EndReason } from '../hub/end-reason';
 import { envelope, parseEnvelope, readMediaSessionId, readPublishStream, StreamStatusInfo, type StreamStatus } from './protocol';
 import { PublishRejectedError, type PublishHandle, type PublishService } from './publish-service';
 
@@ -15,7 +16,7 @@ interface PublishEntry {
   name: string;
   handle?: PublishHandle;
   /** Set when the client stops before negotiation finished. */
-  stoppedEarly?: string;
+  stoppedEarly?: EndReason;
 }
 
 /**
@@ -147,7 +148,7 @@ export class SignallingSession {
       }, log)
       .then((handle) => {
         if (entry.stoppedEarly !== undefined || this.#closed) {
-          handle.stop(entry.stoppedEarly ?? StreamStatusInfo.STOPPED_BY_SESSION_DISCONNECT);
+          handle.stop(entry.stoppedEarly ?? EndReasons.sessionDisconnect);
           return;
         }
         entry.handle = handle;
@@ -168,8 +169,8 @@ export class SignallingSession {
       this.#log.debug({ mediaSessionId: id }, 'unPublishStream for an unknown stream ignored');
       return;
     }
-    if (entry.handle) entry.handle.stop(StreamStatusInfo.STOPPED_BY_PUBLISHER_STOP);
-    else entry.stoppedEarly = StreamStatusInfo.STOPPED_BY_PUBLISHER_STOP;
+    if (entry.handle) entry.handle.stop(EndReasons.publisherStop);
+    else entry.stoppedEarly = EndReasons.publisherStop;
   }
 
   #onClosed(): void {
@@ -177,8 +178,8 @@ export class SignallingSession {
     this.#closed = true;
     clearInterval(this.#timer);
     for (const entry of this.#publishes.values()) {
-      if (entry.handle) entry.handle.stop(StreamStatusInfo.STOPPED_BY_SESSION_DISCONNECT);
-      else entry.stoppedEarly = StreamStatusInfo.STOPPED_BY_SESSION_DISCONNECT;
+      if (entry.handle) entry.handle.stop(EndReasons.sessionDisconnect);
+      else entry.stoppedEarly = EndReasons.sessionDisconnect;
     }
     this.#log.info('signalling session closed');
   }

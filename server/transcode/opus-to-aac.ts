@@ -1,5 +1,5 @@
 import { TypedEmitter } from '../events/typed-emitter';
-import type { AudioFrame, AudioTrackInfo } from '../hub/frame';
+import type { AacParams } from '../hub/track';
 import { AdtsParser } from '../media/aac/adts-parser';
 import { AAC_LC, buildAudioSpecificConfig } from '../media/aac/audio-specific-config';
 import { OggOpusWriter } from '../media/containers/ogg-opus-writer';
@@ -7,7 +7,7 @@ import { opusLossPacket, opusPacketSamples } from '../media/opus/opus-packet';
 import { FfmpegProcess } from './ffmpeg-process';
 
 /** The AAC the gateway makes from Opus: AAC-LC, 48 kHz (Opus' own rate, so no resampling), stereo. */
-export const AAC_FROM_OPUS: AudioTrackInfo = {
+export const AAC_FROM_OPUS: AacParams = {
   codec: 'aac',
   config: buildAudioSpecificConfig(AAC_LC, 48000, 2),
   sampleRate: 48000,
@@ -34,41 +34,49 @@ export interface OpusToAacOptions {
   batchMs: number;
 }
 
-/**
- * Time on the stream clock (ms) of an extended RTP timestamp (48 kHz). Asked for each AAC frame
- * when it comes out, so a mapping that changed meanwhile (the first RTCP sender report) applies.
- */
-export type RtpTimeToMs = (extendedRtpTimestamp: number) => number;
+/** One AAC frame out of the transcoder. */
+export interface TranscodedAac {
+  /** Time of its first sample on the input's clock, 48 kHz units. */
+  readonly pts: number;
+  /** Raw AAC frame (no ADTS header). */
+  readonly data: Buffer;
+  /** `performance.now()` at the arrival of the input packet that completed it, ms. */
+  readonly receivedAt: number | undefined;
+  /** Unix ms of that input packet. */
+  readonly wallClock: number;
+}
 
 /** Events of an OpusToAacTranscoder. */
 export type OpusToAacEvents = {
-  frame: [frame: AudioFrame];
+  frame: [frame: TranscodedAac];
   /** ffmpeg ended on its own (not through close()). */
   failed: [reason: string];
 };
 
 /**
- * Opus packets in, AAC frames out, through one ffmpeg per source stream (its transponders share
- * the result). Opus goes in as an Ogg stream whose granule positions follow the RTP timestamps,
- * with gaps filled by concealment packets, so the decoded audio is sample-continuous. AAC comes
- * back as ADTS; frame k covers input samples [(k-1)·1024, k·1024) (the encoder's first frame is its
- * priming), so each frame's RTP time is exact, and its pts comes from the stream's RTP clock
- * without trusting ffmpeg's.
+ * Opus packets in, AAC frames out, through one ffmpeg per source stream (its readers share the
+ * result). Opus goes in as an Ogg stream whose granule positions follow the packets' times, with
+ * gaps filled by concealment packets, so the decoded audio is sample-continuous. AAC comes back as
+ * ADTS; frame k covers input samples [(k-1)·1024, k·1024) (the encoder's first frame is its
+ * priming), so each frame's time is exact, without trusting ffmpeg's.
+ *
+ * Input times only move forward (the ingest drops late packets), except when the stream clock
+ * steps back once (a WebRTC track's first sender report): then the samples go on and the times of
+ * the frames still to come follow the new clock.
  */
 export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
   readonly #process: FfmpegProcess;
   readonly #ogg = new OggOpusWriter({ channels: 2 });
   readonly #adts = new AdtsParser();
-  readonly #timeOf: RtpTimeToMs;
   #started = false;
-  /** Extended RTP timestamp (48 kHz) of input sample 0. */
+  /** Input time (48 kHz units) of input sample 0. */
   #originSample = 0;
-  /** Extended RTP timestamp expected next. */
+  /** Input time expected next. */
   #nextSample = 0;
   #lastToc = 0;
   #framesOut = 0;
-  /** (end sample, receivedAt) of recent input packets, to stamp output frames with their arrival time. */
-  readonly #arrivals: Array<[number, number]> = [];
+  /** (end sample, receivedAt, wallClock) of recent input packets, to stamp output frames with their arrival. */
+  readonly #arrivals: Array<[number, number, number]> = [];
   /** Ogg pages waiting to be written as one batch, and the samples they hold. */
   #batch: Buffer[] = [];
   #batchSamples = 0;
@@ -79,9 +87,8 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
   /** Packets dropped because ffmpeg was not keeping up. */
   droppedPackets = 0;
 
-  constructor(options: OpusToAacOptions, timeOf: RtpTimeToMs) {
+  constructor(options: OpusToAacOptions) {
     super();
-    this.#timeOf = timeOf;
     this.#batchMs = options.batchMs;
     this.#batchSamplesMax = (options.batchMs * 48000) / 1000;
     this.#process = new FfmpegProcess({
@@ -102,28 +109,23 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
     });
     this.#process.stdin.write(this.#ogg.headerPages());
   }
-
   /** ffmpeg's process id. */
   get pid(): number | undefined {
     return this.#process.pid;
   }
 
-  /**
-   * One Opus packet: `extendedTimestamp` is its unwrapped RTP timestamp (48 kHz), `receivedAt` its
-   * arrival (performance.now()).
-   */
-  push(packet: Buffer, extendedTimestamp: number, receivedAt: number): void {
+  /** One Opus packet at input time `pts` (48 kHz units), which arrived at `receivedAt` (performance.now()). */
+  push(packet: Buffer, pts: number, receivedAt: number, wallClock: number): void {
     if (this.#closed || packet.length === 0) return;
     if (!this.#started) {
       this.#started = true;
-      this.#originSample = extendedTimestamp;
-      this.#nextSample = extendedTimestamp;
+      this.#originSample = pts;
+      this.#nextSample = pts;
     }
-    const gap = extendedTimestamp - this.#nextSample;
-    if (gap < 0) return; // duplicate or late packet: its slot is already filled
-    if (gap > MAX_FILL_SAMPLES) {
-      // The source paused for a long time: rather than feed minutes of silence, the input continues
-      // here, so input sample n now stands for RTP time n + the new origin.
+    const gap = pts - this.#nextSample;
+    if (gap < 0 || gap > MAX_FILL_SAMPLES) {
+      // The clock stepped back, or the source paused for a long time: rather than drop or feed
+      // minutes of silence, the input continues here, so input sample n now stands for time n + the new origin.
       this.#originSample += gap;
     } else {
       for (let filled = 0; filled + FILL_PACKET_SAMPLES / 2 < gap; filled += FILL_PACKET_SAMPLES) {
@@ -138,8 +140,8 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
     }
     this.#lastToc = packet[0]!;
     this.#write(packet, samples);
-    this.#nextSample = extendedTimestamp + samples;
-    this.#arrivals.push([this.#nextSample - this.#originSample, receivedAt]);
+    this.#nextSample = pts + samples;
+    this.#arrivals.push([this.#nextSample - this.#originSample, receivedAt, wallClock]);
     if (this.#arrivals.length > 64) this.#arrivals.shift();
   }
 
@@ -179,19 +181,14 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
       const k = this.#framesOut++;
       if (!this.#started) continue;
       const startSample = (k - 1) * SAMPLES_PER_AAC_FRAME;
-      this.emit('frame', {
-        kind: 'audio',
-        codec: 'aac',
-        pts: this.#timeOf(this.#originSample + startSample),
-        data: aac.data,
-        receivedAt: this.#arrivalOf(startSample + SAMPLES_PER_AAC_FRAME),
-      });
+      const [, receivedAt, wallClock] = this.#arrivalOf(startSample + SAMPLES_PER_AAC_FRAME);
+      this.emit('frame', { pts: this.#originSample + startSample, data: aac.data, receivedAt, wallClock });
     }
   }
 
-  /** Arrival time of the input packet that completed input sample `sample`. */
-  #arrivalOf(sample: number): number {
-    for (const [end, receivedAt] of this.#arrivals) if (end >= sample) return receivedAt;
-    return this.#arrivals.at(-1)?.[1] ?? performance.now();
+  /** Arrival of the input packet that completed input sample `sample`. */
+  #arrivalOf(sample: number): [number, number | undefined, number] {
+    for (const arrival of this.#arrivals) if (arrival[0] >= sample) return arrival;
+    return this.#arrivals.at(-1) ?? [sample, undefined, Date.now()];
   }
 }

@@ -1,5 +1,4 @@
 import { TypedEmitter } from '../events/typed-emitter';
-import type { VideoFrame } from '../hub/frame';
 import { ivfFileHeader, ivfFrameHeader } from '../media/containers/ivf-writer';
 import { parseAvcDecoderConfig } from '../media/h264/avc-decoder-config';
 import { FlvStreamParser, FlvTagType } from '../rtmp/protocol/flv-stream';
@@ -17,11 +16,23 @@ export interface Vp8ToH264Options {
   keyframeIntervalMs: number;
 }
 
+/** One H.264 access unit out of the transcoder, with the times of the VP8 frame it came from. */
+export interface TranscodedFrame {
+  /** Presentation and decode time on the caller's clock, ms. */
+  readonly ptsMs: number;
+  readonly dtsMs: number;
+  readonly keyframe: boolean;
+  /** NAL units with 4-byte lengths (AVCC). */
+  readonly data: Buffer;
+  /** `performance.now()` at the arrival of the VP8 frame, ms. */
+  readonly receivedAt: number;
+}
+
 /** Events of a Vp8ToH264Transcoder. */
 export type Vp8ToH264Events = {
   /** New SPS/PPS (first, or after a resolution change). */
   parameters: [sps: Buffer, pps: Buffer];
-  frame: [frame: VideoFrame];
+  frame: [frame: TranscodedFrame];
   failed: [reason: string];
 };
 
@@ -106,7 +117,7 @@ export class Vp8ToH264Transcoder extends TypedEmitter<Vp8ToH264Events> {
         this.#arrivals.delete(tag.timestamp);
         if (this.#arrivals.size > 256) this.#arrivals.clear();
         const dts = this.#originMs + tag.timestamp;
-        this.emit('frame', { kind: 'video', codec: 'h264', pts: dts + body.compositionTime, dts, keyframe: body.frameType === 1, data: body.data, receivedAt });
+        this.emit('frame', { ptsMs: dts + body.compositionTime, dtsMs: dts, keyframe: body.frameType === 1, data: body.data, receivedAt });
       }
     }
   }

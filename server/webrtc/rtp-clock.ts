@@ -1,6 +1,9 @@
+/** Milliseconds from the NTP epoch (1900) to the Unix epoch (1970). */
+const NTP_TO_UNIX_MS = 2_208_988_800_000;
+
 /**
  * The NTP↔local offset of one publisher, shared by its tracks so audio and video land on the same
- * timeline: set from the first RTCP sender report of any track.
+ * clock: set from the first RTCP sender report of any track.
  */
 export class SenderClock {
   /** local ms (performance.now) minus sender NTP ms; undefined until the first sender report. */
@@ -10,7 +13,8 @@ export class SenderClock {
 const TWO_POW_32 = 0x1_0000_0000;
 
 /**
- * Turns one track's 32-bit RTP timestamps into milliseconds on the gateway's clock (`performance.now()`).
+ * Puts one track's 32-bit RTP timestamps on the stream clock (see the clock rule in hub/frame.ts):
+ * integers in the track's own units, whose milliseconds are the gateway's `performance.now()`.
  *
  * Until the track's first RTCP sender report the mapping is anchored on the arrival of the first
  * packet; from that report on it follows the sender's NTP clock, which is what aligns audio with
@@ -22,7 +26,7 @@ export class RtpClock {
   readonly #sender: SenderClock;
   /** Extended (unwrapped) timestamp of the last packet. */
   #last: number | undefined;
-  /** ms = extended / clockRate * 1000 + offset */
+  /** units on the stream clock = extended + offset */
   #offset: number | undefined;
   #fromSenderReport = false;
 
@@ -50,29 +54,24 @@ export class RtpClock {
     return extended;
   }
 
-  /** Milliseconds on the gateway clock of an extended RTP timestamp; `arrivalMs` anchors the first packet. */
-  toMs(extended: number, arrivalMs: number): number {
-    this.#offset ??= arrivalMs - this.#ms(extended);
-    return this.#ms(extended) + this.#offset;
+  /** Time on the stream clock, track units, of an extended RTP timestamp; `arrivalMs` (performance.now) anchors the first packet. */
+  toUnits(extended: number, arrivalMs: number): number {
+    this.#offset ??= Math.round((arrivalMs * this.#clockRate) / 1000) - extended;
+    return extended + this.#offset;
   }
 
-  /**
-   * Milliseconds of an extended RTP timestamp under the current mapping (once the first packet
-   * has anchored it): what a frame made later from this RTP time should be stamped with.
-   */
-  msAt(extended: number): number {
-    return this.#ms(extended) + (this.#offset ?? 0);
+  /** Unix time, ms, of a time on the stream clock (track units): the sender's wall clock once a report told it, else the gateway's. */
+  wallClock(units: number): number {
+    const ms = (units * 1000) / this.#clockRate;
+    const ntpToLocal = this.#sender.ntpToLocal;
+    return ntpToLocal === undefined ? performance.timeOrigin + ms : ms - ntpToLocal - NTP_TO_UNIX_MS;
   }
 
   /** Feeds an RTCP sender report: `ntpMs` is the sender's wall clock in ms, `rtpTimestamp` the matching RTP time. */
   onSenderReport(ntpMs: number, rtpTimestamp: number, arrivalMs: number): void {
     if (this.#fromSenderReport) return;
     if (this.#sender.ntpToLocal === undefined) this.#sender.ntpToLocal = arrivalMs - ntpMs;
-    this.#offset = ntpMs + this.#sender.ntpToLocal - this.#ms(this.extend(rtpTimestamp));
+    this.#offset = Math.round(((ntpMs + this.#sender.ntpToLocal) * this.#clockRate) / 1000) - this.extend(rtpTimestamp);
     this.#fromSenderReport = true;
-  }
-
-  #ms(extended: number): number {
-    return (extended / this.#clockRate) * 1000;
   }
 }

@@ -1,5 +1,7 @@
 import type { RtpPacket } from 'werift';
 import type { HubStream } from '../hub/stream';
+import { msToUnits } from '../hub/frame';
+import type { Track } from '../hub/track';
 import type { Logger } from '../log';
 import { parseSps } from '../media/h264/sps';
 import { H264Depacketizer, type H264AccessUnit } from '../media/rtp/h264-depacketizer';
@@ -14,6 +16,8 @@ import type { RtpClock } from './rtp-clock';
 export interface VideoIngestOptions {
   codec: 'h264' | 'vp8';
   stream: HubStream;
+  /** The stream's H.264 track this ingest writes (VP8 is transcoded into it). */
+  track: Track;
   clock: RtpClock;
   /** Sends one RTCP PLI to the publisher. */
   sendPli: () => void;
@@ -49,7 +53,7 @@ export class VideoIngest {
       maxIntervalMs: options.transcode.keyframeIntervalMs,
       sendRequest: options.sendPli,
       // H.264 passes through: its keyframes come from the browser. The VP8 transcode makes its own.
-      hasReaders: () => options.codec === 'h264' && options.stream.readerCount > 0,
+      hasReaders: () => options.codec === 'h264' && options.stream.readersOf(options.track) > 0,
     });
   }
 
@@ -104,14 +108,14 @@ export class VideoIngest {
   }
 
   #onAccessUnit(unit: H264AccessUnit): void {
-    const { stream, clock } = this.#options;
-    const pts = clock.toMs(clock.extend(unit.rtpTimestamp), unit.receivedAt);
+    const { stream, clock, track } = this.#options;
+    const pts = clock.toUnits(clock.extend(unit.rtpTimestamp), unit.receivedAt);
     if (unit.keyframe) {
       this.#keyframes.onKeyframe();
       this.#updateParameters(this.#h264!.sps, this.#h264!.pps);
     }
-    if (!stream.videoInfo) return; // nothing is decodable before the first SPS/PPS
-    stream.write({ kind: 'video', codec: 'h264', pts, dts: pts, keyframe: unit.keyframe, data: unit.data, receivedAt: unit.receivedAt });
+    if (!track.params) return; // nothing is decodable before the first SPS/PPS
+    stream.write({ track, pts, dts: pts, keyframe: unit.keyframe, data: unit.data, wallClock: clock.wallClock(pts), receivedAt: unit.receivedAt });
   }
 
   /** Publishes new SPS/PPS to the hub (first keyframe, or a resolution change). */
@@ -121,7 +125,7 @@ export class VideoIngest {
       const { width, height } = parseSps(sps);
       this.#sps = sps;
       this.#pps = pps;
-      this.#options.stream.setVideoInfo({ codec: 'h264', sps, pps, width, height });
+      this.#options.stream.setParams(this.#options.track, { codec: 'h264', sps, pps, width, height });
       this.#options.logger.info({ width, height }, 'video parameters');
     } catch (err) {
       this.#options.logger.warn({ err: (err as Error).message }, 'unreadable SPS ignored');
@@ -130,13 +134,14 @@ export class VideoIngest {
 
   #onVp8Frame(frame: Vp8Frame): void {
     const { clock } = this.#options;
-    const pts = clock.toMs(clock.extend(frame.rtpTimestamp), frame.receivedAt);
+    const pts = clock.toUnits(clock.extend(frame.rtpTimestamp), frame.receivedAt);
     if (frame.keyframe) {
       this.#keyframes.onKeyframe();
       const size = `${frame.width}x${frame.height}`;
       if (size !== this.#transcoderSize) this.#startTranscoder(frame.width, frame.height);
     }
-    this.#transcoder?.push(frame.data, pts, frame.receivedAt);
+    // The track's clock is the RTP clock (90 kHz): the transcoder takes milliseconds.
+    this.#transcoder?.push(frame.data, (pts * 1000) / this.#options.track.timescale, frame.receivedAt);
   }
 
   /** Starts (or restarts, on a resolution change) the VP8 → H.264 transcode at a keyframe. */
@@ -148,7 +153,11 @@ export class VideoIngest {
     this.#options.logger.info({ width, height, pid: transcoder.pid }, 'VP8 publisher: transcoding to H.264');
     transcoder.on('parameters', (sps, pps) => this.#updateParameters(sps, pps));
     transcoder.on('frame', (frame) => {
-      if (this.#options.stream.videoInfo) this.#options.stream.write(frame);
+      const { stream, track, clock } = this.#options;
+      if (!track.params) return;
+      const dts = msToUnits(frame.dtsMs, track.timescale);
+      const pts = msToUnits(frame.ptsMs, track.timescale);
+      stream.write({ track, pts, dts, keyframe: frame.keyframe, data: frame.data, wallClock: clock.wallClock(dts), receivedAt: frame.receivedAt });
     });
     transcoder.on('failed', (reason) => {
       this.#options.logger.error({ err: reason }, 'VP8 transcoder failed; restarting at the next keyframe');

@@ -1,7 +1,9 @@
-import { StreamNameInUseError, type StreamRegistry } from '../hub/stream-registry';
+import { EndReasons } from '../hub/end-reason';
 import type { StreamSource } from '../hub/stream';
-import type { Logger } from '../log';
 import { StreamStatusInfo } from '../hub/status-info';
+import type { Logger } from '../log';
+import type { LocalPaths } from '../paths/local-paths';
+import { StreamNameInUseError } from '../paths/stream-name-in-use';
 import type { PublishStreamRequest } from '../signalling/protocol';
 import { PublishRejectedError, type PublishCallbacks, type PublishHandle, type PublishService } from '../signalling/publish-service';
 import { installFastRtpPackets } from './fast-rtp-packet';
@@ -24,12 +26,12 @@ export interface WebRtcPublishOptions {
  * (refusing a name in use), answers with a werift peer, and keeps the publishers until they end.
  */
 export class WebRtcPublishService implements PublishService {
-  readonly #registry: StreamRegistry;
+  readonly #paths: LocalPaths;
   readonly #options: WebRtcPublishOptions;
   readonly #publishers = new Set<WebRtcPublisher>();
 
-  constructor(registry: StreamRegistry, options: WebRtcPublishOptions) {
-    this.#registry = registry;
+  constructor(paths: LocalPaths, options: WebRtcPublishOptions) {
+    this.#paths = paths;
     this.#options = options;
     // werift's per-packet costs, paid on every RTP packet received: see both modules.
     installFastSrtp();
@@ -56,13 +58,11 @@ export class WebRtcPublishService implements PublishService {
     const source: StreamSource = {
       kind: 'webrtc',
       mediaSessionId: request.mediaSessionId,
-      hasVideo: selection.video !== undefined,
-      hasAudio: selection.audio !== undefined,
       requestKeyframe: () => publisher?.requestKeyframe(),
     };
     let stream;
     try {
-      stream = this.#registry.publish(request.name, source);
+      stream = this.#paths.publish(request.name, source);
     } catch (err) {
       if (err instanceof StreamNameInUseError) throw new PublishRejectedError(StreamStatusInfo.STREAM_NAME_ALREADY_IN_USE);
       throw err;
@@ -71,7 +71,7 @@ export class WebRtcPublishService implements PublishService {
     try {
       answered = await answerOffer(selection, this.#options.network, this.#bitrates(request));
     } catch (err) {
-      stream.close(StreamStatusInfo.FAILED_BY_ERROR);
+      stream.close(EndReasons.failure(StreamStatusInfo.FAILED_BY_ERROR));
       throw err;
     }
     logger.info({ video: selection.video?.codec ?? 'none', audio: selection.audio?.codec ?? 'none' }, 'publish negotiated');
@@ -85,12 +85,12 @@ export class WebRtcPublishService implements PublishService {
     publisher = created;
     this.#publishers.add(created);
     if (request.rtmpUrl) this.#options.onRtmpUrl(request.name, request.rtmpUrl);
-    return { answerSdp: answered.answerSdp, stop: (info) => created.end(info, false) };
+    return { answerSdp: answered.answerSdp, stop: (reason) => created.end(reason) };
   }
 
-  /** Ends every publish (gateway shutdown). */
-  closeAll(info: string): void {
-    for (const publisher of [...this.#publishers]) publisher.end(info, false);
+  /** Ends every publish still running (gateway shutdown). */
+  close(): void {
+    for (const publisher of [...this.#publishers]) publisher.end(EndReasons.shutdown);
   }
 
   /** The client's maxBitrate (kbit/s) lowers the configured ceiling. */

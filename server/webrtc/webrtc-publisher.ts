@@ -1,9 +1,9 @@
 import type { RTCPeerConnection } from 'werift';
+import { EndReasons, type EndReason } from '../hub/end-reason';
 import type { HubStream } from '../hub/stream';
 import type { Logger } from '../log';
 import { StreamStatusInfo } from '../hub/status-info';
 import type { PublishCallbacks } from '../signalling/publish-service';
-import type { OpusToAacOptions } from '../transcode/opus-to-aac';
 import type { Vp8ToH264Options } from '../transcode/vp8-to-h264';
 import { AudioIngest } from './audio-ingest';
 import type { OfferSelection } from './offer-codecs';
@@ -17,13 +17,14 @@ const RTP_INACTIVITY_TIMEOUT_MS = 10_000;
 
 /** Media settings of a publisher. */
 export interface PublisherMediaOptions {
-  audio: OpusToAacOptions;
+  /** How a VP8 publisher is transcoded to H.264. */
   video: Vp8ToH264Options;
 }
 
 /**
- * One WebRTC publish: the werift peer, its tracks feeding the hub stream, and its lifecycle
- * (PUBLISHING once DTLS is up; ended by the client, by ICE failure, or by silence on RTP).
+ * One WebRTC publish: the werift peer, its tracks feeding the hub stream (H.264, or VP8 transcoded
+ * to H.264, and Opus), and its lifecycle (PUBLISHING once DTLS is up; ended by the client, by ICE
+ * failure, by silence on RTP, or by its stream ending from the hub's side).
  */
 export class WebRtcPublisher {
   readonly #peer: RTCPeerConnection;
@@ -32,7 +33,6 @@ export class WebRtcPublisher {
   readonly #log: Logger;
   readonly #sender = new SenderClock();
   #video: VideoIngest | undefined;
-  #audio: AudioIngest | undefined;
   #lastRtpAt = performance.now();
   readonly #timers: NodeJS.Timeout[] = [];
   #publishing = false;
@@ -52,6 +52,7 @@ export class WebRtcPublisher {
         const video = new VideoIngest({
           codec: selection.video.codec,
           stream,
+          track: stream.addTrack({ kind: 'video', codec: 'h264', timescale: 90000 }),
           clock,
           sendPli: () => {
             if (track.ssrc !== undefined) void receiver.sendRtcpPLI(track.ssrc);
@@ -68,8 +69,8 @@ export class WebRtcPublisher {
       } else if (transceiver.kind === 'audio' && selection.audio) {
         const track = receiver.track;
         const clock = new RtpClock(48000, this.#sender);
-        const audio = new AudioIngest(stream, clock, media.audio, logger);
-        this.#audio = audio;
+        const opus = stream.addTrack({ kind: 'audio', codec: 'opus', timescale: 48000, params: { codec: 'opus', channels: selection.audio.channels } });
+        const audio = new AudioIngest(stream, opus, clock);
         track.onReceiveRtp.subscribe((rtp) => {
           this.#lastRtpAt = performance.now();
           audio.onRtp(rtp);
@@ -79,11 +80,13 @@ export class WebRtcPublisher {
     }
     peer.connectionStateChange.subscribe((state) => {
       if (state === 'connected') this.#onConnected();
-      else if (state === 'failed') this.end(StreamStatusInfo.FAILED_BY_ICE_ERROR, true);
-      else if (state === 'closed') this.end(StreamStatusInfo.FAILED_BY_DTLS_ERROR, true);
+      else if (state === 'failed') this.end(EndReasons.failure(StreamStatusInfo.FAILED_BY_ICE_ERROR));
+      else if (state === 'closed') this.end(EndReasons.failure(StreamStatusInfo.FAILED_BY_DTLS_ERROR));
     });
+    // The path may end the stream (gateway shutdown): the publish ends with it.
+    stream.once('close', (reason) => this.end(reason));
     this.#timers.push(setTimeout(() => {
-      if (!this.#publishing) this.end(StreamStatusInfo.FAILED_BY_ICE_TIMEOUT, true);
+      if (!this.#publishing) this.end(EndReasons.failure(StreamStatusInfo.FAILED_BY_ICE_TIMEOUT));
     }, CONNECT_TIMEOUT_MS));
   }
 
@@ -92,17 +95,17 @@ export class WebRtcPublisher {
     this.#video?.requestKeyframe();
   }
 
-  /** Ends the publish (idempotent): peer closed, stream closed with `info` as the reason. */
-  end(info: string, failed: boolean): void {
+  /** Ends the publish (idempotent): peer closed, stream closed with `reason`, the client told. */
+  end(reason: EndReason): void {
     if (this.#ended) return;
     this.#ended = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#video?.close();
-    this.#audio?.close();
     void this.#peer.close();
-    this.#stream.close(info);
-    this.#log.info({ reason: info }, failed ? 'publish failed' : 'publish ended');
-    this.#callbacks.onEnded(info, failed);
+    this.#stream.close(reason);
+    const failed = reason.code === 'failure';
+    this.#log.info({ reason: reason.info }, failed ? 'publish failed' : 'publish ended');
+    this.#callbacks.onEnded(reason.info, failed);
   }
 
   #onConnected(): void {
@@ -112,7 +115,7 @@ export class WebRtcPublisher {
     this.#log.info('publishing');
     this.#callbacks.onPublishing();
     const watchdog = setInterval(() => {
-      if (performance.now() - this.#lastRtpAt > RTP_INACTIVITY_TIMEOUT_MS) this.end(StreamStatusInfo.FAILED_BY_RTP_ACTIVITY, true);
+      if (performance.now() - this.#lastRtpAt > RTP_INACTIVITY_TIMEOUT_MS) this.end(EndReasons.failure(StreamStatusInfo.FAILED_BY_RTP_ACTIVITY));
     }, 1000);
     this.#timers.push(watchdog);
   }

@@ -1,8 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { StreamRegistry } from '../../server/hub/stream-registry';
+import { EndReasons, type EndReason } from '../../server/hub/end-reason';
+import { msToUnits } from '../../server/hub/frame';
 import type { HubStream } from '../../server/hub/stream';
+import type { LocalPaths } from '../../server/paths/local-paths';
 import { AdtsParser } from '../../server/media/aac/adts-parser';
 import { AAC_LC, buildAudioSpecificConfig } from '../../server/media/aac/audio-specific-config';
 import { joinAvcc, NalType, nalType, splitAnnexB } from '../../server/media/h264/nal';
@@ -73,12 +75,12 @@ export class FileSource {
     }
   }
 
-  /** Publishes the clip as `name` in `registry`, in real time, looping. */
-  start(registry: StreamRegistry, name: string): HubStream {
-    const stream = registry.publish(name, { kind: 'rtmp', mediaSessionId: `file-${name}`, hasVideo: true, hasAudio: true, requestKeyframe: () => undefined });
+  /** Publishes the clip as `name`, in real time, looping: H.264 on a 90 kHz clock and AAC on a 48 kHz one, as a WebRTC ingest does. */
+  start(paths: LocalPaths, name: string): HubStream {
+    const stream = paths.publish(name, { kind: 'rtmp', mediaSessionId: `file-${name}`, requestKeyframe: () => undefined });
     const { width, height } = parseSps(this.sps);
-    stream.setVideoInfo({ codec: 'h264', sps: this.sps, pps: this.pps, width, height });
-    stream.setAudioInfo({ codec: 'aac', config: buildAudioSpecificConfig(AAC_LC, 48000, 2), sampleRate: 48000, channels: 2 });
+    const video = stream.addTrack({ kind: 'video', codec: 'h264', timescale: 90000, params: { codec: 'h264', sps: this.sps, pps: this.pps, width, height } });
+    const audio = stream.addTrack({ kind: 'audio', codec: 'aac', timescale: 48000, params: { codec: 'aac', config: buildAudioSpecificConfig(AAC_LC, 48000, 2), sampleRate: 48000, channels: 2 } });
     this.#stream = stream;
     const origin = performance.now();
     const frameMs = 1000 / this.fps;
@@ -89,13 +91,13 @@ export class FileSource {
       const now = performance.now() - origin;
       while (videoIndex * frameMs <= now) {
         const frame = this.video[videoIndex % this.video.length]!;
-        const pts = origin + videoIndex * frameMs;
-        stream.write({ kind: 'video', codec: 'h264', pts, dts: pts, keyframe: frame.keyframe, data: frame.data, receivedAt: performance.now() });
+        const pts = msToUnits(origin + videoIndex * frameMs, 90000);
+        stream.write({ track: video, pts, dts: pts, keyframe: frame.keyframe, data: frame.data, wallClock: Date.now(), receivedAt: performance.now() });
         videoIndex++;
       }
       while (audioIndex * audioMs <= now) {
-        const pts = origin + audioIndex * audioMs;
-        stream.write({ kind: 'audio', codec: 'aac', pts, data: this.audio[audioIndex % this.audio.length]!, receivedAt: performance.now() });
+        const pts = msToUnits(origin, 48000) + audioIndex * 1024;
+        stream.write({ track: audio, pts, dts: pts, keyframe: true, data: this.audio[audioIndex % this.audio.length]!, wallClock: Date.now(), receivedAt: performance.now() });
         audioIndex++;
       }
     }, 10);
@@ -103,7 +105,7 @@ export class FileSource {
   }
 
   /** Ends the publish. */
-  stop(reason = 'Stopped by publisher stop'): void {
+  stop(reason: EndReason = EndReasons.publisherStop): void {
     clearInterval(this.#timer);
     this.#stream?.close(reason);
   }

@@ -1,116 +1,120 @@
-import type { Frame } from '../../hub/frame';
 import type { HubStream } from '../../hub/stream';
-import { AudioHold } from '../audio-hold';
-import type { RtmpConnection } from '../connection';
-import { FlvMuxer, streamMetadata } from '../flv-muxer';
+import type { Logger } from '../../log';
+import { FlvMuxer } from '../../sinks/flv-muxer';
+import { ReaderInput } from '../../sinks/reader-input';
+import { STOP_GRACEFULLY, type Sink, type SinkInput, type SinkStats } from '../../sinks/sink';
 import { AmfEcmaArray } from '../protocol/amf0';
+import type { RtmpConnection } from '../connection';
 import { ChunkStreamId, MessageType } from '../protocol/messages';
 import type { Payload } from '../protocol/payload';
-import { QueuedMedia } from './queued-media';
 import { metadataMessage } from './replies';
+
+/** Bytes the player's socket buffer may hold before the player stops taking frames (they wait in its queue). */
+const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
+/** Bytes a player's queue may hold, whatever its time limit. */
+const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 
 /** Where and how one player is fed. */
 export interface HubPlaybackOptions {
   /** The message stream the player created and played on. */
   readonly messageStreamId: number;
-  /** Media the player may have queued (written, not yet taken by its socket) before whole GOPs are skipped, ms. */
+  /** Media the player may have queued before whole GOPs are skipped, ms. */
   readonly maxQueuedMs: number;
+  readonly logger: Logger;
 }
 
 /**
- * Feeds one hub stream to one RTMP player: onMetaData and sequence headers first, then the
- * cached GOP (so a late joiner starts on a keyframe at once) and live frames, on a timeline that
- * starts at 0 on that keyframe. A player that falls more than `maxQueuedMs` behind skips to a
- * later keyframe; it never slows the publisher or other players down.
+ * The RTMP player as a sink: FLV tags of the input's frames on the player's message stream of an
+ * accepted connection. It pauses its input while the socket is congested, so a player that reads
+ * slowly falls behind in its own queue and skips whole GOPs there.
+ */
+export class RtmpPlaySink implements Sink {
+  readonly #connection: RtmpConnection;
+  readonly #muxer: FlvMuxer;
+
+  constructor(connection: RtmpConnection, messageStreamId: number) {
+    this.#connection = connection;
+    const send = (typeId: number, chunkStreamId: number) => (timestamp: number, payload: Payload): void => {
+      connection.send({ chunkStreamId, timestamp, typeId, messageStreamId, payload });
+    };
+    this.#muxer = new FlvMuxer({
+      sendVideo: send(MessageType.VIDEO, ChunkStreamId.VIDEO),
+      sendAudio: send(MessageType.AUDIO, ChunkStreamId.AUDIO),
+      sendMetadata: (metadata) => connection.send(metadataMessage(messageStreamId, new AmfEcmaArray(metadata))),
+      batch: (sends) => connection.batch(sends),
+    });
+  }
+
+  get stats(): SinkStats {
+    return { bytesSent: this.#connection.bytesSent, pendingBytes: this.#connection.bufferedBytes, framesSent: this.#muxer.framesSent };
+  }
+
+  run(input: SinkInput, signal: AbortSignal): Promise<void> {
+    const connection = this.#connection;
+    const muxer = this.#muxer;
+    return new Promise<void>((resolve, reject) => {
+      const onClose = (error: Error | undefined): void => reject(error ?? new Error('the player left'));
+      const onDrain = (): void => input.resume();
+      const stop = (): void => {
+        connection.off('close', onClose);
+        connection.off('drain', onDrain);
+        if (signal.reason === STOP_GRACEFULLY) muxer.flush();
+        resolve();
+      };
+      if (signal.aborted) return stop();
+      signal.addEventListener('abort', stop, { once: true });
+      connection.on('close', onClose);
+      connection.on('drain', onDrain);
+      input.start({
+        frames: (frames) => {
+          muxer.write(frames);
+          if (connection.bufferedBytes > SOCKET_HIGH_WATER_BYTES) input.pause();
+        },
+        tracks: (tracks) => muxer.announce(tracks),
+      });
+      muxer.announce(input.tracks);
+    });
+  }
+}
+
+/**
+ * Feeds one hub stream to one RTMP player: onMetaData and sequence headers first, then the cached
+ * GOP (so a late joiner starts on a keyframe at once) and live frames, on a timeline that starts
+ * at 0 on that keyframe. A player that falls more than `maxQueuedMs` behind skips to a later
+ * keyframe; it never slows the publisher or other players down.
  */
 export class HubPlayback {
-  readonly #connection: RtmpConnection;
+  readonly #input: ReaderInput;
+  readonly #abort = new AbortController();
   readonly #stream: HubStream;
-  readonly #messageStreamId: number;
-  readonly #maxQueuedMs: number;
-  readonly #muxer: FlvMuxer;
-  readonly #queued = new QueuedMedia();
-  /** Audio waiting to leave with the next video frame in one write: [output ts, raw AAC]. */
-  readonly #heldAudio = new AudioHold<[number, Buffer]>();
-  /** Source time that maps to output time 0, ms; undefined until the first frame a player can start on. */
-  #origin: number | undefined;
-  readonly #removeReader: () => void;
   readonly #onEnded: (reason: string) => void;
-  readonly #onVideoInfo = (): void => this.#trackInfoChanged();
-  readonly #onAudioInfo = (): void => this.#trackInfoChanged();
+  readonly #onStreamClose = (reason: { info: string }): void => this.#onEnded(reason.info);
 
   /** Starts playing `stream` on `connection`; `onEnded` is told the publisher's reason when the stream closes. */
   constructor(connection: RtmpConnection, stream: HubStream, options: HubPlaybackOptions, onEnded: (reason: string) => void) {
-    this.#connection = connection;
     this.#stream = stream;
-    this.#messageStreamId = options.messageStreamId;
-    this.#maxQueuedMs = options.maxQueuedMs;
-    this.#muxer = new FlvMuxer({
-      sendVideo: (ts, body) => this.#send(MessageType.VIDEO, ChunkStreamId.VIDEO, ts, body),
-      sendAudio: (ts, body) => this.#send(MessageType.AUDIO, ChunkStreamId.AUDIO, ts, body),
-      backlog: () => this.#queued.queuedMs(connection.bytesSent - connection.bufferedBytes) / this.#maxQueuedMs,
-    });
-    stream.on('video-info', this.#onVideoInfo);
-    stream.on('audio-info', this.#onAudioInfo);
     this.#onEnded = onEnded;
-    stream.once('close', onEnded);
-    this.#trackInfoChanged();
-    this.#removeReader = stream.addReader({ onFrame: (frame) => this.#onFrame(frame) }, { fromCache: true });
+    this.#input = new ReaderInput(stream, {
+      label: 'player',
+      codecs: ['h264', 'aac'],
+      limits: { maxBytes: MAX_QUEUED_BYTES, maxMs: options.maxQueuedMs },
+    });
+    stream.once('close', this.#onStreamClose);
+    new RtmpPlaySink(connection, options.messageStreamId).run(this.#input, this.#abort.signal).catch((error: unknown) => {
+      // The connection went away: the session ends the playback itself; only a surprise is worth a line.
+      if (!connection.closed) options.logger.warn({ err: error }, 'player output failed');
+    });
   }
 
-  /** Frames skipped because the player was too slow or had not reached a keyframe. */
+  /** Frames skipped because the player was too slow. */
   get droppedFrames(): number {
-    return this.#muxer.droppedFrames;
+    return this.#input.droppedFrames;
   }
 
   /** Stops reading the stream (the player left or stopped). Idempotent. */
   stop(): void {
-    this.#removeReader();
-    this.#stream.off('video-info', this.#onVideoInfo);
-    this.#stream.off('audio-info', this.#onAudioInfo);
-    this.#stream.off('close', this.#onEnded);
-  }
-
-  /** New parameters: new sequence headers for the muxer, and onMetaData again (players accept repeats). */
-  #trackInfoChanged(): void {
-    const { videoInfo, audioInfo } = this.#stream;
-    if (videoInfo) this.#muxer.setVideoInfo(videoInfo);
-    if (audioInfo) this.#muxer.setAudioInfo(audioInfo);
-    this.#connection.send(metadataMessage(this.#messageStreamId, new AmfEcmaArray(streamMetadata(videoInfo, audioInfo))));
-  }
-
-  #onFrame(frame: Frame): void {
-    const hasVideo = this.#stream.source.hasVideo;
-    if (this.#origin === undefined) {
-      const startsHere = frame.kind === 'video' ? frame.keyframe : !hasVideo;
-      if (!startsHere) return;
-      this.#origin = frame.kind === 'video' ? frame.dts : frame.pts;
-    }
-    if (frame.kind === 'video') {
-      const ts = Math.round(frame.dts - this.#origin);
-      this.#connection.batch(() => {
-        this.#releaseAudio(hasVideo);
-        // Without its sequence header a frame cannot be decoded: wait for the parameters.
-        if (this.#stream.videoInfo !== undefined) this.#muxer.writeVideo(ts, frame);
-      });
-      return;
-    }
-    const ts = Math.round(frame.pts - this.#origin);
-    if (ts < 0 || this.#stream.audioInfo === undefined) return;
-    if (!hasVideo) {
-      this.#releaseAudio(false);
-      this.#muxer.writeAudio(ts, frame.data, false);
-    } else if (this.#heldAudio.add([ts, frame.data])) {
-      this.#connection.batch(() => this.#releaseAudio(true));
-    }
-  }
-
-  #releaseAudio(hasVideo: boolean): void {
-    for (const [ts, data] of this.#heldAudio.take()) this.#muxer.writeAudio(ts, data, hasVideo);
-  }
-
-  #send(typeId: number, chunkStreamId: number, timestamp: number, payload: Payload): void {
-    this.#connection.send({ chunkStreamId, timestamp, typeId, messageStreamId: this.#messageStreamId, payload });
-    this.#queued.wrote(this.#connection.bytesSent, timestamp);
+    this.#stream.off('close', this.#onStreamClose);
+    this.#abort.abort(STOP_GRACEFULLY);
+    this.#input.close();
   }
 }

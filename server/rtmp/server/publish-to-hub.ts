@@ -1,6 +1,8 @@
+import type { EndReason } from '../../hub/end-reason';
 import type { HubStream, StreamSource } from '../../hub/stream';
-import type { StreamRegistry } from '../../hub/stream-registry';
+import type { Track } from '../../hub/track';
 import type { Logger } from '../../log';
+import type { LocalPaths } from '../../paths/local-paths';
 import { parseAudioSpecificConfig } from '../../media/aac/audio-specific-config';
 import { parseAvcDecoderConfig } from '../../media/h264/avc-decoder-config';
 import { joinAvcc, splitAvcc } from '../../media/h264/nal';
@@ -23,6 +25,9 @@ const NO_VIDEO_AFTER_MS = 2000;
 /** Bit of a video tag's first byte that marks an Enhanced RTMP header (HEVC, AV1...), not supported. */
 const EX_HEADER_FLAG = 0x80;
 
+/** Clock rate of RTMP timestamps, Hz: both tracks of an RTMP stream are on one millisecond clock. */
+const RTMP_TIMESCALE = 1000;
+
 /**
  * One stream published over RTMP, as a hub source: the publisher's audio, video and data
  * messages become hub frames. H.264 and AAC pass through untouched (zero-copy views of the
@@ -30,9 +35,9 @@ const EX_HEADER_FLAG = 0x80;
  * timestamps are unwrapped. Other codecs are dropped with one warning. Malformed sequence headers
  * throw the media parser's error: the session treats that as a protocol violation.
  *
- * Track presence: the hub needs `hasVideo`/`hasAudio` at once, but RTMP announces tracks only in
- * onMetaData (which FFmpeg and OBS send first); until then both are assumed present. A publisher
- * that sends no onMetaData and only audio is taken as audio-only after NO_VIDEO_AFTER_MS.
+ * Tracks: RTMP announces them only in onMetaData (which FFmpeg and OBS send first), so the stream
+ * starts with an H.264 and an AAC track and drops those onMetaData does not list. A publisher that
+ * sends no onMetaData and only audio loses its video track after NO_VIDEO_AFTER_MS.
  */
 export class RtmpIngest implements StreamSource {
   readonly kind = 'rtmp';
@@ -41,28 +46,41 @@ export class RtmpIngest implements StreamSource {
   readonly #log: Logger;
   readonly #videoClock = new TimestampUnwrapper();
   readonly #audioClock = new TimestampUnwrapper();
-  #hasVideo = true;
-  #hasAudio = true;
+  #video: Track | undefined;
+  #audio: Track | undefined;
   #tracksKnown = false;
   #videoSeen = false;
   /** Arrival of the first audio frame while the tracks are unknown and no video has come. */
   #firstAudioAt: number | undefined;
+  /** Unix ms of RTMP time 0 (from the first frame's arrival): the frames' wall clock. */
+  #wallClockOrigin: number | undefined;
   #nalLengthSize = HUB_NAL_LENGTH_SIZE;
   readonly #warned = new Set<string>();
+  #closing = false;
 
-  /** Registers `name` in the hub for this publisher; throws StreamNameInUseError when it is taken. */
-  constructor(registry: StreamRegistry, name: string, mediaSessionId: string, logger: Logger) {
+  /**
+   * Publishes `name` for this publisher; throws StreamNameInUseError when it is taken. `onHubClose`
+   * is told when the stream is ended from the hub's side (gateway shutdown), not by `close()`.
+   */
+  constructor(paths: LocalPaths, name: string, mediaSessionId: string, logger: Logger, onHubClose: (reason: EndReason) => void) {
     this.mediaSessionId = mediaSessionId;
     this.#log = logger;
-    this.stream = registry.publish(name, this);
+    this.stream = paths.publish(name, this);
+    this.#video = this.stream.addTrack({ kind: 'video', codec: 'h264', timescale: RTMP_TIMESCALE });
+    this.#audio = this.stream.addTrack({ kind: 'audio', codec: 'aac', timescale: RTMP_TIMESCALE });
+    this.stream.once('close', (reason) => {
+      if (!this.#closing) onHubClose(reason);
+    });
   }
 
+  /** True while the stream is taken to have video. */
   get hasVideo(): boolean {
-    return this.#hasVideo;
+    return this.#video !== undefined;
   }
 
+  /** True while the stream is taken to have audio. */
   get hasAudio(): boolean {
-    return this.#hasAudio;
+    return this.#audio !== undefined;
   }
 
   /** RTMP has no way to ask a publisher for a keyframe. */
@@ -85,8 +103,9 @@ export class RtmpIngest implements StreamSource {
     }
   }
 
-  /** Ends the hub stream; `reason` is the WCS-style info readers see. */
-  close(reason: string): void {
+  /** Ends the hub stream with `reason`. */
+  close(reason: EndReason): void {
+    this.#closing = true;
     this.stream.close(reason);
   }
 
@@ -108,18 +127,19 @@ export class RtmpIngest implements StreamSource {
       }
       const { width, height } = parseSps(sps);
       this.#nalLengthSize = config.nalLengthSize;
-      this.stream.setVideoInfo({ codec: 'h264', sps, pps, width, height });
+      if (this.#video) this.stream.setParams(this.#video, { codec: 'h264', sps, pps, width, height });
       return;
     }
-    if (body.avcPacketType !== AvcPacketType.NALU || body.data.length === 0 || this.stream.videoInfo === undefined) return;
+    const track = this.#video;
+    if (body.avcPacketType !== AvcPacketType.NALU || body.data.length === 0 || track?.params === undefined) return;
     const dts = this.#videoClock.unwrap(message.timestamp);
     this.stream.write({
-      kind: 'video',
-      codec: 'h264',
+      track,
       dts,
       pts: dts + body.compositionTime,
       keyframe: body.frameType === VideoFrameType.KEY,
       data: this.#toHubAvcc(body.data),
+      wallClock: this.#wallClock(dts),
       receivedAt,
     });
   }
@@ -135,12 +155,14 @@ export class RtmpIngest implements StreamSource {
       const asc = parseAudioSpecificConfig(body.data);
       // A config whose channels come from a program_config_element says 0: the FLV flag is the fallback.
       const channels = asc.channels || body.soundType + 1;
-      this.stream.setAudioInfo({ codec: 'aac', config: body.data, sampleRate: asc.extensionSampleRate ?? asc.sampleRate, channels });
+      if (this.#audio) this.stream.setParams(this.#audio, { codec: 'aac', config: body.data, sampleRate: asc.extensionSampleRate ?? asc.sampleRate, channels });
       return;
     }
-    if (body.aacPacketType !== AacPacketType.RAW || body.data.length === 0 || this.stream.audioInfo === undefined) return;
+    const track = this.#audio;
+    if (body.aacPacketType !== AacPacketType.RAW || body.data.length === 0 || track?.params === undefined) return;
     if (!this.#tracksKnown && !this.#videoSeen) this.#checkForNoVideo(receivedAt);
-    this.stream.write({ kind: 'audio', codec: 'aac', pts: this.#audioClock.unwrap(message.timestamp), data: body.data, receivedAt });
+    const pts = this.#audioClock.unwrap(message.timestamp);
+    this.stream.write({ track, pts, dts: pts, keyframe: true, data: body.data, wallClock: this.#wallClock(pts), receivedAt });
   }
 
   /** The first onMetaData tells which tracks exist (FFmpeg and OBS list a codec id per track). */
@@ -152,10 +174,9 @@ export class RtmpIngest implements StreamSource {
     const properties: AmfObject | undefined = metadata instanceof AmfEcmaArray ? metadata.properties : metadata !== undefined && isAmfObject(metadata) ? metadata : undefined;
     if (properties === undefined || !('videocodecid' in properties || 'audiocodecid' in properties)) return;
     this.#tracksKnown = true;
-    this.#hasVideo = codecIdOf(properties['videocodecid']) === AVC_CODEC_ID;
-    this.#hasAudio = codecIdOf(properties['audiocodecid']) === AAC_CODEC_ID;
-    this.#log.info({ hasVideo: this.#hasVideo, hasAudio: this.#hasAudio }, 'tracks announced by onMetaData');
-    this.stream.tracksChanged();
+    if (codecIdOf(properties['videocodecid']) !== AVC_CODEC_ID) this.#video = this.#dropTrack(this.#video);
+    if (codecIdOf(properties['audiocodecid']) !== AAC_CODEC_ID) this.#audio = this.#dropTrack(this.#audio);
+    this.#log.info({ hasVideo: this.hasVideo, hasAudio: this.hasAudio }, 'tracks announced by onMetaData');
   }
 
   /** Without onMetaData, only the absence of video tells an audio-only stream. */
@@ -163,9 +184,20 @@ export class RtmpIngest implements StreamSource {
     this.#firstAudioAt ??= receivedAt;
     if (receivedAt - this.#firstAudioAt < NO_VIDEO_AFTER_MS) return;
     this.#tracksKnown = true;
-    this.#hasVideo = false;
+    this.#video = this.#dropTrack(this.#video);
     this.#log.info({ afterMs: NO_VIDEO_AFTER_MS }, 'no onMetaData and no video: the stream is taken as audio-only');
-    this.stream.tracksChanged();
+  }
+
+  /** Removes a track the publisher turned out not to have; returns undefined to store in its place. */
+  #dropTrack(track: Track | undefined): undefined {
+    if (track) this.stream.removeTrack(track);
+    return undefined;
+  }
+
+  /** Unix ms of an RTMP time, anchored on the arrival of the first frame. */
+  #wallClock(ms: number): number {
+    this.#wallClockOrigin ??= Date.now() - ms;
+    return this.#wallClockOrigin + ms;
   }
 
   /** The hub wants 4-byte NAL lengths; encoders almost always send them, so this is usually the input itself. */

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { EndReason } from '../../hub/end-reason';
 import { ServerSession, type ServerSessionOptions } from './server-session';
 
 /** Stable reasons a listener cannot start. */
@@ -61,7 +62,7 @@ export class RtmpListener {
   }
 
   /** Disconnects every client (their publishes end with `reason`) and frees the port; resolves once every session has closed. */
-  async close(reason: string): Promise<void> {
+  async close(reason: EndReason): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     // The server's close callback runs before the 'close' events of the sockets it waited for, and a
     // session ends its publishes and logs its last line on that event: wait for the sessions too.

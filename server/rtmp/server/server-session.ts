@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type net from 'node:net';
 import { TypedEmitter } from '../../events/typed-emitter';
-import { StreamNameInUseError, type StreamRegistry } from '../../hub/stream-registry';
+import { EndReasons, type EndReason } from '../../hub/end-reason';
+import { StreamStatusInfo } from '../../hub/status-info';
 import type { Logger } from '../../log';
 import { MediaFormatError } from '../../media/media-format-error';
-import { StreamStatusInfo } from '../../hub/status-info';
+import type { LocalPaths } from '../../paths/local-paths';
+import { StreamNameInUseError } from '../../paths/stream-name-in-use';
 import { RtmpConnection } from '../connection';
 import { isAmfObject } from '../protocol/amf0';
 import type { ChunkReaderLimits } from '../protocol/chunk-reader';
@@ -27,7 +29,8 @@ import { callFailed, callResult, connectAccepted, connectRejected, StatusCode, s
 
 /** What a session needs from its listener. */
 export interface ServerSessionOptions {
-  readonly registry: StreamRegistry;
+  /** Where publishes go and plays read from. */
+  readonly paths: LocalPaths;
   readonly access: RtmpAccessPolicy;
   /** Media a player may have queued before whole GOPs are skipped, ms. */
   readonly playerMaxQueuedMs: number;
@@ -96,7 +99,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   #setupTimer: NodeJS.Timeout | undefined;
   #lingerTimer: NodeJS.Timeout | undefined;
   /** Reason the publishes of this session end with when the socket closes. */
-  #endReason: string = StreamStatusInfo.STOPPED_BY_SESSION_DISCONNECT;
+  #endReason: EndReason = EndReasons.sessionDisconnect;
 
   constructor(socket: net.Socket, options: ServerSessionOptions) {
     super();
@@ -115,8 +118,8 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     this.#connection.on('close', (error) => this.#onClose(error));
   }
 
-  /** Disconnects the client at once; its publishes end with `reason` (a WCS-style info string). */
-  close(reason: string): void {
+  /** Disconnects the client at once; its publishes end with `reason`. */
+  close(reason: EndReason): void {
     this.#endReason = reason;
     this.#connection.destroy();
   }
@@ -164,11 +167,11 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
         break;
       case 'deleteStream': {
         const streamId = command.args[0];
-        if (typeof streamId === 'number') this.#endStream(streamId, StreamStatusInfo.STOPPED_BY_PUBLISHER_STOP, 'deleted');
+        if (typeof streamId === 'number') this.#endStream(streamId, EndReasons.publisherStop, 'deleted');
         break;
       }
       case 'closeStream':
-        this.#endStream(messageStreamId, StreamStatusInfo.STOPPED_BY_PUBLISHER_STOP, 'closed');
+        this.#endStream(messageStreamId, EndReasons.publisherStop, 'closed');
         break;
       // FMS calls encoders make around publishing; the stream's fate is decided by publish and deleteStream.
       case 'releaseStream':
@@ -238,7 +241,8 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     const log = this.#log.child({ streamName: streamKey, action: 'publish' });
     let ingest: RtmpIngest;
     try {
-      ingest = new RtmpIngest(this.#options.registry, streamKey, randomUUID(), log);
+      // The hub ends the stream only when the gateway stops: the publisher is disconnected then.
+      ingest = new RtmpIngest(this.#options.paths, streamKey, randomUUID(), log, (reason) => this.close(reason));
     } catch (error) {
       if (!(error instanceof StreamNameInUseError)) throw error;
       this.#refuseStream('publish', messageStreamId, streamKey, StreamStatusInfo.STREAM_NAME_ALREADY_IN_USE);
@@ -252,7 +256,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   }
 
   #play(messageStreamId: number, streamKey: string): void {
-    const stream = this.#options.registry.get(streamKey);
+    const stream = this.#options.paths.stream(streamKey);
     if (stream === undefined) {
       this.#refuseStream('play', messageStreamId, streamKey, `${streamKey} is not published`);
       return;
@@ -261,7 +265,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     this.#connection.send(userControlMessage({ event: 'streamBegin', streamId: messageStreamId }));
     this.#connection.send(streamStatus(messageStreamId, 'status', StatusCode.PLAY_RESET, `Playing and resetting ${streamKey}.`));
     this.#connection.send(streamStatus(messageStreamId, 'status', StatusCode.PLAY_START, `Started playing ${streamKey}.`));
-    const playback = new HubPlayback(this.#connection, stream, { messageStreamId, maxQueuedMs: this.#options.playerMaxQueuedMs }, (reason) => {
+    const playback = new HubPlayback(this.#connection, stream, { messageStreamId, maxQueuedMs: this.#options.playerMaxQueuedMs, logger: log }, (reason) => {
       log.info({ reason }, 'the played stream was unpublished');
       this.#connection.send(userControlMessage({ event: 'streamEof', streamId: messageStreamId }));
       this.#connection.send(streamStatus(messageStreamId, 'status', StatusCode.PLAY_UNPUBLISH_NOTIFY, `${streamKey} is now unpublished.`));
@@ -275,14 +279,14 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   }
 
   /** Ends what runs on a message stream; `deleted` forgets the stream id, `closed` keeps it for another publish or play. */
-  #endStream(messageStreamId: number, reason: string, how: 'deleted' | 'closed'): void {
+  #endStream(messageStreamId: number, reason: EndReason, how: 'deleted' | 'closed'): void {
     const stream = this.#streams.get(messageStreamId);
     if (stream === undefined) return;
     if (how === 'deleted') this.#streams.delete(messageStreamId);
     else this.#streams.set(messageStreamId, { state: 'idle' });
     if (stream.state === 'publishing') {
       stream.ingest.close(reason);
-      this.#log.info({ streamName: stream.name, reason }, 'unpublished');
+      this.#log.info({ streamName: stream.name, reason: reason.info }, 'unpublished');
     } else if (stream.state === 'playing') {
       stream.playback.stop();
       this.#log.info({ streamName: stream.name, droppedFrames: stream.playback.droppedFrames }, 'stopped playing');
@@ -341,7 +345,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     } else {
       this.#log.error({ err: error }, 'session failed: disconnecting the client');
     }
-    this.#endReason = StreamStatusInfo.FAILED_BY_ERROR;
+    this.#endReason = EndReasons.failure(StreamStatusInfo.FAILED_BY_ERROR);
     this.#connection.destroy();
   }
 

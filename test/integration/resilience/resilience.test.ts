@@ -163,11 +163,15 @@ describe('push resilience', () => {
   test('a wedged connection is detected within the wedge timeout and reconnected, with the queue bounded meanwhile', async () => {
     // 20 Mbit/s, so the loopback socket buffers (several MB) fill within seconds once the proxy stops reading.
     const source = await FileSource.create({ width: 640, height: 360, fps: 25, videoKbps: 20_000, seconds: 4 });
-    source.start(gw.gateway.registry, 'fast');
+    source.start(gw.gateway.paths, 'fast');
     const proxy = await StallProxy.start(nginx.rtmpPort);
     try {
       const started = await gw.api('/rest-api/push/startup', { streamName: 'fast', rtmpUrl: `rtmp://127.0.0.1:${proxy.port}/wedge` });
-      await waitFor('publishing', async () => (await onePush('rtmp_fast')).state === 'publishing');
+      // Media must have reached nginx before the stall: nginx only drops an idle publisher that has sent some.
+      await waitFor('publishing, with media sent', async () => {
+        const push = await onePush('rtmp_fast');
+        return push.state === 'publishing' && push.sentBytes > 1024 * 1024;
+      });
       const memoryBefore = process.memoryUsage().arrayBuffers;
       proxy.stall();
       let maxQueued = 0;
@@ -221,7 +225,7 @@ describe('push resilience', () => {
     const started = await gw.api('/rest-api/push/startup', { streamName: 'blip', rtmpUrl: nginx.rtmpUrl('live') });
     await waitFor('publishing', async () => (await onePush('rtmp_blip')).state === 'publishing');
     await pages.disconnect(page); // like a reload: the signalling session drops
-    await waitFor('the publisher to be gone', async () => !gw.gateway.registry.get('blip'));
+    await waitFor('the publisher to be gone', async () => !gw.gateway.paths.stream('blip'));
     const during = (await nginx.waitForStream('live', 'rtmp_blip', 1000)).bytesIn;
     await page.reload();
     await pages.publish(page, 'ours', { urlServer: gw.wsUrl, name: 'blip' });

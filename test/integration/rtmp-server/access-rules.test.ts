@@ -102,9 +102,9 @@ describe('RTMP server access rules', () => {
     const refused = publishTestPattern(`rtmp://127.0.0.1:${server.port}/live/intruder`, { seconds: 5 });
     const exit = await refused.exited;
     expect(exit.code).not.toBe(0);
-    expect(gw.gateway.registry.get('intruder')).toBeUndefined();
+    expect(gw.gateway.paths.stream('intruder')).toBeUndefined();
     const allowed = publishTestPattern(`rtmp://127.0.0.1:${server.port}/live/ffkey`);
-    await streamPublished(gw.gateway.registry, 'ffkey', allowed, 20_000);
+    await streamPublished(gw.gateway.paths, 'ffkey', allowed, 20_000);
     await stopGracefully(allowed.child);
   });
 
@@ -138,7 +138,7 @@ describe('RTMP server access rules', () => {
     await addRule({ server_id: server.id, rule_action: 'publish', rule_app: 'hooked', rule_stream_key: '*', rule_webhook_url: webhookUrl });
     expect(await request(server.port, 'publish', 'hooked', 'guest?token=no')).toEqual({ level: 'error', code: 'NetStream.Publish.BadName', description: 'bad token' });
     expect(await request(server.port, 'publish', 'hooked', 'guest?token=yes')).toMatchObject({ code: 'NetStream.Publish.Start' });
-    expect(gw.gateway.registry.get('guest')?.source.kind).toBe('rtmp');
+    expect(gw.gateway.paths.stream('guest')?.source.kind).toBe('rtmp');
     expect(webhookCalls.at(-1)).toEqual({ action: 'publish', server_id: server.id, server_name: `rules-${server.port}`, app: 'hooked', stream_key: 'guest', query: 'token=yes', client_ip: '127.0.0.1' });
   });
 

@@ -33,9 +33,9 @@ describe('audio-only RTMP publisher without onMetaData', () => {
   });
 
   test('the source counts as audio-only once audio has flowed for a while with no video', async () => {
-    const source = gw.gateway.registry.get('radio')!.source;
-    expect(source.hasAudio).toBe(true);
-    await waitFor('the source to give up on video', () => source.hasVideo === false);
+    const stream = gw.gateway.paths.stream('radio')!;
+    expect(stream.audio?.codec).toBe('aac');
+    await waitFor('the source to give up on video', () => stream.video === undefined);
   });
 
   test('/push/startup relays the audio to nginx-rtmp', async () => {

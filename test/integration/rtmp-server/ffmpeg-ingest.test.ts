@@ -1,3 +1,4 @@
+import type { EndReason } from '../../../server/hub/end-reason';
 import type { TestGateway } from '../../support/gateway-harness';
 import { probeFrames, probeStreams, startsOnKeyframe } from '../../support/media-probe';
 import type { NginxRtmp } from '../../support/nginx-rtmp';
@@ -30,7 +31,9 @@ describe('ffmpeg → RTMP server → ffprobe and nginx-rtmp', () => {
   });
 
   test('the stream is in the hub as an RTMP source named by its stream key', () => {
-    expect(gw.gateway.registry.get('key1')?.source).toMatchObject({ kind: 'rtmp', hasVideo: true, hasAudio: true });
+    const stream = gw.gateway.paths.stream('key1');
+    expect(stream?.source.kind).toBe('rtmp');
+    expect(stream?.tracks.map((t) => [t.kind, t.codec])).toEqual([['video', 'h264'], ['audio', 'aac']]);
   });
 
   test('ffprobe plays it back from the same server: H.264 and AAC at the published format', async () => {
@@ -61,9 +64,9 @@ describe('ffmpeg → RTMP server → ffprobe and nginx-rtmp', () => {
   });
 
   test('when ffmpeg stops (FCUnpublish, deleteStream), the stream leaves the hub as stopped by its publisher', async () => {
-    const gone = new Promise<string>((resolve) => gw.gateway.registry.on('unpublished', (stream, reason) => stream.name === 'key1' && resolve(reason)));
+    const gone = new Promise<EndReason>((resolve) => gw.gateway.paths.on('path-unpublished', (name, reason) => name === 'key1' && resolve(reason)));
     await stopGracefully(publisher.child);
-    expect(await gone).toBe('Stopped by publisher stop');
-    expect(gw.gateway.registry.get('key1')).toBeUndefined();
+    expect(await gone).toEqual({ code: 'publisher-stop', info: 'Stopped by publisher stop' });
+    expect(gw.gateway.paths.stream('key1')).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import pino from 'pino';
-import { StreamRegistry } from '../../../server/hub/stream-registry';
+import { EndReasons, type EndReason } from '../../../server/hub/end-reason';
 import { encodeAmf0 } from '../../../server/rtmp/protocol/amf0';
 import { AvcPacketType, parseVideoTagBody } from '../../../server/rtmp/protocol/flv';
 import { commandMessage, MessageType, parseData, type RtmpMessage } from '../../../server/rtmp/protocol/messages';
@@ -8,6 +8,7 @@ import type { AccessDecision, RtmpAccessPolicy, StreamRequest } from '../../../s
 import { RtmpListener } from '../../../server/rtmp/server/rtmp-listener';
 import { aacFrame, aacSequenceHeader, avcFrame, avcSequenceHeader } from '../../unit/rtmp-server/fixtures';
 import { getFreePort } from '../../support/ports';
+import { TestPaths } from '../../support/test-paths';
 import { RtmpTestClient } from './support/rtmp-test-client';
 
 /** A policy the tests script: connect and stream decisions, and a record of what was asked. */
@@ -45,22 +46,22 @@ function holdsExactly(bytes: Buffer, messages: readonly RtmpMessage[]): boolean 
 
 /** The RTMP server alone (no gateway): sessions, statuses and the hub, driven by a scripted client. */
 describe('RtmpListener and its sessions', () => {
-  let registry: StreamRegistry;
+  let paths: TestPaths;
   let policy: ScriptedPolicy;
   let listener: RtmpListener;
   let port: number;
   const clients: RtmpTestClient[] = [];
 
   beforeEach(async () => {
-    registry = new StreamRegistry();
+    paths = new TestPaths();
     policy = new ScriptedPolicy();
     port = await getFreePort();
-    listener = await RtmpListener.listen({ host: '127.0.0.1', port, registry, access: policy, playerMaxQueuedMs: 5000, traceMessages: false, logger: pino({ level: 'silent' }) });
+    listener = await RtmpListener.listen({ host: '127.0.0.1', port, paths, access: policy, playerMaxQueuedMs: 5000, traceMessages: false, logger: pino({ level: 'silent' }) });
   });
 
   afterEach(async () => {
     for (const client of clients.splice(0)) client.destroy();
-    await listener.close('test over');
+    await listener.close(EndReasons.shutdown);
   });
 
   async function client(): Promise<RtmpTestClient> {
@@ -76,17 +77,17 @@ describe('RtmpListener and its sessions', () => {
     return { rtmp, streamId: await rtmp.createStream() };
   }
 
-  /** Resolves once the hub stream `name` has received `count` more frames. */
+  /** Resolves once the hub stream `name` has received `count` more frames (a new reader starts on a keyframe). */
   function framesReach(name: string, count: number): Promise<void> {
     return new Promise((resolve) => {
       let seen = 0;
-      const stop = registry.get(name)!.addReader({
-        onFrame: () => {
-          if (++seen < count) return;
-          stop();
-          resolve();
-        },
-      }, { fromCache: false });
+      const reader = paths.stream(name)!.addReader({ label: 'test', codecs: ['h264', 'aac'], fromCache: false, limits: { maxBytes: 1 << 30, maxMs: 3_600_000 } });
+      reader.start((frames) => {
+        seen += frames.length;
+        if (seen < count) return;
+        reader.close();
+        resolve();
+      });
     });
   }
 
@@ -104,13 +105,13 @@ describe('RtmpListener and its sessions', () => {
 
   test('a publish registers the stream key in the hub; a second publisher of the key gets NetStream.Publish.BadName and is disconnected', async () => {
     await publisher('cam');
-    expect(registry.get('cam')?.source.kind).toBe('rtmp');
+    expect(paths.stream('cam')?.source.kind).toBe('rtmp');
     expect(policy.asked).toEqual([{ clientIp: '127.0.0.1', app: 'live', action: 'publish', streamKey: 'cam', query: '' }]);
 
     const { rtmp: second, streamId } = await onStream();
     expect(await second.publish(streamId, 'cam')).toEqual({ level: 'error', code: 'NetStream.Publish.BadName', description: 'Stream name is already in use' });
     await second.closed;
-    expect(registry.get('cam')?.closed).toBe(false);
+    expect(paths.stream('cam')?.closed).toBe(false);
   });
 
   test('a late player starts on the cached keyframe at time 0, after onMetaData and the sequence headers, B-frame offsets kept', async () => {
@@ -168,7 +169,7 @@ describe('RtmpListener and its sessions', () => {
     source.send(commandMessage({ name: 'deleteStream', transactionId: 0, commandObject: null, args: [1] }, { chunkStreamId: 3, messageStreamId: 0 }));
     expect(await notified).toMatchObject({ level: 'status' });
     await rtmp.closed;
-    expect(registry.get('cam')).toBeUndefined();
+    expect(paths.stream('cam')).toBeUndefined();
   });
 
   test('a refused connect gets NetConnection.Connect.Rejected with the reason and is disconnected', async () => {
@@ -189,7 +190,7 @@ describe('RtmpListener and its sessions', () => {
     const c = await onStream();
     expect(await c.rtmp.play(c.streamId, 'nobody')).toEqual({ level: 'error', code: 'NetStream.Play.StreamNotFound', description: 'nobody is not published' });
     await c.rtmp.closed;
-    expect(registry.all()).toEqual([]);
+    expect(paths.streams()).toEqual([]);
   });
 
   test('a client that leaves while its publish is being authorized publishes nothing', async () => {
@@ -203,7 +204,7 @@ describe('RtmpListener and its sessions', () => {
       };
     });
     const published: string[] = [];
-    registry.on('published', (stream) => published.push(stream.name));
+    paths.on('path-published', (path) => published.push(path.name));
     const { rtmp, streamId } = await onStream();
     const answer = rtmp.publish(streamId, 'late').catch((error: Error) => error.message);
     await asked;
@@ -228,29 +229,30 @@ describe('RtmpListener and its sessions', () => {
     const rtmp = await client();
     await misbehave(rtmp);
     await rtmp.closed;
+    // A new reader starts on a keyframe: send one.
     const more = framesReach('cam', 1);
-    source.send({ ...avcFrame(1120, false), messageStreamId: 1 });
+    source.send({ ...avcFrame(1120, true), messageStreamId: 1 });
     await more;
-    expect(registry.get('cam')?.closed).toBe(false);
+    expect(paths.stream('cam')?.closed).toBe(false);
   });
 
   test('close() drops every client and frees the port; their streams have ended when it resolves', async () => {
     await publisher('cam');
-    const stream = registry.get('cam')!;
-    let endedWith: string | undefined;
-    stream.once('close', (info) => (endedWith = info));
-    await listener.close('Stopped by session disconnect');
+    const stream = paths.stream('cam')!;
+    let endedWith: EndReason | undefined;
+    stream.once('close', (reason) => (endedWith = reason));
+    await listener.close(EndReasons.sessionDisconnect);
     // Not only once the port is free: the sessions end (and log their last line) on their sockets' 'close' events, which come later.
-    expect(endedWith).toBe('Stopped by session disconnect');
+    expect(endedWith).toEqual(EndReasons.sessionDisconnect);
     const again = net.createServer();
     await new Promise<void>((resolve, reject) => again.once('error', reject).listen(port, '127.0.0.1', resolve));
     await new Promise((resolve) => again.close(resolve));
-    listener = await RtmpListener.listen({ host: '127.0.0.1', port, registry, access: policy, playerMaxQueuedMs: 5000, traceMessages: false, logger: pino({ level: 'silent' }) });
+    listener = await RtmpListener.listen({ host: '127.0.0.1', port, paths, access: policy, playerMaxQueuedMs: 5000, traceMessages: false, logger: pino({ level: 'silent' }) });
   });
 
   test('a player that falls more than its buffer behind skips whole GOPs; the publisher and the hub lose nothing', async () => {
     const slowPort = await getFreePort();
-    const slow = await RtmpListener.listen({ host: '127.0.0.1', port: slowPort, registry, access: policy, playerMaxQueuedMs: 500, traceMessages: false, logger: pino({ level: 'silent' }) });
+    const slow = await RtmpListener.listen({ host: '127.0.0.1', port: slowPort, paths, access: policy, playerMaxQueuedMs: 500, traceMessages: false, logger: pino({ level: 'silent' }) });
     try {
       const source = await publisher('big');
       source.connection.setChunkSize(65536);
@@ -287,9 +289,9 @@ describe('RtmpListener and its sessions', () => {
       frames.forEach((frame, i) => {
         if (frame.frameType !== 1) expect(frame.ts - frames[i - 1]!.ts).toBe(40);
       });
-      expect(registry.get('big')?.closed).toBe(false);
+      expect(paths.stream('big')?.closed).toBe(false);
     } finally {
-      await slow.close('test over');
+      await slow.close(EndReasons.shutdown);
     }
   });
 
@@ -297,7 +299,7 @@ describe('RtmpListener and its sessions', () => {
     const lines: { client?: string; direction?: string; msg: string }[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
     const debugPort = await getFreePort();
-    const debug = await RtmpListener.listen({ host: '127.0.0.1', port: debugPort, registry, access: policy, playerMaxQueuedMs: 5000, traceMessages: true, logger });
+    const debug = await RtmpListener.listen({ host: '127.0.0.1', port: debugPort, paths, access: policy, playerMaxQueuedMs: 5000, traceMessages: true, logger });
     try {
       const rtmp = await RtmpTestClient.open(debugPort);
       clients.push(rtmp);
@@ -307,12 +309,12 @@ describe('RtmpListener and its sessions', () => {
       expect(traced).toEqual(['in command_amf0 connect', 'out window_ack_size 5000000', 'out set_peer_bandwidth 5000000', 'out set_chunk_size 4096', 'out command_amf0 _result', 'in command_amf0 createStream', 'out command_amf0 _result']);
       expect(lines.find((line) => line.direction === 'in')?.client).toMatch(/^127\.0\.0\.1:\d+$/);
     } finally {
-      await debug.close('test over');
+      await debug.close(EndReasons.shutdown);
     }
   });
 
   test('a port held by another program is refused with PORT_IN_USE', async () => {
-    await expect(RtmpListener.listen({ host: '127.0.0.1', port, registry, access: policy, playerMaxQueuedMs: 5000, traceMessages: false, logger: pino({ level: 'silent' }) })).rejects.toMatchObject({
+    await expect(RtmpListener.listen({ host: '127.0.0.1', port, paths, access: policy, playerMaxQueuedMs: 5000, traceMessages: false, logger: pino({ level: 'silent' }) })).rejects.toMatchObject({
       code: 'PORT_IN_USE',
       message: expect.stringContaining(`port ${port} is already in use`),
     });

@@ -35,7 +35,7 @@ describe('browser (WebRTC) → gateway → RTMP player', () => {
   test('ffprobe plays the WebRTC-published stream from the RTMP server: H.264 at the published size and AAC, starting on a keyframe', async () => {
     const page = await browser.newPage();
     await pages.publish(page, 'ours', { urlServer: gw.wsUrl, name: 'webcam', constraints: { audio: true, video: { width: 640, height: 480 } } });
-    expect(gw.gateway.registry.get('webcam')?.source.kind).toBe('webrtc');
+    expect(gw.gateway.paths.stream('webcam')?.source.kind).toBe('webrtc');
 
     const url = `rtmp://127.0.0.1:${port}/live/webcam`;
     const streams = await probeStreams(url, { timeoutMs: 20_000 });

@@ -1,3 +1,4 @@
+import type { EndReason } from '../../../server/hub/end-reason';
 import pino from 'pino';
 import WebSocket from 'ws';
 import type { PublishStreamRequest } from '../../../server/signalling/protocol';
@@ -15,13 +16,13 @@ class RecordingPublishService implements PublishService {
   callbacks: PublishCallbacks | undefined;
   reject: string | undefined;
 
-  async publish(request: PublishStreamRequest, callbacks: PublishCallbacks): Promise<{ answerSdp: string; stop(info: string): void }> {
+  async publish(request: PublishStreamRequest, callbacks: PublishCallbacks): Promise<{ answerSdp: string; stop(reason: EndReason): void }> {
     this.requests.push(request);
     if (this.reject) throw new PublishRejectedError(this.reject);
     this.callbacks = callbacks;
     return {
       answerSdp: 'v=0\r\nanswer',
-      stop: (info) => {
+      stop: ({ info }) => {
         this.stops.push(info);
         this.#stopped(info);
         callbacks.onEnded(info, false);

@@ -1,13 +1,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { AudioFrame } from '../../../server/hub/frame';
 import { oggPackets, readOggPages } from '../../../server/media/containers/ogg-reader';
-import { OpusToAacTranscoder } from '../../../server/transcode/opus-to-aac';
+import { OpusToAacTranscoder, type TranscodedAac } from '../../../server/transcode/opus-to-aac';
 import { runOrThrow } from '../../support/processes';
 
 const FFMPEG_TIMEOUT_MS = 20_000;
-const AAC_FRAME_MS = (1024 / 48000) * 1000;
+/** Samples of one AAC frame: its duration in 48 kHz units. */
+const AAC_FRAME = 1024;
 
 /** 3 s of a 440 Hz tone as real 20 ms Opus packets, the way a browser sends them. */
 async function opusPackets(): Promise<Buffer[]> {
@@ -22,13 +22,13 @@ async function opusPackets(): Promise<Buffer[]> {
   }
 }
 
-/** Feeds packets (RTP time 960 apart from `firstRtp`, skipping `lost` indexes) and collects every AAC frame. */
-async function transcode(packets: Buffer[], firstRtp: number, timeOf: (rtp: number) => number, lost = new Set<number>(), batchMs = 60): Promise<AudioFrame[]> {
-  const transcoder = new OpusToAacTranscoder({ ffmpegPath: 'ffmpeg', bitrateBps: 128_000, batchMs }, timeOf);
-  const frames: AudioFrame[] = [];
+/** Feeds packets (960 units apart from `firstPts`, skipping `lost` indexes) and collects every AAC frame. */
+async function transcode(packets: Buffer[], firstPts: number, lost = new Set<number>(), batchMs = 60): Promise<TranscodedAac[]> {
+  const transcoder = new OpusToAacTranscoder({ ffmpegPath: 'ffmpeg', bitrateBps: 128_000, batchMs });
+  const frames: TranscodedAac[] = [];
   transcoder.on('frame', (frame) => frames.push(frame));
   packets.forEach((packet, i) => {
-    if (!lost.has(i)) transcoder.push(packet, firstRtp + i * 960, i * 20);
+    if (!lost.has(i)) transcoder.push(packet, firstPts + i * 960, i * 20, 1_700_000_000_000 + i * 20);
   });
   // Every packet is in; the encoder keeps ~2 frames of lookahead until its input ends, which
   // close() does not give it: wait for the frames that the input allows.
@@ -56,49 +56,54 @@ describe('OpusToAacTranscoder', () => {
     packets = await opusPackets();
   });
 
-  test('frame k carries input samples from (k-1)·1024: timestamps follow the RTP clock exactly', async () => {
-    const firstRtp = 1_000_000;
-    const frames = await transcode(packets, firstRtp, (rtp) => (rtp - firstRtp) / 48 + 5000);
-    expect(frames[0]!.pts).toBeCloseTo(5000 - AAC_FRAME_MS, 6);
-    frames.forEach((frame, k) => expect(frame.pts).toBeCloseTo(5000 + (k - 1) * AAC_FRAME_MS, 6));
-    expect(frames.every((f) => f.kind === 'audio' && f.codec === 'aac' && f.data.length > 0)).toBe(true);
+  test('frame k carries input samples from (k-1)·1024: times follow the input clock exactly, with arrival and wall clock', async () => {
+    const firstPts = 1_000_000;
+    const frames = await transcode(packets, firstPts);
+    expect(frames[0]!.pts).toBe(firstPts - AAC_FRAME);
+    frames.forEach((frame, k) => expect(frame.pts).toBe(firstPts + (k - 1) * AAC_FRAME));
+    expect(frames.every((f) => f.data.length > 0)).toBe(true);
+    // The last frame ends at input sample k·1024: the packet that completed it arrived at (its index)·20 ms.
+    const k = frames.length - 1;
+    const completing = Math.ceil((k * AAC_FRAME) / 960) - 1;
+    expect(frames[k]).toMatchObject({ receivedAt: completing * 20, wallClock: 1_700_000_000_000 + completing * 20 });
   });
 
   test('lost packets are concealed: no frame goes missing and the spacing stays exact', async () => {
     const lost = new Set([10, 11, 12, 40, 100]);
-    const frames = await transcode(packets, 0, (rtp) => rtp / 48, lost);
-    frames.forEach((frame, k) => expect(frame.pts).toBeCloseTo((k - 1) * AAC_FRAME_MS, 6));
+    const frames = await transcode(packets, 0, lost);
+    frames.forEach((frame, k) => expect(frame.pts).toBe((k - 1) * AAC_FRAME));
   });
 
   test('packets that do not fill a batch are written when the batch time runs out (a source that pauses loses nothing)', async () => {
     // 8 packets (160 ms) never fill a 200 ms batch: only the batch timer can hand them to ffmpeg.
     // The encoder's lookahead makes the exact count vary by one; every frame the input allows must come.
-    const frames = await transcode(packets.slice(0, 8), 0, (rtp) => rtp / 48, new Set(), 200);
+    const frames = await transcode(packets.slice(0, 8), 0, new Set(), 200);
     expect(frames.length).toBeGreaterThanOrEqual(Math.floor((8 * 960) / 1024) - 2);
-    frames.forEach((frame, k) => expect(frame.pts).toBeCloseTo((k - 1) * AAC_FRAME_MS, 6));
+    frames.forEach((frame, k) => expect(frame.pts).toBe((k - 1) * AAC_FRAME));
   });
 
   test('without batching (20 ms) the timestamps are the same', async () => {
-    const frames = await transcode(packets.slice(0, 50), 0, (rtp) => rtp / 48, new Set(), 20);
-    frames.forEach((frame, k) => expect(frame.pts).toBeCloseTo((k - 1) * AAC_FRAME_MS, 6));
+    const frames = await transcode(packets.slice(0, 50), 0, new Set(), 20);
+    frames.forEach((frame, k) => expect(frame.pts).toBe((k - 1) * AAC_FRAME));
   });
 
-  test('a mapping that changes meanwhile (the first RTCP sender report) applies to the frames made after it', async () => {
-    let offset = 0;
-    const transcoder = new OpusToAacTranscoder({ ffmpegPath: 'ffmpeg', bitrateBps: 128_000, batchMs: 60 }, (rtp) => rtp / 48 + offset);
-    const frames: Array<{ pts: number; offsetWhenMade: number }> = [];
+  test('a clock that steps back (a track\'s first RTCP sender report) keeps the audio continuous: the frames made after it follow the new clock', async () => {
+    let step = 0;
+    const transcoder = new OpusToAacTranscoder({ ffmpegPath: 'ffmpeg', bitrateBps: 128_000, batchMs: 60 });
+    const frames: Array<{ pts: number; stepWhenMade: number }> = [];
     const enough = (count: number): Promise<void> =>
       new Promise((resolve) => transcoder.on('frame', () => frames.length >= count && resolve()));
-    transcoder.on('frame', (frame) => frames.push({ pts: frame.pts, offsetWhenMade: offset }));
+    transcoder.on('frame', (frame) => frames.push({ pts: frame.pts, stepWhenMade: step }));
     const first = enough(20);
-    packets.slice(0, 60).forEach((packet, i) => transcoder.push(packet, i * 960, 0));
+    packets.slice(0, 60).forEach((packet, i) => transcoder.push(packet, i * 960, 0, 0));
     await first;
-    offset = 250; // the sender report moved this stream's clock by 250 ms
+    step = -12_000; // the sender report moved this stream's clock back by 250 ms
     const rest = enough(100);
-    packets.slice(60, 120).forEach((packet, i) => transcoder.push(packet, (60 + i) * 960, 0));
+    packets.slice(60, 120).forEach((packet, i) => transcoder.push(packet, (60 + i) * 960 + step, 0, 0));
     await rest;
     await transcoder.close();
-    expect(frames.filter((f) => f.offsetWhenMade === 250).length).toBeGreaterThan(40);
-    frames.forEach((frame, k) => expect(frame.pts).toBeCloseTo((k - 1) * AAC_FRAME_MS + frame.offsetWhenMade, 6));
+    expect(frames.filter((f) => f.stepWhenMade === step).length).toBeGreaterThan(40);
+    // No frame was dropped or repeated: frame k is sample (k-1)·1024 on the clock of its time.
+    frames.forEach((frame, k) => expect(frame.pts).toBe((k - 1) * AAC_FRAME + frame.stepWhenMade));
   });
 });

@@ -1,4 +1,4 @@
-import type { StreamRegistry } from '../../../../server/hub/stream-registry';
+import type { PathDirectoryEvents } from '../../../../server/paths/path-directory';
 import type { HubStream } from '../../../../server/hub/stream';
 import { spawnTracked, type TrackedProcess } from '../../../support/processes';
 
@@ -28,16 +28,24 @@ export function publishTestPattern(url: string, options: TestPatternOptions = {}
   ]);
 }
 
+/** Where streamPublished looks: the gateway's PathManager or a TestPaths. */
+export interface PublishedStreams {
+  stream(name: string): HubStream | undefined;
+  on(event: 'path-published', listener: (...args: PathDirectoryEvents['path-published']) => void): unknown;
+  off(event: 'path-published', listener: (...args: PathDirectoryEvents['path-published']) => void): unknown;
+}
+
 /**
  * Resolves with the hub stream `name` once it is published (at once if it already is); rejects
  * after `timeoutMs` or when `publisher` exits first.
  */
-export function streamPublished(registry: StreamRegistry, name: string, publisher: TrackedProcess, timeoutMs: number): Promise<HubStream> {
-  const existing = registry.get(name);
+export function streamPublished(paths: PublishedStreams, name: string, publisher: TrackedProcess, timeoutMs: number): Promise<HubStream> {
+  const existing = paths.stream(name);
   if (existing) return Promise.resolve(existing);
   return new Promise((resolve, reject) => {
-    const onPublished = (stream: HubStream): void => {
-      if (stream.name !== name) return;
+    const onPublished = (path: { name: string }): void => {
+      const stream = paths.stream(name);
+      if (path.name !== name || !stream) return;
       settle();
       resolve(stream);
     };
@@ -51,8 +59,8 @@ export function streamPublished(registry: StreamRegistry, name: string, publishe
     });
     const settle = (): void => {
       clearTimeout(timer);
-      registry.off('published', onPublished);
+      paths.off('path-published', onPublished);
     };
-    registry.on('published', onPublished);
+    paths.on('path-published', onPublished);
   });
 }

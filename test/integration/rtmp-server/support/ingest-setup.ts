@@ -40,7 +40,7 @@ export async function startIngestSetup(streamKey: string, publish: (url: string)
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await streamPublished(gw.gateway.registry, streamKey, publisher, 20_000);
+    await streamPublished(gw.gateway.paths, streamKey, publisher, 20_000);
   } catch (error) {
     await close();
     throw error;

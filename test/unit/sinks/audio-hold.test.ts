@@ -1,4 +1,4 @@
-import { AUDIO_HOLD_MS, AudioHold } from '../../../server/rtmp/audio-hold';
+import { AUDIO_HOLD_MS, AudioHold } from '../../../server/sinks/audio-hold';
 
 test('holds items oldest first and says to let them go once the oldest has waited AUDIO_HOLD_MS', () => {
   const hold = new AudioHold<string>();

@@ -1,4 +1,4 @@
-import { retryDelay } from '../../../server/transponder/backoff';
+import { retryDelay } from '../../../server/push/backoff';
 
 describe('retryDelay', () => {
   const policy = { initialDelayMs: 1000, maxDelayMs: 30_000, maxAttempts: 0 };

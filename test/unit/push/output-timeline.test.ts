@@ -1,13 +1,13 @@
-import { OutputTimeline } from '../../../server/transponder/output-timeline';
+import { OutputTimeline } from '../../../server/push/output-timeline';
 
 describe('OutputTimeline', () => {
-  test('starts near 0 at the first frame and follows the source in whole ms', () => {
+  test('starts at 0 at the first frame and follows the source exactly', () => {
     const timeline = new OutputTimeline();
-    timeline.start(123_456.7, 33);
-    expect(timeline.map(123_456.7)).toBe(0);
-    expect(timeline.map(123_490.1)).toBe(33);
-    expect(timeline.map(123_400)).toBe(-57);
-    expect(timeline.last).toBe(33);
+    timeline.start(123_456.5, 33);
+    expect(timeline.map(123_456.5)).toBe(0);
+    expect(timeline.map(123_490)).toBeCloseTo(33.5, 9);
+    expect(timeline.map(123_400)).toBeCloseTo(-56.5, 9);
+    expect(timeline.last).toBeCloseTo(33.5, 9);
   });
 
   test('a new source continues just after the last frame sent', () => {

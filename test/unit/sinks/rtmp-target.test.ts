@@ -1,4 +1,4 @@
-import { redactUrl, resolvePushTarget } from '../../../server/transponder/target';
+import { redactUrl, resolvePushTarget } from '../../../server/sinks/rtmp-target';
 
 describe('resolvePushTarget (WCS naming)', () => {
   test('default mode: the whole path is the app and the stream is <prefix><source>', () => {

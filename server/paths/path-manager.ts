@@ -1,0 +1,267 @@
+import { loadSoundClip, type SoundClip } from '../audio/sound-clip';
+import type { PushAudioOptions } from '../audio/push-audio';
+import { systemClock, type Clock } from '../events/clock';
+import { TypedEmitter } from '../events/typed-emitter';
+import { GatewayError } from '../errors';
+import { EndReasons, type EndReason } from '../hub/end-reason';
+import type { FrameQueueLimits } from '../hub/frame-queue';
+import type { HubStream, StreamSource } from '../hub/stream';
+import type { TrackDerivation } from '../hub/track-derivation';
+import type { Logger } from '../log';
+import type { BackoffPolicy } from '../push/backoff';
+import { newMediaSessionId } from '../push/media-session-id';
+import { PushTask } from '../push/push-task';
+import type { PushFilter, PushRequest, PushStatus } from '../push/types';
+import type { SinkContext, SinkRegistry } from '../sinks/sink-kinds';
+import { Path } from './path';
+import type { PathDirectory, PathDirectoryEvents, PathSummary } from './path-directory';
+
+/** What the pushes of every path share. */
+export interface PushDefaults {
+  readonly backoff: BackoffPolicy;
+  /** A session that takes no bytes for this long while data waits is wedged, ms. */
+  readonly wedgeTimeoutMs: number;
+  /** Bounds of each push's reader queue. */
+  readonly readerLimits: FrameQueueLimits;
+  readonly audio: PushAudioOptions;
+  /** Directory of the sound files of sound_on. */
+  readonly mediaDir: string;
+  /** Every stream published is pushed here too (rtmp_push_auto_start); undefined: off. */
+  readonly autoStartUrl: string | undefined;
+}
+
+/** Options of the PathManager. */
+export interface PathManagerOptions {
+  readonly derivations: readonly TrackDerivation[];
+  /** Kinds of push targets, by URL scheme. */
+  readonly sinks: SinkRegistry;
+  readonly pushes: PushDefaults;
+  /** Passed to every sink (metrics). */
+  readonly sinkContext: Omit<SinkContext, 'logger'>;
+  /** Publisher grace period, ms (0: none). */
+  readonly gracePeriodMs: number;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+}
+
+/**
+ * The in-process path directory: one Path per stream name, made when a publisher or a push needs
+ * it and forgotten when nothing is left under the name. Ingests publish through it, players read
+ * through it, and it serves the asynchronous {@link PathDirectory} to the REST API. A failure of
+ * one push never touches another.
+ */
+export class PathManager extends TypedEmitter<PathDirectoryEvents> implements PathDirectory {
+  readonly #options: PathManagerOptions;
+  readonly #log: Logger;
+  readonly #paths = new Map<string, Path>();
+  /** Every push by id, with the path that owns it. */
+  readonly #pushes = new Map<string, { push: PushTask; path: Path }>();
+  /** Bytes sent by pushes that have ended. */
+  #endedBytes = 0;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: PathManagerOptions) {
+    super();
+    this.#options = options;
+    this.#log = options.logger.child({ component: 'paths' });
+  }
+
+  // Media plane (in-process): ingests and players.
+
+  /** Starts publishing `name`; throws StreamNameInUseError while someone else publishes it. */
+  publish(name: string, source: StreamSource): HubStream {
+    if (this.#closing) throw new GatewayError('CONFLICT', 'the gateway is shutting down');
+    return this.#path(name).publish(source);
+  }
+
+  /** The stream published as `name`, if any. */
+  stream(name: string): HubStream | undefined {
+    return this.#paths.get(name)?.stream;
+  }
+
+  /** Every published stream. */
+  streams(): HubStream[] {
+    return [...this.#paths.values()].flatMap((path) => (path.stream ? [path.stream] : []));
+  }
+
+  /** Every push, oldest first. */
+  pushes(): PushTask[] {
+    return [...this.#pushes.values()].map((entry) => entry.push);
+  }
+
+  /** Bytes written to targets since start, by every push that ever ran. */
+  sentBytesTotal(): number {
+    return this.#endedBytes + this.pushes().reduce((sum, push) => sum + (push.active ? push.status().sentBytes : 0), 0);
+  }
+
+  // Control plane (PathDirectory).
+
+  async listPaths(): Promise<PathSummary[]> {
+    return [...this.#paths.values()].map(summarize);
+  }
+
+  async findPath(name: string): Promise<PathSummary | undefined> {
+    const path = this.#paths.get(name);
+    return path && summarize(path);
+  }
+
+  async startPush(request: PushRequest): Promise<PushStatus> {
+    if (this.#closing) throw new GatewayError('CONFLICT', 'the gateway is shutting down');
+    const target = this.#options.sinks.resolve({
+      url: request.url,
+      sourceName: request.sourceName,
+      ...(request.fullUrl === undefined ? {} : { fullUrl: request.fullUrl }),
+      ...(request.flashVersion === undefined ? {} : { flashVersion: request.flashVersion }),
+    });
+    const existing = this.pushes().find((p) => p.config.sourceName === request.sourceName && p.config.target.target.url === request.url);
+    if (existing?.active) {
+      throw new GatewayError('CONFLICT', `Stream '${request.sourceName}' is already republished to this rtmpUrl (mediaSessionId ${existing.id})`);
+    }
+    const stream = this.stream(request.sourceName);
+    if (!stream && !request.reserve) {
+      throw new GatewayError('STREAM_NOT_FOUND', `Stream '${request.sourceName}' is not published (pass "reserve": true to push it as soon as it is)`);
+    }
+    const options = request.options ?? {};
+    let clip: SoundClip | undefined;
+    if (options.action === 'sound_on') {
+      if (!options.soundFile) throw new GatewayError('INVALID_BODY', 'options.soundFile is required with action "sound_on"');
+      if (stream) checkHasAudio(stream);
+      clip = await loadSoundClip(this.#options.pushes.mediaDir, options.soundFile);
+    }
+    if (existing) this.#forget(existing.id); // a failed push is replaced
+
+    const id = newMediaSessionId();
+    const defaults = this.#options.pushes;
+    const push = new PushTask({
+      id,
+      sourceName: request.sourceName,
+      target,
+      options,
+      reserved: request.reserve === true,
+      backoff: defaults.backoff,
+      wedgeTimeoutMs: defaults.wedgeTimeoutMs,
+      readerLimits: defaults.readerLimits,
+      audio: defaults.audio,
+      sinkContext: this.#options.sinkContext,
+      logger: this.#log.child({ mediaSessionId: id, streamName: request.sourceName, targetStreamName: target.target.streamName, rtmpUrl: target.target.safeUrl }),
+      ...(this.#options.clock ? { clock: this.#options.clock } : {}),
+    });
+    const path = this.#path(request.sourceName);
+    this.#pushes.set(id, { push, path });
+    push.on('state', () => this.emit('push-state', push.status()));
+    push.on('retry', () => this.emit('push-retry', push.status()));
+    push.on('close', (state) => {
+      this.#endedBytes += push.status().sentBytes;
+      if (state === 'stopped') this.#pushes.delete(id);
+    });
+    if (options.action === 'mute') push.audio.mute();
+    if (clip) push.audio.playSound(clip, options.loop ?? false);
+    push.config.logger.info({ reserved: request.reserve === true }, 'push created');
+    this.emit('push-state', push.status());
+    path.addPush(push);
+    return push.status();
+  }
+
+  async findPushes(filter: PushFilter): Promise<PushStatus[]> {
+    return this.pushes()
+      .filter((p) => !filter.streamName || p.config.sourceName === filter.streamName || p.config.target.target.streamName === filter.streamName)
+      .filter((p) => !filter.url || p.config.target.target.url === filter.url)
+      .map((p) => p.status());
+  }
+
+  async terminatePush(id: string, reason: EndReason): Promise<void> {
+    const push = this.#push(id);
+    this.#forget(id);
+    await push.stop(reason);
+  }
+
+  async setMuted(id: string, muted: boolean): Promise<void> {
+    const { audio } = this.#push(id);
+    if (muted) audio.mute();
+    else audio.unmute();
+  }
+
+  async soundOn(id: string, soundFile: string, loop: boolean): Promise<void> {
+    const push = this.#push(id);
+    const stream = this.stream(push.config.sourceName);
+    if (stream) checkHasAudio(stream);
+    const clip = await loadSoundClip(this.#options.pushes.mediaDir, soundFile);
+    push.audio.playSound(clip, loop);
+  }
+
+  async soundOff(id: string): Promise<void> {
+    this.#push(id).audio.stopSound();
+  }
+
+  /** Ends every path: pushes close their sessions cleanly, streams end (and their ingests with them). Idempotent. */
+  close(reason: EndReason = EndReasons.shutdown): Promise<void> {
+    this.#closing ??= Promise.all([...this.#paths.values()].map((path) => path.close(reason))).then(() => undefined);
+    return this.#closing;
+  }
+
+  /** The path of `name`, made on first use. */
+  #path(name: string): Path {
+    let path = this.#paths.get(name);
+    if (path) return path;
+    path = new Path(name, {
+      derivations: this.#options.derivations,
+      gracePeriodMs: this.#options.gracePeriodMs,
+      logger: this.#options.logger,
+      clock: this.#options.clock ?? systemClock,
+    });
+    const made = path;
+    this.#paths.set(name, made);
+    made.on('published', (stream) => {
+      this.emit('path-published', summarize(made));
+      this.#onPublished(stream);
+    });
+    made.on('unpublished', (_stream, reason) => this.emit('path-unpublished', name, reason));
+    made.on('idle', () => {
+      if (this.#paths.get(name) === made) this.#paths.delete(name);
+    });
+    return made;
+  }
+
+  #onPublished(stream: HubStream): void {
+    const url = this.#options.pushes.autoStartUrl;
+    if (!url || this.pushes().some((p) => p.config.sourceName === stream.name && p.config.target.target.url === url)) return;
+    this.startPush({ sourceName: stream.name, url }).catch((err: unknown) => {
+      this.#log.error({ err, streamName: stream.name }, 'auto-start push failed');
+    });
+  }
+
+  #push(id: string): PushTask {
+    const entry = this.#pushes.get(id);
+    if (!entry) throw new GatewayError('TRANSPONDER_NOT_FOUND', `Transponder not found: ${id}`);
+    return entry.push;
+  }
+
+  #forget(id: string): void {
+    const entry = this.#pushes.get(id);
+    if (!entry) return;
+    this.#pushes.delete(id);
+    entry.path.removePush(entry.push);
+  }
+}
+
+/** sound_on mixes into the push's audio: a stream without audio has none. */
+function checkHasAudio(stream: HubStream): void {
+  if (!stream.audio) throw new GatewayError('CONFLICT', `Stream '${stream.name}' has no audio track to play a sound into`);
+}
+
+function summarize(path: Path): PathSummary {
+  const stream = path.stream;
+  return {
+    name: path.name,
+    stream: stream && {
+      id: stream.id,
+      sourceKind: stream.source.kind,
+      publisherId: stream.source.mediaSessionId,
+      publishedAt: stream.publishedAt,
+      tracks: stream.tracks.map((t) => ({ kind: t.kind, codec: t.codec })),
+      readers: stream.readerCount,
+    },
+    inGrace: path.inGrace,
+    pushes: path.pushes.map((p) => p.id),
+  };
+}

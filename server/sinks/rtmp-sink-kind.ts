@@ -1,0 +1,45 @@
+import { RtmpPushSink } from './rtmp-push-sink';
+import { redactUrl, resolvePushTarget, type PushTarget } from './rtmp-target';
+import type { PushTargetRequest, SinkContext, SinkKind, SinkTarget } from './sink-kinds';
+
+/** Settings every RTMP push shares (rtmp_* settings). */
+export interface RtmpSinkSettings {
+  /** Added to the source name to name the target stream unless the URL names it (rtmp_transponder_stream_name_prefix). */
+  readonly streamNamePrefix: string;
+  /** Default of full-URL mode (rtmp_transponder_full_url). */
+  readonly fullUrl: boolean;
+  /** Default flashVer (rtmp_flash_version). */
+  readonly flashVersion: string;
+  /** rtmps trust: extra CA certificates and verification. */
+  readonly tls: { readonly ca?: Buffer; readonly rejectUnauthorized: boolean };
+  /** Bound on connecting up to NetStream.Publish.Start, ms. */
+  readonly connectTimeoutMs: number;
+}
+
+/** An RTMP target: the parsed URL, the target stream name and the flashVer to send. */
+export interface RtmpSinkTarget extends SinkTarget {
+  readonly rtmp: PushTarget;
+  readonly flashVersion: string;
+}
+
+/** Pushes to rtmp:// and rtmps:// (YouTube, Twitch, Facebook, nginx-rtmp...), named as Web Call Server names them. */
+export function rtmpSinkKind(settings: RtmpSinkSettings): SinkKind<RtmpSinkTarget> {
+  return {
+    schemes: ['rtmp', 'rtmps'],
+    resolve(request: PushTargetRequest): RtmpSinkTarget {
+      const fullUrl = request.fullUrl ?? settings.fullUrl;
+      const rtmp = resolvePushTarget(request.url, request.sourceName, fullUrl, settings.streamNamePrefix);
+      return { url: request.url, streamName: rtmp.streamName, safeUrl: redactUrl(request.url, fullUrl), rtmp, flashVersion: request.flashVersion ?? settings.flashVersion };
+    },
+    create(target: RtmpSinkTarget, context: SinkContext): RtmpPushSink {
+      return new RtmpPushSink({
+        target: target.rtmp.url,
+        streamName: target.rtmp.streamName,
+        flashVer: target.flashVersion,
+        tls: settings.tls,
+        connectTimeoutMs: settings.connectTimeoutMs,
+        ...(context.onFrameWritten ? { onFrameWritten: context.onFrameWritten } : {}),
+      });
+    },
+  };
+}

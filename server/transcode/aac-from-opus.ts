@@ -1,0 +1,80 @@
+import type { Frame } from '../hub/frame';
+import type { StreamReader } from '../hub/reader';
+import type { HubStream } from '../hub/stream';
+import type { Deriver, TrackDerivation } from '../hub/track-derivation';
+import type { Track } from '../hub/track';
+import type { Logger } from '../log';
+import { AAC_FROM_OPUS, OpusToAacTranscoder, type OpusToAacOptions } from './opus-to-aac';
+
+/** After a transcoder failure, wait this long before starting another, ms. */
+const RESTART_DELAY_MS = 1000;
+/** The transcoder's reader queue: Opus is ~16 kB/s, so this is only reached when ffmpeg stalls. */
+const READER_LIMITS = { maxBytes: 1024 * 1024, maxMs: 2000 };
+
+/** AAC-LC 48 kHz stereo made from a stream's Opus track, once per stream, while a reader wants it (pushes, players). */
+export function aacFromOpus(options: OpusToAacOptions): TrackDerivation {
+  return {
+    from: 'opus',
+    to: 'aac',
+    timescale: 48000,
+    params: AAC_FROM_OPUS,
+    start: (stream, source, target, logger) => new AacFromOpus(stream, source, target, options, logger),
+  };
+}
+
+/** One running Opus→AAC derivation: a reader of the Opus track, one ffmpeg, AAC frames written back into the stream. */
+class AacFromOpus implements Deriver {
+  readonly #stream: HubStream;
+  readonly #target: Track;
+  readonly #options: OpusToAacOptions;
+  readonly #log: Logger;
+  readonly #reader: StreamReader;
+  #transcoder: OpusToAacTranscoder | undefined;
+  #restartNotBefore = 0;
+  #closed = false;
+
+  constructor(stream: HubStream, source: Track, target: Track, options: OpusToAacOptions, logger: Logger) {
+    this.#stream = stream;
+    this.#target = target;
+    this.#options = options;
+    this.#log = logger;
+    this.#reader = stream.addReader({ label: 'aac-from-opus', codecs: [source.codec], fromCache: false, limits: READER_LIMITS });
+    this.#reader.start((frames) => this.#onOpus(frames));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#reader.close();
+    this.#stop();
+  }
+
+  #onOpus(frames: readonly Frame[]): void {
+    if (!this.#transcoder && performance.now() >= this.#restartNotBefore) this.#start();
+    const transcoder = this.#transcoder;
+    if (!transcoder) return;
+    for (const frame of frames) transcoder.push(frame.data, frame.pts, frame.receivedAt ?? performance.now(), frame.wallClock);
+  }
+
+  #start(): void {
+    const transcoder = new OpusToAacTranscoder(this.#options);
+    this.#transcoder = transcoder;
+    this.#log.info({ pid: transcoder.pid }, 'Opus to AAC transcoder started');
+    transcoder.on('frame', (aac) => {
+      this.#stream.write({ track: this.#target, pts: aac.pts, dts: aac.pts, keyframe: true, data: aac.data, wallClock: aac.wallClock, receivedAt: aac.receivedAt });
+    });
+    transcoder.on('failed', (reason) => {
+      this.#log.error({ err: reason }, 'Opus to AAC transcoder failed; restarting');
+      if (this.#transcoder === transcoder) this.#transcoder = undefined;
+      this.#restartNotBefore = performance.now() + RESTART_DELAY_MS;
+    });
+  }
+
+  #stop(): void {
+    const transcoder = this.#transcoder;
+    if (!transcoder) return;
+    this.#transcoder = undefined;
+    this.#log.info('Opus to AAC transcoder stopped');
+    void transcoder.close();
+  }
+}
