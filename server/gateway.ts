@@ -15,7 +15,7 @@ import { transponderView } from './rest/transponder-view';
 import { RtmpServerManager } from './rtmp-servers/rtmp-server-manager';
 import { SignallingServer } from './signalling/signalling-server';
 import { rtmpSinkKind } from './sinks/rtmp-sink-kind';
-import { SinkRegistry } from './sinks/sink-kinds';
+import { SinkRegistry, type SinkKind } from './sinks/sink-kinds';
 import { aacFromOpus } from './transcode/aac-from-opus';
 import { StateWebhook } from './webhook/state-webhook';
 import { WebRtcPublishService } from './webrtc/webrtc-publish-service';
@@ -24,10 +24,12 @@ const VERSION = '0.1.0';
 /** Media time a push may have queued before whole GOPs are dropped, ms (its bytes are bounded by rtmp_push_max_buffer). */
 const PUSH_MAX_QUEUED_MS = 10_000;
 
-/** Where things are on disk. */
+/** What the gateway is started with beside its settings. */
 export interface GatewayOptions {
   /** The built web SDK and demo page. Default: dist/web-sdk next to the compiled server. */
   webSdkDir?: string;
+  /** More kinds of push targets beside rtmp:// and rtmps://, by URL scheme (for embedding and tests). */
+  sinkKinds?: readonly SinkKind[];
 }
 
 /**
@@ -48,7 +50,7 @@ export class Gateway {
   readonly #log: Logger;
   #closing: Promise<void> | undefined;
 
-  private constructor(settings: Settings, logger: Logger) {
+  private constructor(settings: Settings, logger: Logger, options: GatewayOptions) {
     this.#log = logger;
     const tlsCa = settings.rtmpTlsCaFile ? readFileSync(settings.rtmpTlsCaFile) : undefined;
     const sinks = new SinkRegistry().register(rtmpSinkKind({
@@ -58,6 +60,7 @@ export class Gateway {
       tls: { ...(tlsCa ? { ca: tlsCa } : {}), rejectUnauthorized: settings.rtmpTlsVerify },
       connectTimeoutMs: settings.rtmpConnectTimeoutMs,
     }));
+    for (const kind of options.sinkKinds ?? []) sinks.register(kind);
     let metrics: GatewayMetrics | undefined;
     this.paths = new PathManager({
       derivations: [aacFromOpus({ ffmpegPath: settings.ffmpegPath, bitrateBps: settings.aacBitrateBps, batchMs: settings.opusToAacBatchMs })],
@@ -109,7 +112,7 @@ export class Gateway {
 
   /** Starts everything; rejects (after cleaning up) if a port cannot be bound or a file is missing. */
   static async start(settings: Settings, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
-    const gateway = new Gateway(settings, logger);
+    const gateway = new Gateway(settings, logger, options);
     try {
       await gateway.#listen(settings, options.webSdkDir ?? path.resolve(__dirname, '..', 'web-sdk'));
     } catch (err) {

@@ -2,7 +2,7 @@ import { TypedEmitter } from '../events/typed-emitter';
 import type { Logger } from '../log';
 import { scheduleDrain, type Drainable } from './drain-scheduler';
 import type { EndReason } from './end-reason';
-import type { Frame } from './frame';
+import { dtsMs, type Frame } from './frame';
 import { FrameQueue, type FrameQueueLimits } from './frame-queue';
 import type { Codec, Track } from './track';
 
@@ -55,7 +55,6 @@ export type StreamReaderEvents = {
 
 /** What a reader needs from its stream. */
 export interface ReaderHost {
-  readonly name: string;
   /** Forgets the reader (its demand for derived tracks included). */
   release(reader: StreamReader): void;
 }
@@ -77,19 +76,21 @@ export class StreamReader extends TypedEmitter<StreamReaderEvents> implements Dr
   readonly #host: ReaderHost;
   readonly #log: Logger;
   readonly #queue: FrameQueue;
+  readonly #limits: FrameQueueLimits;
   #tracks: ReaderTracks = { video: undefined, audio: undefined };
   #consumer: ReaderConsumer | undefined;
   #paused = false;
   #delivered = 0;
   #end: ReaderEnd | undefined;
 
-  /** Made by `HubStream.addReader`. */
+  /** Made by `HubStream.addReader`; `logger` carries the stream's name and id. */
   constructor(host: ReaderHost, options: ReaderOptions, logger: Logger) {
     super();
     this.#host = host;
     this.label = options.label;
     this.codecs = options.codecs;
     this.#log = logger.child({ readerId: this.id, reader: options.label });
+    this.#limits = options.limits;
     this.#queue = new FrameQueue(options.limits, undefined);
   }
 
@@ -139,6 +140,21 @@ export class StreamReader extends TypedEmitter<StreamReaderEvents> implements Dr
     this.#finish({ code: 'closed' });
   }
 
+  /**
+   * Called by the stream with the cached frames of the reader's tracks (a GOP): queued when they
+   * fit the reader's limits; otherwise the reader starts at the next keyframe, as a reader
+   * without the cache would (nothing is lost that it ever had).
+   */
+  replay(frames: readonly Frame[]): void {
+    let bytes = 0;
+    for (const frame of frames) bytes += frame.data.length;
+    const first = frames[0];
+    const last = frames.at(-1);
+    const spanMs = first && last ? dtsMs(last) - dtsMs(first) : 0;
+    if (bytes > this.#limits.maxBytes || spanMs > this.#limits.maxMs) return;
+    for (const frame of frames) this.offer(frame);
+  }
+
   /** Called by the stream: a frame of one of the reader's tracks. */
   offer(frame: Frame): void {
     if (this.#end) return;
@@ -154,8 +170,13 @@ export class StreamReader extends TypedEmitter<StreamReaderEvents> implements Dr
     if (changed) this.emit('tracks', tracks);
   }
 
-  /** Called by the stream when it ends. */
+  /**
+   * Called by the stream when it ends: a running consumer first gets what is still queued (the
+   * publisher's last frames), at once, so outputs can end cleanly with them.
+   */
   streamEnded(reason: EndReason): void {
+    if (this.#end) return;
+    this.drain();
     this.#finish({ code: 'stream-ended', reason });
   }
 
@@ -168,7 +189,7 @@ export class StreamReader extends TypedEmitter<StreamReaderEvents> implements Dr
       this.#delivered += frames.length;
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      this.#log.error({ streamName: this.#host.name, err: error }, 'reader failed: it alone is closed, the stream and its other readers go on');
+      this.#log.error({ err: error }, 'reader failed: it alone is closed, the stream and its other readers go on');
       this.#finish({ code: 'failed', error });
     }
   }

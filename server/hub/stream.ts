@@ -177,7 +177,7 @@ export class HubStream extends TypedEmitter<HubStreamEvents> implements ReaderHo
     this.#bind(reader);
     if (options.fromCache ?? true) {
       const { video, audio } = reader.tracks;
-      for (const frame of this.#cache.frames()) if (frame.track === video || frame.track === audio) reader.offer(frame);
+      reader.replay(this.#cache.frames().filter((frame) => frame.track === video || frame.track === audio));
     }
     this.#readers.add(reader);
     this.emit('reader-count', this.#readers.size);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { parseSettings, type Settings } from '../../server/config/settings';
-import { Gateway } from '../../server/gateway';
+import { Gateway, type GatewayOptions } from '../../server/gateway';
 import { readJsonOrText } from './http-body';
 import { getFreePort } from './ports';
 
@@ -24,10 +24,11 @@ export interface TestGateway {
 export const TEST_LOG_FILE = path.join(os.tmpdir(), 'gateway-tests.log');
 
 /**
- * Starts a gateway with the default settings, `overrides` applied, and free ports, on 127.0.0.1.
+ * Starts a gateway with the default settings, `overrides` applied, and free ports, on 127.0.0.1
+ * (`options` may add sink kinds).
  * Its log goes to TEST_LOG_FILE (level from GATEWAY_TEST_LOG_LEVEL, default info).
  */
-export async function startTestGateway(overrides: Partial<Settings> = {}): Promise<TestGateway> {
+export async function startTestGateway(overrides: Partial<Settings> = {}, options: Omit<GatewayOptions, 'webSdkDir'> = {}): Promise<TestGateway> {
   const defaults = parseSettings('', 'defaults').settings;
   const dbDir = await mkdtemp(path.join(os.tmpdir(), 'gateway-db-'));
   const settings: Settings = {
@@ -47,7 +48,7 @@ export async function startTestGateway(overrides: Partial<Settings> = {}): Promi
     pino.destination({ dest: TEST_LOG_FILE, sync: true, append: true }),
   );
   // The SDK bundle is built by `npm run build` (the test command builds before testing).
-  const gateway = await Gateway.start(settings, logger, { webSdkDir: path.resolve(__dirname, '..', '..', 'dist', 'web-sdk') });
+  const gateway = await Gateway.start(settings, logger, { ...options, webSdkDir: path.resolve(__dirname, '..', '..', 'dist', 'web-sdk') });
   const httpUrl = `http://127.0.0.1:${settings.httpPort}`;
   return {
     gateway,

@@ -158,6 +158,17 @@ describe('HubStream', () => {
     }
   });
 
+  test('a cached GOP larger than a reader\'s limits is not replayed: it starts at the next keyframe, having dropped nothing', async () => {
+    const { stream, video } = avStream();
+    stream.write(frameOf(video, 0, { keyframe: true, data: Buffer.alloc(600) }));
+    stream.write(frameOf(video, 40, { data: Buffer.alloc(600) }));
+    const small = collectFrames(stream, { limits: { maxBytes: 1000, maxMs: 10_000 } });
+    stream.write(frameOf(video, 80, { keyframe: true, data: Buffer.alloc(100) }));
+    await readersDrained();
+    expect(dts(small.frames)).toEqual([80]);
+    expect(small.reader.stats.droppedFrames).toBe(0);
+  });
+
   test('a GOP too large for the cache is not cached until the next keyframe', async () => {
     const { stream, video } = avStream();
     stream.write(frameOf(video, 0, { keyframe: true, data: Buffer.alloc(10 * 1024 * 1024) }));
@@ -189,6 +200,21 @@ describe('HubStream', () => {
     const late = stream.addReader({ label: 'late', codecs: ['h264'], limits: UNBOUNDED });
     expect(late.end).toEqual({ code: 'stream-ended', reason: EndReasons.publisherStop });
     expect(stream.readerCount).toBe(0);
+  });
+
+  test('a stream that ends first hands its running readers the frames still queued; a paused reader loses them', () => {
+    const { stream, video } = avStream();
+    const running = collectFrames(stream);
+    const paused = collectFrames(stream);
+    paused.reader.pause();
+    stream.write(frameOf(video, 0, { keyframe: true }));
+    stream.write(frameOf(video, 40));
+    const ends: string[] = [];
+    running.reader.on('close', () => ends.push(`closed after ${running.frames.length} frames`));
+    stream.close(EndReasons.publisherStop);
+    expect(dts(running.frames)).toEqual([0, 40]);
+    expect(ends).toEqual(['closed after 2 frames']);
+    expect(paused.frames).toEqual([]);
   });
 
   test('keyframe requests go to the source while open', () => {
