@@ -36,9 +36,6 @@ export interface OpusParams {
 /** Decoder parameters of a track, by codec. */
 export type TrackParams = H264Params | AacParams | OpusParams;
 
-/** The decoder parameters of codec `C` (undefined for codecs the hub does not describe yet). */
-export type ParamsOf<C extends Codec> = Extract<TrackParams, { codec: C }>;
-
 /**
  * One elementary stream of a hub stream: a codec, a clock rate, and (once known) its decoder
  * parameters. Tracks are made by the stream (`HubStream.addTrack`); frames point at theirs.
@@ -54,19 +51,4 @@ export interface Track {
   readonly params: TrackParams | undefined;
   /** Id of the track this one is made from on demand (AAC from Opus), if any. */
   readonly derivedFrom: number | undefined;
-}
-
-/** An H.264 track with its parameters known: what RTMP, MPEG-TS and MP4 writers need. */
-export type H264Track = Track & { readonly codec: 'h264'; readonly params: H264Params };
-/** An AAC track with its parameters known. */
-export type AacTrack = Track & { readonly codec: 'aac'; readonly params: AacParams };
-
-/** True when `track` is H.264 with its SPS and PPS known. */
-export function isReadyH264(track: Track | undefined): track is H264Track {
-  return track?.params?.codec === 'h264';
-}
-
-/** True when `track` is AAC with its AudioSpecificConfig known. */
-export function isReadyAac(track: Track | undefined): track is AacTrack {
-  return track?.params?.codec === 'aac';
 }

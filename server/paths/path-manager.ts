@@ -172,7 +172,7 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
   async terminatePush(id: string, reason: EndReason): Promise<void> {
     const push = this.#push(id);
     this.#forget(id);
-    await push.stop(reason);
+    await push.close(reason);
   }
 
   async setMuted(id: string, muted: boolean): Promise<void> {

@@ -103,7 +103,7 @@ export class Path extends TypedEmitter<PathEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#endGrace();
-    await Promise.all(this.pushes.map((push) => push.stop(reason)));
+    await Promise.all(this.pushes.map((push) => push.close(reason)));
     this.#stream?.close(reason);
   }
 

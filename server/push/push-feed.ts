@@ -94,11 +94,6 @@ export class PushFeed {
     return { frames: stats?.queuedFrames ?? 0, bytes: stats?.queuedBytes ?? 0 };
   }
 
-  /** The attached source, if any. */
-  get stream(): HubStream | undefined {
-    return this.#stream;
-  }
-
   /**
    * True when a session has something to send: the source with its video parameters known (or
    * without video), or, while the source is away and held, the last picture.
@@ -182,8 +177,8 @@ export class PushFeed {
 
   #startReading(): void {
     const stream = this.#stream!;
+    // A new session on the same source keeps the timeline's mapping; a new source remaps it (#dropSource).
     this.#closeReader();
-    this.#timeline.detach();
     const reader = stream.addReader({ label: 'push', codecs: PUSH_CODECS, limits: this.#options.readerLimits });
     this.#reader = reader;
     this.#setTracks(reader.tracks);

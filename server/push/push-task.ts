@@ -75,7 +75,6 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
   readonly #clock: Clock;
   readonly #feed: PushFeed;
   #state: PushState = 'pending';
-  #stream: HubStream | undefined;
   #streamListeners: (() => void) | undefined;
   #session: Session | undefined;
   #retryTimer: TimerHandle | undefined;
@@ -122,11 +121,6 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
     return this.#feed.audio;
   }
 
-  /** The source stream being read, if any. */
-  get stream(): HubStream | undefined {
-    return this.#stream;
-  }
-
   /** The push as of now, for the API. */
   status(): PushStatus {
     const sink = this.#session?.sink.stats;
@@ -159,7 +153,6 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
   attach(stream: HubStream): void {
     if (!this.active) return;
     this.#unwatchStream();
-    this.#stream = stream;
     const onChange = (): void => this.#tryConnect();
     stream.on('params', onChange);
     stream.on('tracks', onChange);
@@ -186,7 +179,7 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
   async sourceGone(reason: EndReason): Promise<void> {
     if (!this.active) return;
     this.#unwatchStream();
-    if (!this.config.reserved) return this.stop(reason);
+    if (!this.config.reserved) return this.close(reason);
     this.#log.info({ reason: reason.info }, 'source gone, the reserved push waits for it');
     this.#feed.release();
     this.#cancelRetry();
@@ -194,8 +187,8 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
     await this.#endSession(STOP_GRACEFULLY);
   }
 
-  /** Ends the push, its session closed cleanly (RTMP: FCUnpublish, deleteStream). Idempotent. */
-  stop(reason: EndReason): Promise<void> {
+  /** Ends the push, its session closed cleanly (RTMP: FCUnpublish, deleteStream). Idempotent: the first reason counts. */
+  close(reason: EndReason): Promise<void> {
     if (!this.#closing) {
       if (this.active) this.#log.info({ reason: reason.info }, 'push stopped');
       this.#closing = this.#end('stopped', reason);
@@ -304,7 +297,6 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
   #unwatchStream(): void {
     this.#streamListeners?.();
     this.#streamListeners = undefined;
-    this.#stream = undefined;
   }
 
   #setState(state: PushState): void {

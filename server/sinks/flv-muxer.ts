@@ -5,6 +5,7 @@ import { buildAvcDecoderConfig } from '../media/h264/avc-decoder-config';
 import { buildAacRaw, buildAacSequenceHeader, buildAvcNalu, buildAvcSequenceHeader } from '../rtmp/protocol/flv';
 import type { Payload } from '../rtmp/protocol/payload';
 import { AudioHold } from './audio-hold';
+import type { SinkHandlers, SinkInput } from './sink';
 
 /** Where the muxer writes: an RTMP publish session or a player's message stream. */
 export interface FlvOutput {
@@ -148,4 +149,26 @@ function h264Params(track: Track | undefined): H264Params | undefined {
 
 function aacParams(track: Track | undefined): AacParams | undefined {
   return track?.params?.codec === 'aac' ? track.params : undefined;
+}
+
+/**
+ * Bytes an output's socket may hold before it stops taking frames: beyond it they wait in the
+ * reader's queue, which drops whole GOPs when the peer stays too slow. Small, so a congested peer
+ * never makes the gateway hold much more than that queue's limit.
+ */
+const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
+
+/**
+ * What an FLV output (a push or a player) does with its input: frames go to the muxer, and the
+ * input pauses while `pendingBytes()` is over the high-water mark (the caller resumes it on the
+ * socket's 'drain'); new tracks are announced again.
+ */
+export function flvHandlers(muxer: FlvMuxer, input: SinkInput, pendingBytes: () => number): SinkHandlers {
+  return {
+    frames: (frames) => {
+      muxer.write(frames);
+      if (pendingBytes() > SOCKET_HIGH_WATER_BYTES) input.pause();
+    },
+    tracks: (tracks) => muxer.announce(tracks),
+  };
 }

@@ -1,13 +1,6 @@
 import { RtmpPublishClient, type RtmpPublishClientOptions } from '../rtmp/client';
-import { FlvMuxer, type FrameLatencyListener } from './flv-muxer';
+import { FlvMuxer, flvHandlers, type FrameLatencyListener } from './flv-muxer';
 import { STOP_GRACEFULLY, type Sink, type SinkInput, type SinkStats } from './sink';
-
-/**
- * Bytes our socket buffer may hold before the sink stops taking frames: beyond it they wait in the
- * reader's queue, which drops whole GOPs when the target stays too slow. Small, so a congested
- * target never makes the gateway hold much more than that queue's limit.
- */
-const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
 
 /** Options of one push session. */
 export interface RtmpPushSinkOptions extends RtmpPublishClientOptions {
@@ -66,13 +59,7 @@ export class RtmpPushSink implements Sink {
       if (signal.aborted) return stop();
       signal.addEventListener('abort', stop, { once: true });
       client.on('drain', () => input.resume());
-      input.start({
-        frames: (frames) => {
-          muxer.write(frames);
-          if (client.bufferedBytes > SOCKET_HIGH_WATER_BYTES) input.pause();
-        },
-        tracks: (tracks) => muxer.announce(tracks),
-      });
+      input.start(flvHandlers(muxer, input, () => client.bufferedBytes));
       muxer.announce(input.tracks);
     });
   }

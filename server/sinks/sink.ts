@@ -48,10 +48,3 @@ export interface Sink {
 /** The abort reason that asks a sink to end its session cleanly (RTMP: FCUnpublish, deleteStream). */
 export const STOP_GRACEFULLY = Symbol('stop gracefully');
 
-/** Resolves when `signal` aborts. */
-export function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}

@@ -1,6 +1,6 @@
 import type { HubStream } from '../../hub/stream';
 import type { Logger } from '../../log';
-import { FlvMuxer } from '../../sinks/flv-muxer';
+import { FlvMuxer, flvHandlers } from '../../sinks/flv-muxer';
 import { ReaderInput } from '../../sinks/reader-input';
 import { STOP_GRACEFULLY, type Sink, type SinkInput, type SinkStats } from '../../sinks/sink';
 import { AmfEcmaArray } from '../protocol/amf0';
@@ -9,8 +9,6 @@ import { ChunkStreamId, MessageType } from '../protocol/messages';
 import type { Payload } from '../protocol/payload';
 import { metadataMessage } from './replies';
 
-/** Bytes the player's socket buffer may hold before the player stops taking frames (they wait in its queue). */
-const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
 /** Bytes a player's queue may hold, whatever its time limit. */
 const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 
@@ -65,13 +63,7 @@ export class RtmpPlaySink implements Sink {
       signal.addEventListener('abort', stop, { once: true });
       connection.on('close', onClose);
       connection.on('drain', onDrain);
-      input.start({
-        frames: (frames) => {
-          muxer.write(frames);
-          if (connection.bufferedBytes > SOCKET_HIGH_WATER_BYTES) input.pause();
-        },
-        tracks: (tracks) => muxer.announce(tracks),
-      });
+      input.start(flvHandlers(muxer, input, () => connection.bufferedBytes));
       muxer.announce(input.tracks);
     });
   }

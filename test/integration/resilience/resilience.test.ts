@@ -250,7 +250,7 @@ describe('push resilience', () => {
     expect(states).toEqual(['pending', 'connecting', 'publishing', 'stopped']);
   });
 
-  test('/metrics shows pushes by state, bytes, reconnects, publishers and frame latency', async () => {
+  test('/metrics shows pushes by state, bytes, reconnects, publishers, frame latency, and each push\'s drops and queue', async () => {
     const started = await gw.api('/rest-api/push/startup', { streamName: 'cam', rtmpUrl: nginx.rtmpUrl('live') });
     await waitFor('publishing', async () => (await onePush('rtmp_cam')).state === 'publishing');
     const text = await (await fetch(`${gw.httpUrl}/metrics`)).text();
@@ -260,6 +260,11 @@ describe('push resilience', () => {
     expect(Number(/^gateway_push_reconnects_total (\d+)/m.exec(text)?.[1])).toBeGreaterThanOrEqual(2);
     expect(Number(/^gateway_frame_latency_seconds_count\{track="video"\} (\d+)/m.exec(text)?.[1])).toBeGreaterThan(10);
     expect(Number(/^gateway_frame_latency_seconds_count\{track="audio"\} (\d+)/m.exec(text)?.[1])).toBeGreaterThan(10);
+    // Per push: what its queue dropped and what waits in it.
+    const id = started.body.mediaSessionId as string;
+    expect(text).toMatch(new RegExp(`^gateway_push_dropped_frames\\{mediaSessionId="${id}",streamName="cam"\\} 0$`, 'm'));
+    expect(text).toMatch(new RegExp(`^gateway_push_queued_frames\\{mediaSessionId="${id}",streamName="cam"\\} \\d+$`, 'm'));
+    expect(text).toMatch(new RegExp(`^gateway_push_queued_bytes\\{mediaSessionId="${id}",streamName="cam"\\} \\d+$`, 'm'));
     await gw.api('/rest-api/push/terminate', { mediaSessionId: started.body.mediaSessionId });
   });
 });

@@ -131,11 +131,11 @@ describe('PushTask', () => {
     expect(push.state).toBe('publishing');
   });
 
-  test('stop() ends the session cleanly, once, and closes the push', async () => {
+  test('close() ends the session cleanly, once, with the first reason', async () => {
     const { push, target, closes } = pushTask();
     push.attach(publish().stream);
     target.opened[0]!.connect();
-    await Promise.all([push.stop(EndReasons.restTerminate), push.stop(EndReasons.shutdown)]);
+    await Promise.all([push.close(EndReasons.restTerminate), push.close(EndReasons.shutdown)]);
     expect(target.opened[0]!.abortReason).toBe(STOP_GRACEFULLY);
     expect(push.state).toBe('stopped');
     expect(closes).toEqual(['stopped:terminated']);
