@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PushStatus } from '../push/types';
+import type { LimitName, LimitReporter } from './limits';
 
 /** What the metrics read when Prometheus scrapes. */
 export interface MetricsSources {
@@ -19,9 +20,10 @@ const PUSH_STATES = ['pending', 'connecting', 'publishing', 'reconnecting', 'sto
  * The gateway's Prometheus metrics, served at /metrics: pushes by state, bytes sent, reconnects,
  * publishers, the latency each frame spends in the gateway, and Node's process metrics.
  */
-export class GatewayMetrics {
+export class GatewayMetrics implements LimitReporter {
   readonly registry = new Registry();
   readonly #reconnects: Counter;
+  readonly #limits: Counter<'limit'>;
   readonly #frameLatency: Histogram<'track'>;
 
   constructor(sources: MetricsSources) {
@@ -52,6 +54,7 @@ export class GatewayMetrics {
       },
     });
     this.#reconnects = new Counter({ name: 'gateway_push_reconnects_total', help: 'Reconnect attempts of pushes', registers: [this.registry] });
+    this.#limits = new Counter({ name: 'gateway_limit_reached_total', help: 'Requests refused and peers dropped because they reached a limit', labelNames: ['limit'], registers: [this.registry] });
     new Gauge({
       name: 'gateway_publishers',
       help: 'Published streams by source kind',
@@ -70,6 +73,11 @@ export class GatewayMetrics {
       buckets: LATENCY_BUCKETS,
       registers: [this.registry],
     });
+  }
+
+  /** Counts one refusal or disconnect at `limit`. */
+  reached(limit: LimitName): void {
+    this.#limits.inc({ limit });
   }
 
   /** Counts one reconnect attempt. */
