@@ -4,6 +4,4 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/scripts/setup.sh"
-source "$ROOT/scripts/node-env.sh"
-cd "$ROOT"
-exec node dist/server/main.js --config "${1:-config/flashphoner.properties}"
+exec "$ROOT/scripts/serve.sh" "$@"

@@ -8,12 +8,16 @@ export type GatewayErrorCode =
   | 'INVALID_URL'
   | 'INVALID_SOUND_FILE'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN_TARGET'
   | 'NOT_FOUND'
   | 'STREAM_NOT_FOUND'
   | 'TRANSPONDER_NOT_FOUND'
   | 'FILE_NOT_FOUND'
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
+  | 'LIMIT_REACHED'
   | 'INTERNAL';
 
 /** An error meant for the API's user: its message says what went wrong and what to do. */

@@ -3,6 +3,10 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { Router } from 'express';
+import { HttpAccess } from './access/http-access';
+import { OutboundPolicy } from './access/outbound-policy';
+import { PasswordFile } from './access/password-file';
+import { RateLimiter } from './access/rate-limiter';
 import type { Settings } from './config/settings';
 import type { Logger } from './log';
 import { GatewayMetrics } from './metrics/gateway-metrics';
@@ -13,10 +17,12 @@ import { pushRoutes } from './rest/push-routes';
 import { rtmpServerRoutes } from './rest/rtmp-server-routes';
 import { transponderView } from './rest/transponder-view';
 import { RtmpServerManager } from './rtmp-servers/rtmp-server-manager';
+import { askValidationWebhook } from './rtmp-servers/validation-webhook';
 import { SignallingServer } from './signalling/signalling-server';
 import { rtmpSinkKind } from './sinks/rtmp-sink-kind';
 import { SinkRegistry, type SinkKind } from './sinks/sink-kinds';
 import { aacFromOpus } from './transcode/aac-from-opus';
+import { SqlitePushStore } from './storage/push-store';
 import { StateWebhook } from './webhook/state-webhook';
 import { WebRtcPublishService } from './webrtc/webrtc-publish-service';
 
@@ -46,12 +52,26 @@ export class Gateway {
   readonly rtmpServers: RtmpServerManager;
   readonly #signalling: SignallingServer;
   readonly #webhook: StateWebhook | undefined;
+  readonly #access: HttpAccess;
+  readonly #pushStore: SqlitePushStore;
   readonly #httpServers: Array<http.Server | https.Server> = [];
   readonly #log: Logger;
   #closing: Promise<void> | undefined;
 
   private constructor(settings: Settings, logger: Logger, options: GatewayOptions) {
     this.#log = logger;
+    this.metrics = new GatewayMetrics({
+      pushes: () => this.paths.pushes().map((push) => push.status()),
+      sentBytesTotal: () => this.paths.sentBytesTotal(),
+      publisherKinds: () => this.paths.streams().map((stream) => stream.source.kind),
+    });
+    this.#access = new HttpAccess({
+      disabled: settings.restAuthDisabled,
+      users: settings.restAuthUsersFile ? PasswordFile.load(settings.restAuthUsersFile) : undefined,
+      token: settings.apiAccessToken,
+    });
+    const outbound = new OutboundPolicy({ allow: settings.outboundAllow, deny: settings.outboundDeny });
+    this.#pushStore = new SqlitePushStore(settings.rtmpServersDbFile);
     const tlsCa = settings.rtmpTlsCaFile ? readFileSync(settings.rtmpTlsCaFile) : undefined;
     const sinks = new SinkRegistry().register(rtmpSinkKind({
       streamNamePrefix: settings.rtmpTransponderStreamNamePrefix,
@@ -59,9 +79,9 @@ export class Gateway {
       flashVersion: settings.rtmpFlashVersion,
       tls: { ...(tlsCa ? { ca: tlsCa } : {}), rejectUnauthorized: settings.rtmpTlsVerify },
       connectTimeoutMs: settings.rtmpConnectTimeoutMs,
+      lookup: outbound.checkedLookup,
     }));
     for (const kind of options.sinkKinds ?? []) sinks.register(kind);
-    let metrics: GatewayMetrics | undefined;
     this.paths = new PathManager({
       derivations: [aacFromOpus({ ffmpegPath: settings.ffmpegPath, bitrateBps: settings.aacBitrateBps, batchMs: settings.opusToAacBatchMs })],
       sinks,
@@ -72,8 +92,13 @@ export class Gateway {
         audio: { ffmpegPath: settings.ffmpegPath, bitrateBps: settings.aacBitrateBps },
         mediaDir: settings.mediaDir,
         autoStartUrl: settings.rtmpPushAutoStart && settings.rtmpPushAutoStartUrl ? settings.rtmpPushAutoStartUrl : undefined,
+        maxPushes: settings.maxPushes,
+        maxOptionBytes: settings.restMaxOptionBytes,
       },
-      sinkContext: { onFrameWritten: (track, latencyMs) => metrics?.onFrameWritten(track, latencyMs) },
+      store: this.#pushStore,
+      outbound,
+      limits: this.metrics,
+      sinkContext: { onFrameWritten: (track, latencyMs) => this.metrics.onFrameWritten(track, latencyMs) },
       gracePeriodMs: settings.publisherGracePeriodMs,
       logger,
     });
@@ -95,17 +120,24 @@ export class Gateway {
       },
     });
     this.#signalling = new SignallingServer(this.publishers, logger);
-    this.rtmpServers = new RtmpServerManager({ paths: this.paths, dbFile: settings.rtmpServersDbFile, listenAddress: settings.listenAddress, logger });
-    metrics = new GatewayMetrics({
-      pushes: () => this.paths.pushes().map((push) => push.status()),
-      sentBytesTotal: () => this.paths.sentBytesTotal(),
-      publisherKinds: () => this.paths.streams().map((stream) => stream.source.kind),
+    this.rtmpServers = new RtmpServerManager({
+      paths: this.paths,
+      dbFile: settings.rtmpServersDbFile,
+      listenAddress: settings.listenAddress,
+      logger,
+      askWebhook: async (url, request, signal) => {
+        try {
+          await outbound.check(new URL(url).hostname);
+        } catch (err) {
+          return { allowed: false, reason: (err as Error).message };
+        }
+        return askValidationWebhook(url, request, signal);
+      },
     });
-    this.metrics = metrics;
     this.paths.on('push-retry', () => this.metrics.onReconnect());
     if (settings.webhookUrl) {
-      const webhook = new StateWebhook(settings.webhookUrl, logger);
-      this.paths.on('push-state', (status) => webhook.notify(transponderView(status)));
+      const webhook = new StateWebhook(settings.webhookUrl, logger, outbound);
+      this.paths.on('push-state', (status) => webhook.notify(transponderView(status, { secrets: false, errors: true })));
       this.#webhook = webhook;
     }
   }
@@ -129,6 +161,7 @@ export class Gateway {
     const host = settings.listenAddress;
     await this.#signalling.listen({ host, wsPort: settings.wsPort, wssPort: settings.wssPort, ...(tls ? { tls } : {}) });
     await this.rtmpServers.restore();
+    await this.paths.restorePushes();
 
     const restApi = Router();
     restApi.get('/openapi.json', (_req, res) => void res.json(buildOpenApiDocument(VERSION)));
@@ -140,9 +173,13 @@ export class Gateway {
     const sdkInfo = Router();
     sdkInfo.get('/server-info.json', (_req, res) => void res.json({ wsPort: settings.wsPort, wssPort: tls ? settings.wssPort : null }));
     const app = createHttpApp({
-      routers: { '/rest-api': restApi, '/api/rtmp-servers': rtmpServerRoutes(this.rtmpServers, settings.apiAccessToken), '/metrics': metrics, '/web-sdk': sdkInfo },
+      api: { '/rest-api': restApi, '/api/rtmp-servers': rtmpServerRoutes(this.rtmpServers), '/metrics': metrics },
+      open: { '/web-sdk': sdkInfo },
       staticDirs: { '/web-sdk': webSdkDir, '/': path.join(webSdkDir, 'demo') },
-      corsAllowOrigin: settings.corsAllowOrigin,
+      corsOrigins: settings.corsOrigins,
+      access: this.#access,
+      rateLimiter: new RateLimiter(settings.restRateLimit, settings.restRateLimit * 2),
+      limits: this.metrics,
       logger: this.#log,
     });
     await this.#listenHttp(http.createServer(app), host, settings.httpPort, 'http');
@@ -184,5 +221,6 @@ export class Gateway {
     await this.rtmpServers.close();
     await this.#signalling.close();
     await this.#webhook?.close();
+    this.#pushStore.close();
   }
 }

@@ -98,3 +98,21 @@ export const executable: SettingType<string> = {
     return accept(value.includes('/') || value.includes(path.sep) ? path.resolve(value) : value);
   },
 };
+
+/** A browser origin (`https://app.example.com`, scheme, host and optional port), or `*` for any. */
+export const origin: SettingType<string> = {
+  parse: (value) => {
+    if (value === '*') return accept(value);
+    const url = URL.parse(value);
+    return url !== null && /^https?:$/.test(url.protocol) && url.origin === value.replace(/\/$/, '') ? accept(url.origin) : reject('must be an origin like https://app.example.com, or *');
+  },
+};
+
+/** An IP address, a CIDR range (`10.0.0.0/8`), a host name, or a domain and its subdomains (`*.example.com`). */
+export const hostOrRange: SettingType<string> = {
+  parse: (value) => {
+    const [address = '', prefix] = value.split('/');
+    if (net.isIP(address) !== 0 && (prefix === undefined || /^\d{1,3}$/.test(prefix))) return accept(value);
+    return /^(\*\.)?([a-z0-9-]+\.)*[a-z0-9-]+$/i.test(value) ? accept(value.toLowerCase()) : reject('must be an IP address, a CIDR range, a host name or *.domain');
+  },
+};

@@ -1,3 +1,4 @@
+import type { HostCheck } from '../access/outbound-policy';
 import { loadSoundClip, type SoundClip } from '../audio/sound-clip';
 import type { PushAudioOptions } from '../audio/push-audio';
 import { systemClock, type Clock } from '../events/clock';
@@ -8,12 +9,14 @@ import type { FrameQueueLimits } from '../hub/frame-queue';
 import type { HubStream, StreamSource } from '../hub/stream';
 import type { TrackDerivation } from '../hub/track-derivation';
 import type { Logger } from '../log';
+import { NO_LIMIT_REPORTER, type LimitReporter } from '../metrics/limits';
 import type { BackoffPolicy } from '../push/backoff';
 import { newMediaSessionId } from '../push/media-session-id';
 import { PushTask } from '../push/push-task';
 import type { PushFilter, PushRequest, PushStatus } from '../push/types';
 import type { SinkContext, SinkRegistry } from '../sinks/sink-kinds';
 import { Path } from './path';
+import type { PushRecords } from './push-records';
 import type { PathDirectory, PathDirectoryEvents, PathSummary } from './path-directory';
 
 /** What the pushes of every path share. */
@@ -28,6 +31,10 @@ export interface PushDefaults {
   readonly mediaDir: string;
   /** Every stream published is pushed here too (rtmp_push_auto_start); undefined: off. */
   readonly autoStartUrl: string | undefined;
+  /** Pushes held at most, whatever their state (max_pushes). */
+  readonly maxPushes: number;
+  /** Bytes of a push's options (as JSON) kept at most (rest_max_option_bytes). */
+  readonly maxOptionBytes: number;
 }
 
 /** Options of the PathManager. */
@@ -40,6 +47,12 @@ export interface PathManagerOptions {
   readonly sinkContext: Omit<SinkContext, 'logger'>;
   /** Publisher grace period, ms (0: none). */
   readonly gracePeriodMs: number;
+  /** Where pushes asked to persist are kept across restarts; default: nowhere. */
+  readonly store?: PushRecords;
+  /** Push targets are checked against it (the outbound policy); default: any target. */
+  readonly outbound?: HostCheck;
+  /** Told when a push is refused at a limit. */
+  readonly limits?: LimitReporter;
   readonly logger: Logger;
   readonly clock?: Clock;
 }
@@ -106,13 +119,54 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
   }
 
   async startPush(request: PushRequest): Promise<PushStatus> {
+    return this.#start(request, newMediaSessionId());
+  }
+
+  /**
+   * Starts again every push kept in the store (a restart, a crash), as reserved pushes with their
+   * ids: each resumes when its stream is published. Returns how many; one that cannot start (its
+   * target is no longer allowed, say) is logged and left out.
+   */
+  async restorePushes(): Promise<number> {
+    const records = this.#options.store?.all() ?? [];
+    let restored = 0;
+    for (const record of records) {
+      try {
+        await this.#start({ sourceName: record.sourceName, url: record.url, fullUrl: record.fullUrl, flashVersion: record.flashVersion, options: record.options, reserve: true, persist: true }, record.id);
+        restored++;
+      } catch (err) {
+        this.#log.error({ mediaSessionId: record.id, streamName: record.sourceName, reason: (err as Error).message }, 'kept push could not be restored');
+      }
+    }
+    if (records.length > 0) this.#log.info({ restored, kept: records.length }, 'pushes restored');
+    return restored;
+  }
+
+  async #start(request: PushRequest, id: string): Promise<PushStatus> {
     if (this.#closing) throw new GatewayError('CONFLICT', 'the gateway is shutting down');
+    const limits = this.#options.limits ?? NO_LIMIT_REPORTER;
+    const defaults = this.#options.pushes;
+    if (this.#pushes.size >= defaults.maxPushes) {
+      limits.reached('rest_pushes');
+      throw new GatewayError('LIMIT_REACHED', `The gateway holds ${defaults.maxPushes} pushes already (setting max_pushes): terminate some first`);
+    }
+    const optionBytes = Buffer.byteLength(JSON.stringify(request.options ?? {}));
+    if (optionBytes > defaults.maxOptionBytes) {
+      limits.reached('rest_option_bytes');
+      throw new GatewayError('PAYLOAD_TOO_LARGE', `options take ${optionBytes} bytes as JSON, more than ${defaults.maxOptionBytes} (setting rest_max_option_bytes)`);
+    }
     const target = this.#options.sinks.resolve({
       url: request.url,
       sourceName: request.sourceName,
       ...(request.fullUrl === undefined ? {} : { fullUrl: request.fullUrl }),
       ...(request.flashVersion === undefined ? {} : { flashVersion: request.flashVersion }),
     });
+    try {
+      await this.#options.outbound?.check(target.target.host);
+    } catch (err) {
+      limits.reached('outbound_target');
+      throw err;
+    }
     const existing = this.pushes().find((p) => p.config.sourceName === request.sourceName && p.config.target.target.url === request.url);
     if (existing?.active) {
       throw new GatewayError('CONFLICT', `Stream '${request.sourceName}' is already republished to this rtmpUrl (mediaSessionId ${existing.id})`);
@@ -130,8 +184,6 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
     }
     if (existing) this.#forget(existing.id); // a failed push is replaced
 
-    const id = newMediaSessionId();
-    const defaults = this.#options.pushes;
     const push = new PushTask({
       id,
       sourceName: request.sourceName,
@@ -143,17 +195,22 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
       readerLimits: defaults.readerLimits,
       audio: defaults.audio,
       sinkContext: this.#options.sinkContext,
-      logger: this.#log.child({ mediaSessionId: id, streamName: request.sourceName, targetStreamName: target.target.streamName, rtmpUrl: target.target.safeUrl }),
+      logger: this.#log.child({ mediaSessionId: id, streamName: request.sourceName, targetStreamName: target.target.safeStreamName, rtmpUrl: target.target.safeUrl }),
       ...(this.#options.clock ? { clock: this.#options.clock } : {}),
     });
     const path = this.#path(request.sourceName);
     this.#pushes.set(id, { push, path });
     push.on('state', () => this.emit('push-state', push.status()));
     push.on('retry', () => this.emit('push-retry', push.status()));
-    push.on('close', (state) => {
+    push.on('close', (state, reason) => {
       this.#endedBytes += push.status().sentBytes;
       if (state === 'stopped') this.#pushes.delete(id);
+      // A push that the gateway's shutdown stopped is started again at the next start.
+      if (state === 'stopped' && reason?.code !== 'shutdown') this.#options.store?.delete(id);
     });
+    if (request.persist) {
+      this.#options.store?.save({ id, sourceName: request.sourceName, url: request.url, fullUrl: request.fullUrl, flashVersion: request.flashVersion, options, createdTime: push.createdTime });
+    }
     if (options.action === 'mute') push.audio.mute();
     if (clip) push.audio.playSound(clip, options.loop ?? false);
     push.config.logger.info({ reserved: request.reserve === true }, 'push created');
@@ -240,6 +297,7 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
     const entry = this.#pushes.get(id);
     if (!entry) return;
     this.#pushes.delete(id);
+    this.#options.store?.delete(id);
     entry.path.removePush(entry.push);
   }
 }

@@ -22,6 +22,8 @@ export interface PushRequest {
   options?: StartupOptions;
   /** Accept the push before the source is published. */
   reserve?: boolean;
+  /** Keep the push across restarts (pushes made over the REST API); it comes back as a reserved push. */
+  persist?: boolean;
 }
 
 /** Which pushes `find` returns. */
@@ -37,8 +39,12 @@ export interface PushStatus {
   id: string;
   sourceName: string;
   url: string;
+  /** The URL without secrets: no password, query values masked, a stream key shortened. */
+  safeUrl: string;
   /** Name of the stream at the target. */
   targetStreamName: string;
+  /** The same, a stream key shortened. */
+  safeTargetStreamName: string;
   width: number;
   height: number;
   muted: boolean;

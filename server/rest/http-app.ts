@@ -1,43 +1,46 @@
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { HttpAccess } from '../access/http-access';
+import type { RateLimiter } from '../access/rate-limiter';
 import { GatewayError } from '../errors';
 import type { Logger } from '../log';
+import type { LimitReporter } from '../metrics/limits';
 import { ERROR_STATUS } from './error-status';
 
 /** Largest JSON body accepted by the APIs. */
 const MAX_BODY = '64kb';
 
-/** What the HTTP server mounts: each router at its path, plus static files. */
+/** What the HTTP server mounts. */
 export interface HttpAppParts {
-  /** Routers by mount path, e.g. `/rest-api/push`. */
-  routers: Record<string, Router>;
+  /** Management APIs by mount path (e.g. `/rest-api`): behind the access layer, the rate limit and the JSON rule. */
+  api: Record<string, Router>;
+  /** Routes anyone may call (the SDK's server info), by mount path. */
+  open: Record<string, Router>;
   /** Static directories by mount path, e.g. `/web-sdk` → dist/web-sdk. */
   staticDirs: Record<string, string>;
-  /** Access-Control-Allow-Origin for the REST API; '' sends no CORS headers. */
-  corsAllowOrigin: string;
+  /** Origins allowed to call the APIs from a browser (CORS); `*` allows any; empty: none. */
+  corsOrigins: readonly string[];
+  access: HttpAccess;
+  /** Requests per client address. */
+  rateLimiter: RateLimiter;
+  limits: LimitReporter;
   logger: Logger;
 }
 
 /**
- * The Express application behind the HTTP(S) port: JSON bodies parsed whatever the content type
- * (curl -d sends form encoding), CORS as WCS sends it, and one error handler that turns every
- * failure into a JSON body with the right status — never a stack trace.
+ * The Express application behind the HTTP(S) port. The management APIs take JSON bodies sent as
+ * `application/json` only (so a web page cannot post to them without a CORS preflight), answer
+ * CORS only for the configured origins, are rate-limited per client, and go through one access
+ * layer; one error handler turns every failure into a JSON body with the right status — never a
+ * stack trace.
  */
 export function createHttpApp(parts: HttpAppParts): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  if (parts.corsAllowOrigin !== '') {
-    app.use((req: Request, res: Response, next: NextFunction) => {
-      res.setHeader('Access-Control-Allow-Origin', parts.corsAllowOrigin);
-      res.setHeader('Access-Control-Allow-Headers', 'content-type,x-requested-with,x-access-token');
-      res.setHeader('Access-Control-Allow-Methods', 'GET,POST,DELETE,OPTIONS');
-      if (req.method === 'OPTIONS') res.status(204).end();
-      else next();
-    });
-  }
-  app.use(express.json({ type: () => true, limit: MAX_BODY, strict: false }));
-  for (const [path, router] of Object.entries(parts.routers)) app.use(path, router);
+  const guard = [cors(parts.corsOrigins), rateLimit(parts), jsonOnly, express.json({ type: isJson, limit: MAX_BODY, strict: false }), parts.access.middleware()];
+  for (const [path, router] of Object.entries(parts.api)) app.use(path, ...guard, router);
+  for (const [path, router] of Object.entries(parts.open)) app.use(path, router);
   for (const [path, dir] of Object.entries(parts.staticDirs)) app.use(path, express.static(dir, { index: 'index.html' }));
   app.use((req: Request) => {
     throw new GatewayError('NOT_FOUND', `No such endpoint: ${req.method} ${req.path}`);
@@ -46,12 +49,49 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
   return app;
 }
 
+/** CORS for the allowed origins only; a preflight from any other origin gets no CORS headers, so the browser refuses. */
+function cors(origins: readonly string[]) {
+  const any = origins.includes('*');
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const origin = req.get('origin');
+    if (origin !== undefined && (any || origins.includes(origin))) {
+      res.setHeader('Access-Control-Allow-Origin', any ? '*' : origin);
+      res.setHeader('Access-Control-Allow-Headers', 'content-type,x-requested-with,x-access-token,authorization');
+      res.setHeader('Access-Control-Allow-Methods', 'GET,POST,DELETE,OPTIONS');
+      if (!any) res.setHeader('Vary', 'Origin');
+    }
+    if (req.method === 'OPTIONS') res.status(204).end();
+    else next();
+  };
+}
+
+function rateLimit(parts: HttpAppParts) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const waitMs = parts.rateLimiter.take(req.socket.remoteAddress ?? '');
+    if (waitMs === 0) return next();
+    parts.limits.reached('rest_rate');
+    res.setHeader('Retry-After', String(Math.ceil(waitMs / 1000)));
+    next(new GatewayError('RATE_LIMITED', `Too many requests from ${req.socket.remoteAddress ?? 'this address'} (setting rest_rate_limit); retry in ${waitMs} ms`));
+  };
+}
+
+/** A body must be declared JSON: other types are what a cross-site form or a no-preflight fetch can send. */
+function jsonOnly(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !isJson(req)) return next(new GatewayError('UNSUPPORTED_MEDIA_TYPE', `Send JSON bodies with Content-Type: application/json (got ${req.get('content-type') ?? 'none'})`));
+  next();
+}
+
+function isJson(req: http.IncomingMessage): boolean {
+  return /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+}
+
 function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const known = toGatewayError(err);
     const status = known ? ERROR_STATUS[known.code] : 500;
     if (!known) logger.error({ err, path: req.path }, 'request failed');
-    else logger.info({ path: req.path, status, code: known.code, reason: known.message }, 'request refused');
+    else logger.info({ path: req.path, status, code: known.code, reason: known.message, client: req.socket.remoteAddress }, 'request refused');
     if (res.headersSent) return;
     res.status(status).json({
       timestamp: Date.now(),

@@ -1,10 +1,11 @@
 import { Router, type Request, type Response } from 'express';
+import { principalOf } from '../access/http-access';
 import { GatewayError } from '../errors';
 import { EndReasons } from '../hub/end-reason';
 import type { PushControl } from '../paths/path-directory';
 import type { PushStatus } from '../push/types';
 import { findRequestSchema, mediaSessionRequestSchema, soundOnRequestSchema, startupRequestSchema } from './push-schemas';
-import { pushFilterOf, pushRequestOf, transponderView, type FindBody, type StartupBody, type TransponderView } from './transponder-view';
+import { pushFilterOf, pushRequestOf, transponderView, type FindBody, type StartupBody, type TransponderView, type ViewRights } from './transponder-view';
 import { bodyValidator } from './validation';
 
 const validateStartup = bodyValidator<StartupBody>(startupRequestSchema);
@@ -20,16 +21,18 @@ export function pushRoutes(control: PushControl): Router {
   const router = Router();
 
   router.post('/startup', async (req: Request, res: Response) => {
-    res.json(transponderView(await control.startPush(pushRequestOf(validateStartup(req.body)))));
+    res.json(transponderView(await control.startPush(pushRequestOf(validateStartup(req.body))), rights(req, res, false)));
   });
 
   router.post('/find', async (req: Request, res: Response) => {
-    res.json(nonEmpty(await control.findPushes(pushFilterOf(validateFind(req.body)))));
+    const body = validateFind(req.body);
+    res.json(nonEmpty(await control.findPushes(pushFilterOf(body)), rights(req, res, body.showSecrets === true)));
   });
 
   // The official SDK sends find_all as a GET without a body.
-  router.all('/find_all', async (_req: Request, res: Response) => {
-    res.json(nonEmpty(await control.findPushes({})));
+  router.all('/find_all', async (req: Request, res: Response) => {
+    const body = req.body as { showSecrets?: unknown } | undefined;
+    res.json(nonEmpty(await control.findPushes({}), rights(req, res, body?.showSecrets === true)));
   });
 
   router.post('/terminate', async (req: Request, res: Response) => {
@@ -62,7 +65,16 @@ export function pushRoutes(control: PushControl): Router {
 }
 
 /** WCS answers 404 rather than an empty array. */
-function nonEmpty(pushes: PushStatus[]): TransponderView[] {
+function nonEmpty(pushes: PushStatus[], rights: ViewRights): TransponderView[] {
   if (pushes.length === 0) throw new GatewayError('TRANSPONDER_NOT_FOUND', 'Transponder not found');
-  return pushes.map(transponderView);
+  return pushes.map((push) => transponderView(push, rights));
+}
+
+/**
+ * What this caller may see: secrets only when asked for (`showSecrets` in the body or `?secrets=true`)
+ * by an authenticated caller; connection errors in full to any authenticated caller.
+ */
+function rights(req: Request, res: Response, asked: boolean): ViewRights {
+  const authenticated = principalOf(res).kind !== 'open';
+  return { secrets: authenticated && (asked || req.query['secrets'] === 'true'), errors: authenticated };
 }

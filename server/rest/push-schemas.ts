@@ -7,7 +7,9 @@ const mediaSessionId = { type: 'string', minLength: 1, maxLength: 128, descripti
 
 const startupOptions = {
   type: 'object',
-  description: 'Options applied at startup and echoed back.',
+  description: 'Options applied at startup and echoed back: flat, scalar values only (at most rest_max_option_bytes as JSON).',
+  maxProperties: 32,
+  additionalProperties: { type: ['string', 'number', 'boolean', 'null'], maxLength: 1024 },
   properties: {
     action: { type: 'string', enum: ['mute', 'sound_on'], description: '"mute" starts muted; "sound_on" starts with soundFile mixed in.' },
     soundFile: { type: 'string', minLength: 1, maxLength: 255, description: 'With action "sound_on": a WAV file name in the media directory.' },
@@ -35,6 +37,7 @@ export const findRequestSchema = {
   properties: {
     streamName: { type: 'string', maxLength: 256, description: 'Matches the source stream name or the name on the target.' },
     rtmpUrl: { type: 'string', maxLength: 2048, description: 'Matches the target URL exactly.' },
+    showSecrets: { type: 'boolean', description: 'Show stream keys and passwords in full (authenticated callers only; also ?secrets=true). Default false: masked.' },
   },
 } as const;
 

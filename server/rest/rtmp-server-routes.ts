@@ -9,7 +9,6 @@ import {
   type RtmpServerType,
   type RuleAction,
 } from '../rtmp-servers/rtmp-server-record';
-import { requireAccessToken } from './rtmp-server-auth';
 import { createRuleSchema, createServerSchema, getRulesSchema, idRequestSchema, updateRuleSchema, updateServerSchema } from './rtmp-server-schemas';
 import { bodyValidator } from './validation';
 
@@ -62,9 +61,8 @@ const SUCCESS = { success: true } as const;
  * DELETE): create, update, start, stop, getAll, getById, remove; and `/rules/*` with the same verbs
  * for the access rules. With an access token configured, every call needs it in x-access-token.
  */
-export function rtmpServerRoutes(control: RtmpServerControl, accessToken: string): Router {
+export function rtmpServerRoutes(control: RtmpServerControl): Router {
   const router = Router();
-  router.use(requireAccessToken(accessToken));
 
   router.post('/create', async (req: Request, res: Response) => {
     const body = validateCreate(req.body);

@@ -16,6 +16,16 @@ export interface StartupBody {
 export interface FindBody {
   streamName?: string;
   rtmpUrl?: string;
+  /** Show stream keys and passwords in full (an authenticated caller only). */
+  showSecrets?: boolean;
+}
+
+/** What the caller may see of a push. */
+export interface ViewRights {
+  /** Stream keys and passwords in full; otherwise masked. */
+  readonly secrets: boolean;
+  /** Why a connection failed, in full; otherwise only that it did (an unauthenticated caller must not learn which ports are open). */
+  readonly errors: boolean;
 }
 
 /**
@@ -54,6 +64,8 @@ export function pushRequestOf(body: StartupBody): PushRequest {
     ...(body.rtmpFlashVersion === undefined ? {} : { flashVersion: body.rtmpFlashVersion }),
     ...(body.options === undefined ? {} : { options: body.options }),
     ...(body.reserve === undefined ? {} : { reserve: body.reserve }),
+    // Pushes asked for over the API are kept across restarts.
+    persist: true,
   };
 }
 
@@ -62,12 +74,12 @@ export function pushFilterOf(body: FindBody): PushFilter {
   return { ...(body.streamName ? { streamName: body.streamName } : {}), ...(body.rtmpUrl ? { url: body.rtmpUrl } : {}) };
 }
 
-/** A push in WCS's shape. */
-export function transponderView(push: PushStatus): TransponderView {
+/** A push in WCS's shape, its secrets masked unless `rights` allow them. */
+export function transponderView(push: PushStatus, rights: ViewRights): TransponderView {
   return {
     mediaSessionId: push.id,
-    streamName: push.targetStreamName,
-    rtmpUrl: push.url,
+    streamName: rights.secrets ? push.targetStreamName : push.safeTargetStreamName,
+    rtmpUrl: rights.secrets ? push.url : push.safeUrl,
     width: push.width,
     height: push.height,
     muted: push.muted,
@@ -75,7 +87,7 @@ export function transponderView(push: PushStatus): TransponderView {
     options: push.options,
     sourceStreamName: push.sourceName,
     state: push.state,
-    lastError: push.lastError,
+    lastError: push.lastError === null || rights.errors ? push.lastError : 'the push could not reach its target or lost it',
     retries: push.retries,
     sentBytes: push.sentBytes,
     queuedBytes: push.queuedBytes,

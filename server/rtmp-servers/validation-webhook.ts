@@ -1,3 +1,4 @@
+import { postJson } from '../access/post-json';
 import type { AccessDecision } from '../rtmp/server/access-policy';
 
 /** What the gateway POSTs (JSON) to a rule's validation webhook. */
@@ -20,22 +21,17 @@ const MAX_REASON_LENGTH = 200;
 /**
  * Asks a validation webhook about one publish or play. It must answer 2xx with the JSON body
  * `{"allow": true}` to approve; `{"allow": false, "reason": "..."}`, any other answer, an error or
- * no answer within WEBHOOK_TIMEOUT_MS refuses (fail closed). Never rejects.
+ * no answer within WEBHOOK_TIMEOUT_MS refuses (fail closed); redirects are not followed. Never rejects.
  */
 export async function askValidationWebhook(url: string, request: ValidationRequest, signal: AbortSignal): Promise<AccessDecision> {
   try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(request),
-      signal: AbortSignal.any([signal, AbortSignal.timeout(WEBHOOK_TIMEOUT_MS)]),
-    });
-    const answer: unknown = await response.json().catch(() => undefined);
+    const { status, json: answer } = await postJson(url, request, AbortSignal.any([signal, AbortSignal.timeout(WEBHOOK_TIMEOUT_MS)]));
+    const ok = status >= 200 && status < 300;
     const allow = (answer as { allow?: unknown } | undefined)?.allow;
-    if (response.ok && allow === true) return { allowed: true };
+    if (ok && allow === true) return { allowed: true };
     const reason = (answer as { reason?: unknown } | undefined)?.reason;
-    if (response.ok && allow === false) return { allowed: false, reason: typeof reason === 'string' && reason !== '' ? reason.slice(0, MAX_REASON_LENGTH) : 'refused by the validation webhook' };
-    return { allowed: false, reason: `the validation webhook answered ${response.status} without {"allow": true}` };
+    if (ok && allow === false) return { allowed: false, reason: typeof reason === 'string' && reason !== '' ? reason.slice(0, MAX_REASON_LENGTH) : 'refused by the validation webhook' };
+    return { allowed: false, reason: `the validation webhook answered ${status} without {"allow": true}` };
   } catch (err) {
     return { allowed: false, reason: `the validation webhook could not be asked: ${(err as Error).message}` };
   }

@@ -1,3 +1,4 @@
+import type net from 'node:net';
 import { TypedEmitter } from '../events/typed-emitter';
 import { nextAdobeAuthStep } from './adobe-auth';
 import { classifySocketError, RtmpClientError } from './client-errors';
@@ -30,6 +31,8 @@ export interface RtmpPublishClientOptions {
    * the connection at once: that is reported as PUBLISH_REJECTED instead of a successful connect.
    */
   readonly publishSettleMs?: number;
+  /** Resolves the target's host name (default: the OS's); a policy may refuse addresses here. */
+  readonly lookup?: net.LookupFunction;
   /** Debug trace: a one-line summary of every message received ('in') and sent ('out'). Summaries include app, tcUrl and stream name. */
   readonly onMessage?: (direction: 'in' | 'out', summary: string) => void;
 }
@@ -273,7 +276,8 @@ export class RtmpPublishClient extends TypedEmitter<RtmpPublishClientEvents> {
   async #open(abort: AbortSignal): Promise<RtmpConnection> {
     const { target, onMessage } = this.#options;
     const { host, port, secure } = target;
-    const socket = await openTransport({ host, port, secure, ...(this.#options.tls === undefined ? {} : { tls: this.#options.tls }) }, abort);
+    const { tls, lookup } = this.#options;
+    const socket = await openTransport({ host, port, secure, ...(tls === undefined ? {} : { tls }), ...(lookup === undefined ? {} : { lookup }) }, abort);
     const connection = new RtmpConnection(socket, {
       role: 'client',
       ...(onMessage === undefined ? {} : { trace: (direction, message) => onMessage(direction, describeMessage(message)) }),

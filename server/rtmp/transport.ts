@@ -10,6 +10,8 @@ export interface TransportTarget {
   readonly secure: boolean;
   /** TLS trust: extra CA certificates (PEM) and whether to verify the server (default true). */
   readonly tls?: { readonly ca?: Buffer; readonly rejectUnauthorized?: boolean };
+  /** Resolves the host name (default: the OS's); a policy may refuse addresses here. */
+  readonly lookup?: net.LookupFunction;
 }
 
 /**
@@ -30,8 +32,9 @@ export function openTransport(target: TransportTarget, signal: AbortSignal): Pro
           ...(net.isIP(target.host) === 0 ? { servername: target.host } : {}),
           ...(target.tls?.ca === undefined ? {} : { ca: target.tls.ca }),
           rejectUnauthorized: target.tls?.rejectUnauthorized ?? true,
+          ...(target.lookup ? { lookup: target.lookup } : {}),
         })
-      : net.connect({ host: target.host, port: target.port });
+      : net.connect({ host: target.host, port: target.port, ...(target.lookup ? { lookup: target.lookup } : {}) });
     const connectEvent = target.secure ? 'secureConnect' : 'connect';
     const settle = (error?: unknown): void => {
       socket.off(connectEvent, onConnect);

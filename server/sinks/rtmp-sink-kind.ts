@@ -1,5 +1,6 @@
+import type net from 'node:net';
 import { RtmpPushSink } from './rtmp-push-sink';
-import { redactUrl, resolvePushTarget, type PushTarget } from './rtmp-target';
+import { redactKey, redactUrl, resolvePushTarget, type PushTarget } from './rtmp-target';
 import type { PushTargetRequest, SinkContext, SinkKind, SinkTarget } from './sink-kinds';
 
 /** Settings every RTMP push shares (rtmp_* settings). */
@@ -14,6 +15,8 @@ export interface RtmpSinkSettings {
   readonly tls: { readonly ca?: Buffer; readonly rejectUnauthorized: boolean };
   /** Bound on connecting up to NetStream.Publish.Start, ms. */
   readonly connectTimeoutMs: number;
+  /** Resolves target host names, refusing addresses the outbound policy forbids. */
+  readonly lookup?: net.LookupFunction;
 }
 
 /** An RTMP target: the parsed URL, the target stream name and the flashVer to send. */
@@ -29,7 +32,15 @@ export function rtmpSinkKind(settings: RtmpSinkSettings): SinkKind<RtmpSinkTarge
     resolve(request: PushTargetRequest): RtmpSinkTarget {
       const fullUrl = request.fullUrl ?? settings.fullUrl;
       const rtmp = resolvePushTarget(request.url, request.sourceName, fullUrl, settings.streamNamePrefix);
-      return { url: request.url, streamName: rtmp.streamName, safeUrl: redactUrl(request.url, fullUrl), rtmp, flashVersion: request.flashVersion ?? settings.flashVersion };
+      return {
+        url: request.url,
+        host: rtmp.url.host,
+        streamName: rtmp.streamName,
+        safeUrl: redactUrl(request.url, fullUrl),
+        safeStreamName: fullUrl ? redactKey(rtmp.streamName) : rtmp.streamName,
+        rtmp,
+        flashVersion: request.flashVersion ?? settings.flashVersion,
+      };
     },
     create(target: RtmpSinkTarget, context: SinkContext): RtmpPushSink {
       return new RtmpPushSink({
@@ -38,6 +49,7 @@ export function rtmpSinkKind(settings: RtmpSinkSettings): SinkKind<RtmpSinkTarge
         flashVer: target.flashVersion,
         tls: settings.tls,
         connectTimeoutMs: settings.connectTimeoutMs,
+        ...(settings.lookup ? { lookup: settings.lookup } : {}),
         ...(context.onFrameWritten ? { onFrameWritten: context.onFrameWritten } : {}),
       });
     },

@@ -27,11 +27,17 @@ export function resolvePushTarget(rtmpUrl: string, sourceName: string, fullUrl: 
 }
 
 /**
- * The URL as it may appear in logs: no password, and a stream key in full-URL mode shortened to
- * its first 4 characters (keys are secrets that give publishing rights).
+ * The URL as logs and unprivileged API readers may see it: no password, query values masked
+ * (`?token=***`), and a stream key in full-URL mode shortened to its first 4 characters (keys are
+ * secrets that give publishing rights).
  */
 export function redactUrl(rtmpUrl: string, fullUrl: boolean): string {
   let shown = rtmpUrl.replace(/^([a-z]+:\/\/)[^/@]*@/i, '$1***@');
   if (fullUrl) shown = shown.replace(/\/([^/?]{4})[^/?]*(\?.*)?$/, '/$1…');
-  return shown;
+  return shown.replace(/([?&][^=&#]*=)[^&#]*/g, '$1***');
+}
+
+/** A stream key shortened to its first 4 characters. */
+export function redactKey(key: string): string {
+  return key.length > 4 ? `${key.slice(0, 4)}…` : '…';
 }

@@ -17,10 +17,14 @@ export interface PushTargetRequest {
 /** A checked target, ready to open sinks to. */
 export interface SinkTarget {
   readonly url: string;
+  /** Host the sink connects to (the outbound policy checks it). */
+  readonly host: string;
   /** Name of the stream at the target, as find and the API show it. */
   readonly streamName: string;
-  /** The URL as logs may show it: no password, stream keys shortened. */
+  /** The URL as logs and unprivileged readers may see it: no password, stream keys and query values shortened. */
   readonly safeUrl: string;
+  /** The target stream name as they may see it (a stream key is shortened). */
+  readonly safeStreamName: string;
 }
 
 /** What every sink gets from the gateway. */

@@ -1,3 +1,4 @@
+import type { HostCheck } from '../access/outbound-policy';
 import type { Logger } from '../log';
 
 /** A POST that takes longer than this is abandoned, ms. */
@@ -16,6 +17,7 @@ const FAILURE_LOG_INTERVAL_MS = 30_000;
  */
 export class StateWebhook {
   readonly #url: string;
+  readonly #outbound: HostCheck | undefined;
   readonly #log: Logger;
   readonly #queue: string[] = [];
   #sending: Promise<void> | undefined;
@@ -26,8 +28,10 @@ export class StateWebhook {
   /** Notifications dropped because the queue was full. */
   dropped = 0;
 
-  constructor(url: string, logger: Logger) {
+  /** `outbound` checks the URL's host before each POST (the outbound policy). */
+  constructor(url: string, logger: Logger, outbound?: HostCheck) {
     this.#url = url;
+    this.#outbound = outbound;
     this.#log = logger.child({ component: 'webhook', url });
   }
 
@@ -56,10 +60,13 @@ export class StateWebhook {
     while (this.#queue.length > 0 && !this.#closed) {
       const body = this.#queue.shift()!;
       try {
+        await this.#outbound?.check(new URL(this.#url).hostname);
         const response = await fetch(this.#url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body,
+          // A 3xx is an answer, not a new target: the outbound policy checked this URL, not another.
+          redirect: 'manual',
           signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
         });
         await response.body?.cancel();

@@ -67,7 +67,7 @@ export class FakeSink implements Sink {
 export function fakeTarget(url = 'fake://target/live'): ResolvedTarget & { readonly opened: FakeSink[] } {
   const opened: FakeSink[] = [];
   return {
-    target: { url, streamName: 'live', safeUrl: url },
+    target: { url, host: 'target', streamName: 'live', safeUrl: url, safeStreamName: 'live' },
     opened,
     open: () => {
       const sink = new FakeSink();

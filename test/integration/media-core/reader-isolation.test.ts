@@ -37,7 +37,7 @@ function throwingSinkKind(): SinkKind & { readonly thrown: () => boolean } {
   return {
     schemes: ['throwing'],
     thrown: () => thrown,
-    resolve: (request): SinkTarget => ({ url: request.url, streamName: 'throwing', safeUrl: request.url }),
+    resolve: (request): SinkTarget => ({ url: request.url, host: 'sink', streamName: 'throwing', safeUrl: request.url, safeStreamName: 'throwing' }),
     create: (): Sink => {
       const stats: SinkStats = { bytesSent: 0, pendingBytes: 0, framesSent: 0 };
       return {

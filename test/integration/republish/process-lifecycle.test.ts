@@ -77,7 +77,7 @@ describe('gateway process', () => {
       browser = await launchChromium();
       await pages.publish(await browser.newPage(), 'ours', { urlServer: `ws://127.0.0.1:${wsPort}`, name: 'sig' });
       const api = async (route: string, body: unknown): Promise<{ status: number; json: any }> => {
-        const res = await fetch(`${httpUrl}/rest-api/push/${route}`, { method: 'POST', body: JSON.stringify(body) });
+        const res = await fetch(`${httpUrl}/rest-api/push/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
         return { status: res.status, json: await res.json() };
       };
       const started = await api('startup', { streamName: 'sig', rtmpUrl: `rtmp://127.0.0.1:${target.port}/live` });

@@ -5,7 +5,7 @@ describe('REST API errors', () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    gw = await startTestGateway();
+    gw = await startTestGateway({ corsOrigins: ['https://app.example.com'] });
   });
 
   afterAll(async () => {
@@ -68,11 +68,18 @@ describe('REST API errors', () => {
     expect(huge.status).toBe(413);
   });
 
-  test('CORS headers are sent as WCS does, and preflight is answered', async () => {
-    const res = await fetch(`${gw.httpUrl}/rest-api/push/find_all`, { method: 'OPTIONS' });
-    expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
-    expect(res.headers.get('access-control-allow-headers')).toContain('content-type');
+  test('CORS answers the configured origins only; a body that is not declared JSON is a 415', async () => {
+    const preflight = (origin: string) => fetch(`${gw.httpUrl}/rest-api/push/startup`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    const allowed = await preflight('https://app.example.com');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('content-type');
+    const other = await preflight('https://evil.example.com');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    // What a cross-site form or a no-preflight fetch can send: refused before anything happens.
+    const plain = await fetch(`${gw.httpUrl}/rest-api/push/startup`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ streamName: 's1', rtmpUrl: 'rtmp://h/a' }) });
+    expect(plain.status).toBe(415);
+    expect(((await plain.json()) as { code: string }).code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   test('the OpenAPI document describes every push endpoint from the same schemas', async () => {

@@ -264,7 +264,7 @@ describe('RTMP server management API with an access token', () => {
 
   test('every call needs the token in x-access-token: missing or wrong is a 401, right works', async () => {
     for (const route of ['/getAll', '/create', '/remove', '/rules/getAll']) {
-      expect(await rtmpServersApi(gw.httpUrl, route, {})).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED', message: 'Missing or wrong x-access-token header' } });
+      expect(await rtmpServersApi(gw.httpUrl, route, {})).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED', message: expect.stringContaining('x-access-token') } });
       expect((await rtmpServersApi(gw.httpUrl, route, {}, { token: 's3cr=t!' })).status).toBe(401);
     }
     const port = await getFreePort(); // this gateway stores no server yet

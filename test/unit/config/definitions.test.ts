@@ -7,6 +7,7 @@ describe('settings table', () => {
     expect(SETTING_DEFINITIONS.map((d) => d.key)).toEqual(SETTING_GROUPS.flatMap((g) => g.settings.map((d) => d.key)));
     expect(SETTING_GROUPS.map((g) => g.title)).toEqual([
       'Network and TLS',
+      'API access and limits',
       'WebRTC',
       'Republishing (transponders)',
       'Media',

@@ -19,7 +19,7 @@ function directory(options: { gracePeriodMs?: number; autoStartUrl?: string } = 
   const sinks: FakeSink[] = [];
   const fake: SinkKind = {
     schemes: ['fake'],
-    resolve: (request): SinkTarget => ({ url: request.url, streamName: `out_${request.sourceName}`, safeUrl: request.url }),
+    resolve: (request): SinkTarget => ({ url: request.url, host: new URL(request.url).hostname, streamName: `out_${request.sourceName}`, safeUrl: request.url, safeStreamName: `out_${request.sourceName}` }),
     create: () => {
       const sink = new FakeSink();
       sinks.push(sink);
@@ -37,6 +37,8 @@ function directory(options: { gracePeriodMs?: number; autoStartUrl?: string } = 
       audio: { ffmpegPath: 'ffmpeg', bitrateBps: 128_000 },
       mediaDir: 'media',
       autoStartUrl: options.autoStartUrl,
+      maxPushes: 4,
+      maxOptionBytes: 4096,
     },
     sinkContext: {},
     gracePeriodMs: options.gracePeriodMs ?? 0,

@@ -1,4 +1,4 @@
-import { redactUrl, resolvePushTarget } from '../../../server/sinks/rtmp-target';
+import { redactKey, redactUrl, resolvePushTarget } from '../../../server/sinks/rtmp-target';
 
 describe('resolvePushTarget (WCS naming)', () => {
   test('default mode: the whole path is the app and the stream is <prefix><source>', () => {
@@ -35,5 +35,8 @@ describe('resolvePushTarget (WCS naming)', () => {
   test('logs never show passwords or whole stream keys', () => {
     expect(redactUrl('rtmp://user1:secret@h/live', false)).toBe('rtmp://***@h/live');
     expect(redactUrl('rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl-mnop', true)).toBe('rtmp://a.rtmp.youtube.com/live2/abcd…');
+    expect(redactUrl('rtmp://h/live?token=s3cret&user=bob', false)).toBe('rtmp://h/live?token=***&user=***');
+    expect(redactKey('abcd-efgh')).toBe('abcd…');
+    expect(redactKey('abc')).toBe('…');
   });
 });
