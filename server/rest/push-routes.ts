@@ -21,7 +21,8 @@ export function pushRoutes(control: PushControl): Router {
   const router = Router();
 
   router.post('/startup', async (req: Request, res: Response) => {
-    res.json(transponderView(await control.startPush(pushRequestOf(validateStartup(req.body))), rights(req, res, false)));
+    // The caller just sent the URL: it gets it back as WCS echoes it (masked only when nobody is authenticated).
+    res.json(transponderView(await control.startPush(pushRequestOf(validateStartup(req.body))), rights(req, res, true)));
   });
 
   router.post('/find', async (req: Request, res: Response) => {

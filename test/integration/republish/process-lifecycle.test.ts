@@ -65,13 +65,14 @@ describe('gateway process', () => {
     const target = await FakeRtmpServer.start();
     const [wsPort, httpPort] = [await getFreePort(), await getFreePort()];
     const config = path.join(dir, 'gateway.properties');
-    await writeFile(config, `listen_address=127.0.0.1\nws.port=${wsPort}\nhttp.port=${httpPort}\nno_such_setting=1\n`);
+    // Its own database: pushes are kept there, and the repository's data/ must stay untouched.
+    await writeFile(config, `listen_address=127.0.0.1\nws.port=${wsPort}\nhttp.port=${httpPort}\nrtmp_servers_db=${path.join(dir, 'sigterm.sqlite')}\nno_such_setting=1\n`);
     const gateway = startProcess(config);
     let browser: TestBrowser | undefined;
     let pages: PublisherPageServer | undefined;
     try {
       await waitFor('the gateway to listen', () => gateway.output().includes('REST API and demo page listening'));
-      expect(gateway.output()).toContain(`${config}:4: unknown setting 'no_such_setting' (ignored)`);
+      expect(gateway.output()).toContain(`${config}:5: unknown setting 'no_such_setting' (ignored)`);
       const httpUrl = `http://127.0.0.1:${httpPort}`;
       pages = await PublisherPageServer.start(httpUrl);
       browser = await launchChromium();

@@ -1,0 +1,133 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { probeFrames } from '../../support/media-probe';
+import { NginxRtmp } from '../../support/nginx-rtmp';
+import { getFreePort } from '../../support/ports';
+import { killAllChildren, stopGracefully, type TrackedProcess } from '../../support/processes';
+import { waitFor } from '../../support/wait-for';
+import { rtmpServersApi } from '../rtmp-server/support/api-client';
+import { publishTestPattern } from '../rtmp-server/support/ffmpeg-publisher';
+import { GatewayProcess, type ProcessFootprint } from './gateway-process';
+import { restInputs, type RestCase } from './rest-inputs';
+
+const SEED = 0xf022;
+const REST_CASES = 1500;
+const CONCURRENCY = 8;
+/** Frame interval of the canary publisher (testsrc at 25 fps), s. */
+const FRAME_S = 0.04;
+
+interface PushView {
+  mediaSessionId: string;
+  sourceStreamName: string;
+}
+
+/**
+ * The gateway under a seeded, bounded fuzz of every surface an outsider reaches, while a canary
+ * push runs from an RTMP-ingested source to nginx-rtmp: afterwards the canary lost no frame, the
+ * gateway is alive and never answered 5xx, and its memory and descriptors are back near where they
+ * started.
+ */
+describe('fuzz: the gateway keeps serving and loses nothing', () => {
+  let dir: string;
+  let nginx: NginxRtmp;
+  let gateway: GatewayProcess;
+  let httpUrl: string;
+  let ingestPort: number;
+  let canary: TrackedProcess;
+  let ports: number[];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'fuzz-'));
+    nginx = await NginxRtmp.start({ applications: [{ name: 'rec', directives: ['record all;', `record_path ${dir};`, 'record_unique on;'] }] });
+    const [wsPort, httpPort] = [await getFreePort(), await getFreePort()];
+    ingestPort = await getFreePort();
+    ports = [await getFreePort(), await getFreePort(), await getFreePort()];
+    gateway = await GatewayProcess.start(dir, {
+      listen_address: '127.0.0.1',
+      'ws.port': wsPort,
+      'http.port': httpPort,
+      rtmp_servers_db: path.join(dir, 'gateway.sqlite'),
+      // The fuzz comes from one address: the rate limit would refuse most of it before it reached anything.
+      rest_rate_limit: 0,
+      log_level: 'warn',
+    });
+    httpUrl = `http://127.0.0.1:${httpPort}`;
+    expect((await rtmpServersApi(httpUrl, '/create', { server_name: 'canary', server_port: ingestPort })).status).toBe(200);
+    canary = publishTestPattern(`rtmp://127.0.0.1:${ingestPort}/live/canary`);
+    await waitFor('the canary push to start', async () => (await post('/rest-api/push/startup', { streamName: 'canary', rtmpUrl: nginx.rtmpUrl('rec'), rtmpTransponderFullUrl: false })).status === 200, 20_000, 250);
+    await nginx.waitForStream('rec', 'rtmp_canary', 15_000);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (canary) await stopGracefully(canary.child);
+    await killAllChildren();
+    await gateway?.stop();
+    await nginx?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function post(route: string, body: unknown): Promise<{ status: number; json: any }> {
+    const res = await fetch(`${httpUrl}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, json: await res.json().catch(() => null) };
+  }
+
+  /** Sends every case, CONCURRENCY at a time; returns the cases answered 5xx (or not at all). */
+  async function sendAll(cases: readonly RestCase[]): Promise<string[]> {
+    const failures: string[] = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next < cases.length) {
+        const c = cases[next++]!;
+        try {
+          const res = await fetch(`${httpUrl}${c.path}`, { method: c.method, headers: c.headers, ...(c.body === undefined ? {} : { body: c.body }), signal: AbortSignal.timeout(10_000) });
+          await res.arrayBuffer();
+          if (res.status >= 500) failures.push(`${res.status} ${c.kind}: ${c.method} ${c.path} ${c.body?.slice(0, 200) ?? ''}`);
+        } catch (err) {
+          failures.push(`no answer (${(err as Error).message}) to ${c.kind}: ${c.method} ${c.path}`);
+        }
+      }
+    }));
+    return failures;
+  }
+
+  /** Ends what the fuzz made: pushes other than the canary's, RTMP servers other than the canary's ingest. */
+  async function cleanUp(): Promise<void> {
+    const pushes = (await post('/rest-api/push/find_all', {})).json as PushView[] | null;
+    for (const push of pushes ?? []) if (push.sourceStreamName !== 'canary') await post('/rest-api/push/terminate', { mediaSessionId: push.mediaSessionId });
+    const servers = (await rtmpServersApi(httpUrl, '/getAll')).body as Array<{ id: string; server_name: string }>;
+    for (const server of servers) if (server.server_name !== 'canary') await rtmpServersApi(httpUrl, '/remove', { id: server.id });
+  }
+
+  test('REST: no 5xx, nothing left behind, the canary keeps every frame', async () => {
+    // Warm up (JIT, pools), so the footprint compared is the steady one.
+    expect(await sendAll(restInputs(SEED + 1, 600, ports))).toEqual([]);
+    await cleanUp();
+    const before = gateway.footprint();
+
+    expect(await sendAll(restInputs(SEED, REST_CASES, ports))).toEqual([]);
+    await cleanUp();
+
+    expect(gateway.alive).toBe(true);
+    const after = await waitFor('memory and descriptors to settle', () => {
+      const now = gateway.footprint();
+      return within(now, before, 0.1) ? now : undefined;
+    }, 15_000, 500).catch(() => gateway.footprint());
+    process.stderr.write(`fuzz footprint: RSS ${(before.rssBytes / 2 ** 20).toFixed(1)} → ${(after.rssBytes / 2 ** 20).toFixed(1)} MiB, fds ${before.fds} → ${after.fds}\n`);
+    expect(after.rssBytes).toBeLessThanOrEqual(before.rssBytes * 1.1);
+    expect(after.fds).toBeLessThanOrEqual(Math.ceil(before.fds * 1.1));
+
+    // The canary: stop its push, and nginx's recording must have every frame, without a hole.
+    const [canaryPush] = ((await post('/rest-api/push/find', { streamName: 'canary' })).json as PushView[]);
+    expect((await post('/rest-api/push/terminate', { mediaSessionId: canaryPush!.mediaSessionId })).status).toBe(200);
+    const file = await waitFor('the recording', async () => (await readdir(dir)).find((f) => f.startsWith('rtmp_canary') && f.endsWith('.flv')));
+    const recorded = await probeFrames(path.join(dir, file), { seconds: 600, timeoutMs: 30_000 });
+    expect(recorded.video.length).toBeGreaterThan(50);
+    const gaps = recorded.video.slice(1).map((frame, i) => Math.round((frame.pts - recorded.video[i]!.pts) / FRAME_S)).filter((steps) => steps !== 1);
+    expect(gaps).toEqual([]);
+  }, 180_000);
+});
+
+function within(now: ProcessFootprint, before: ProcessFootprint, ratio: number): boolean {
+  return now.rssBytes <= before.rssBytes * (1 + ratio) && now.fds <= Math.ceil(before.fds * (1 + ratio));
+}

@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { waitFor } from '../../support/wait-for';
+
+const MAIN = path.resolve(__dirname, '..', '..', '..', 'dist', 'server', 'main.js');
+
+/** What the kernel says the process holds. */
+export interface ProcessFootprint {
+  /** Resident memory, bytes. */
+  readonly rssBytes: number;
+  /** Open file descriptors (sockets included). */
+  readonly fds: number;
+}
+
+/** The built gateway (dist/server/main.js) as its own process, so its memory and descriptors can be read from outside. */
+export class GatewayProcess {
+  private constructor(
+    readonly child: ChildProcess,
+    private readonly output: () => string,
+  ) {}
+
+  /** Writes `settings` to a properties file in `dir` and starts the gateway on it; resolves once its HTTP port listens. */
+  static async start(dir: string, settings: Record<string, string | number>): Promise<GatewayProcess> {
+    const config = path.join(dir, 'gateway.properties');
+    await writeFile(config, Object.entries(settings).map(([key, value]) => `${key}=${value}`).join('\n'));
+    const child = spawn(process.execPath, [MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
+    child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
+    const gateway = new GatewayProcess(child, () => output);
+    await waitFor('the gateway to listen', async () => {
+      if (child.exitCode !== null) throw new Error(`the gateway exited: ${gateway.logTail()}`);
+      const answer = await fetch(`http://127.0.0.1:${settings['http.port']}/web-sdk/server-info.json`).catch(() => undefined);
+      return answer?.status === 200;
+    }, 20_000, 200);
+    return gateway;
+  }
+
+  /** True while the process runs. */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last lines the gateway wrote. */
+  logTail(lines = 40): string {
+    return this.output().trim().split('\n').slice(-lines).join('\n');
+  }
+
+  footprint(): ProcessFootprint {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN);
+    return { rssBytes: rssKb * 1024, fds: readdirSync(`/proc/${this.child.pid}/fd`).length };
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.alive) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
