@@ -9,6 +9,11 @@ export interface ChunkReaderLimits {
   readonly maxMessageLength?: number;
   /** Messages that may be partly received at once (one per chunk stream); default 16. */
   readonly maxPartialMessages?: number;
+  /**
+   * Bytes all the messages partly received at once may hold together, bytes; default 16 MiB. What
+   * the reader allocates for them never exceeds it: the message that would is refused.
+   */
+  readonly maxPartialMessageBytes?: number;
   /** Distinct chunk stream ids a peer may use; default 64. */
   readonly maxChunkStreams?: number;
   /**
@@ -20,6 +25,8 @@ export interface ChunkReaderLimits {
 
 const DEFAULT_MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
 const DEFAULT_MAX_PARTIAL_MESSAGES = 16;
+/** Two messages of 8 MiB, or one of 16 MiB: a 4K keyframe is a few MB. */
+const DEFAULT_MAX_PARTIAL_MESSAGE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_CHUNK_STREAMS = 64;
 /** Smallest buffer allocated for a message spread over several chunks, bytes. */
 const MIN_ASSEMBLY_CAPACITY = 4096;
@@ -61,16 +68,20 @@ export class ChunkReader {
   readonly #streams = new Map<number, ReceivedChunkStream>();
   readonly #maxMessageLength: number;
   readonly #maxPartialMessages: number;
+  readonly #maxPartialMessageBytes: number;
   readonly #maxChunkStreams: number;
   readonly #minChunkSize: number;
   #chunkSize = DEFAULT_CHUNK_SIZE;
   #partialMessages = 0;
+  /** Bytes allocated for the assembly buffers of the partial messages. */
+  #partialBytes = 0;
   /** Chunk whose payload is being read: its stream and how many payload bytes are still due. */
   #current: { stream: ReceivedChunkStream; chunkStreamId: number; left: number } | undefined;
 
   constructor(limits: ChunkReaderLimits = {}) {
     this.#maxMessageLength = limits.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
     this.#maxPartialMessages = limits.maxPartialMessages ?? DEFAULT_MAX_PARTIAL_MESSAGES;
+    this.#maxPartialMessageBytes = limits.maxPartialMessageBytes ?? DEFAULT_MAX_PARTIAL_MESSAGE_BYTES;
     this.#maxChunkStreams = limits.maxChunkStreams ?? DEFAULT_MAX_CHUNK_STREAMS;
     this.#minChunkSize = limits.minChunkSize ?? 1;
   }
@@ -199,17 +210,27 @@ export class ChunkReader {
 
   #endPartial(stream: ReceivedChunkStream): void {
     this.#partialMessages--;
+    this.#partialBytes -= stream.assembly?.length ?? 0;
     stream.spansChunks = false;
     stream.assembly = undefined;
   }
 
-  /** Copies received bytes into the message's assembly buffer, doubling it (up to the message length) when full. */
+  /**
+   * Copies received bytes into the message's assembly buffer, doubling it (up to the message length
+   * and within what maxPartialMessageBytes leaves) when full.
+   */
   #append(stream: ReceivedChunkStream, piece: Buffer): void {
     const received = stream.received!;
     const needed = received + piece.length;
     let assembly = stream.assembly;
     if (assembly === undefined || assembly.length < needed) {
-      const capacity = Math.min(stream.length, Math.max(needed, MIN_ASSEMBLY_CAPACITY, (assembly?.length ?? 0) * 2));
+      const current = assembly?.length ?? 0;
+      const room = this.#maxPartialMessageBytes - (this.#partialBytes - current);
+      if (needed > room) {
+        throw new RtmpProtocolError('PARTIAL_MESSAGE_BYTES', `peer's incomplete messages would hold more than ${this.#maxPartialMessageBytes} bytes`);
+      }
+      const capacity = Math.min(stream.length, room, Math.max(needed, MIN_ASSEMBLY_CAPACITY, current * 2));
+      this.#partialBytes += capacity - current;
       const grown = Buffer.allocUnsafe(capacity);
       assembly?.copy(grown, 0, 0, received);
       assembly = grown;

@@ -220,6 +220,42 @@ describe('ChunkReader rejects hostile or malformed input with RtmpProtocolError'
     expect(errorCode(read(start(4) + start(5) + start(6), { maxPartialMessages: 2 }))).toBe('TOO_MANY_PARTIAL_MESSAGES');
   });
 
+  test('incomplete messages that together would hold more than maxPartialMessageBytes: refused before the reader allocates past it', () => {
+    const budget = 64 * 1024;
+    const writer = new ChunkWriter();
+    // Eight messages of 60 000 bytes, chunks interleaved, each left short of its last chunk.
+    const starts = Array.from({ length: 8 }, (_, i) => chunked(writer, { chunkStreamId: 4 + i, timestamp: 0, typeId: MessageType.VIDEO, messageStreamId: 1, payload: Buffer.alloc(60_000, i) }));
+    const reader = new ChunkReader({ maxPartialMessages: 8, maxPartialMessageBytes: budget });
+    const allocated = jest.spyOn(Buffer, 'allocUnsafe');
+    let accepted = 0;
+    let code: string | undefined;
+    for (let offset = 0; offset < 60_000 && code === undefined; offset += 128) {
+      for (const start of starts) {
+        // Chunk n of a message: its 12-byte (first) or 1-byte header and 128 payload bytes.
+        const chunk = offset === 0 ? start.subarray(0, 12 + 128) : start.subarray(12 + offset + offset / 128 - 1, 12 + offset + offset / 128 + 128);
+        code = errorCode(() => reader.push(chunk));
+        if (code !== undefined) break;
+        accepted += 128;
+      }
+    }
+    const allocations = allocated.mock.calls.reduce((sum, [size]) => sum + size, 0);
+    allocated.mockRestore();
+    expect(code).toBe('PARTIAL_MESSAGE_BYTES');
+    expect(accepted).toBeLessThanOrEqual(budget);
+    expect(accepted).toBeGreaterThan(budget - 8 * 128);
+    // Every buffer ever allocated, outgrown ones included: each message's doublings sum to under twice its last one.
+    expect(allocations).toBeLessThanOrEqual(2 * budget);
+  });
+
+  test('a message as large as maxPartialMessageBytes still assembles; the budget is free again once it completes', () => {
+    const writer = new ChunkWriter();
+    const big = { chunkStreamId: 6, timestamp: 0, typeId: MessageType.VIDEO, messageStreamId: 1, payload: Buffer.alloc(100_000, 7) };
+    const reader = new ChunkReader({ maxPartialMessageBytes: 100_000 });
+    const messages = [...reader.push(chunked(writer, big)), ...reader.push(chunked(writer, big))];
+    expect(messages.map((m) => m.payload.length)).toEqual([100_000, 100_000]);
+    expect(errorCode(() => new ChunkReader({ maxPartialMessageBytes: 99_999 }).push(chunked(new ChunkWriter(), big)))).toBe('PARTIAL_MESSAGE_BYTES');
+  });
+
   test('too many chunk streams', () => {
     const message = (id: number) => `${id.toString(16).padStart(2, '0')} 000000 000001 09 01000000 00`;
     expect(errorCode(read(message(4) + message(5) + message(6), { maxChunkStreams: 3 }))).toBeUndefined();
