@@ -33,6 +33,11 @@ export interface RtmpPublishClientOptions {
   readonly publishSettleMs?: number;
   /** Resolves the target's host name (default: the OS's); a policy may refuse addresses here. */
   readonly lookup?: net.LookupFunction;
+  /**
+   * Commands, control messages and replies the server may leave unread before the session is
+   * destroyed, bytes; default 256 KiB (see RtmpConnection.unsentBytes). Media is bounded by the caller.
+   */
+  readonly maxUnsentBytes?: number;
   /** Debug trace: a one-line summary of every message received ('in') and sent ('out'). Summaries include app, tcUrl and stream name. */
   readonly onMessage?: (direction: 'in' | 'out', summary: string) => void;
 }
@@ -280,6 +285,7 @@ export class RtmpPublishClient extends TypedEmitter<RtmpPublishClientEvents> {
     const socket = await openTransport({ host, port, secure, ...(tls === undefined ? {} : { tls }), ...(lookup === undefined ? {} : { lookup }) }, abort);
     const connection = new RtmpConnection(socket, {
       role: 'client',
+      ...(this.#options.maxUnsentBytes === undefined ? {} : { maxUnsentBytes: this.#options.maxUnsentBytes }),
       ...(onMessage === undefined ? {} : { trace: (direction, message) => onMessage(direction, describeMessage(message)) }),
     });
     this.#connection = connection;

@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import { TypedEmitter } from '../events/typed-emitter';
 import { ChunkReader, type ChunkReaderLimits } from './protocol/chunk-reader';
+import { RtmpLimitError } from './limit-error';
 import { ChunkWriter } from './protocol/chunk-writer';
 import { ClientHandshake, ServerHandshake } from './protocol/handshake';
 import {
@@ -34,13 +35,37 @@ export interface RtmpConnectionOptions {
   readonly limits?: ChunkReaderLimits;
   /** Sees every message received and sent, for debug traces. */
   readonly trace?: (direction: 'in' | 'out', message: OutgoingRtmpMessage) => void;
+  /**
+   * Unsent bytes (see {@link RtmpConnection.unsentBytes}) past which the peer counts as not reading
+   * and the connection is destroyed with an RtmpLimitError('rtmp_unsent_bytes'), bytes; default 256 KiB.
+   */
+  readonly maxUnsentBytes?: number;
 }
+
+/** A well-behaved peer leaves a few kB of control messages unread; this is a hundred times that. */
+const DEFAULT_MAX_UNSENT_BYTES = 256 * 1024;
+/**
+ * Unsent control bytes above which the replies the peer asks for (PingResponse, Acknowledgement)
+ * are withheld rather than queued, bytes: a peer that pings without reading would otherwise make
+ * us queue a reply per ping, and each costs far more heap than its 18 bytes.
+ */
+const REPLY_WITHHOLD_BYTES = 16 * 1024;
+/** Header of a withheld reply (type 0), counted with its payload, bytes. */
+const REPLY_HEADER_BYTES = 12;
+/**
+ * Message types whose bytes are not counted as unsent: their senders (a player's or a push's FLV
+ * output) pause over a 64 KiB high-water mark and hold the rest in a bounded reader queue.
+ */
+const MEDIA_TYPES: ReadonlySet<number> = new Set([MessageType.AUDIO, MessageType.VIDEO, MessageType.DATA_AMF0, MessageType.DATA_AMF3]);
 
 /**
  * One RTMP connection over an open socket, for either role: runs the handshake, chunks outgoing
  * messages, reassembles incoming ones and keeps the protocol-level duties that need no
  * application decision — honouring the peer's Set Chunk Size and Abort, acknowledging received
  * bytes per its Window Acknowledgement Size, and answering PingRequest with PingResponse.
+ *
+ * What a peer that does not read can make it hold is bounded: those replies are withheld while
+ * 16 kB of control messages wait unread, and the connection is destroyed past maxUnsentBytes.
  */
 export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   readonly #socket: net.Socket;
@@ -52,6 +77,11 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   #bytesReceived = 0;
   #windowAckSize = 0;
   #lastAcknowledged = 0;
+  readonly #maxUnsentBytes: number;
+  /** Bytes of non-media writes still in the socket's buffer. */
+  #unsentControl = 0;
+  /** Bytes of replies withheld since the peer last read below REPLY_WITHHOLD_BYTES. */
+  #withheld = 0;
   #error: Error | undefined;
   #closed = false;
 
@@ -60,6 +90,7 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     this.#socket = socket;
     this.#reader = new ChunkReader(options.limits);
     this.#trace = options.trace;
+    this.#maxUnsentBytes = options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES;
     socket.on('data', (data: Buffer) => this.#onData(data));
     socket.on('error', (error) => {
       this.#error ??= error;
@@ -72,7 +103,7 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     if (options.role === 'client') {
       const handshake = new ClientHandshake();
       this.#handshake = handshake;
-      this.#write(handshake.start());
+      this.#writeControl(handshake.start());
     } else {
       this.#handshake = new ServerHandshake();
     }
@@ -93,6 +124,14 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     return this.#socket.writableLength;
   }
 
+  /**
+   * Bytes the peer has been sent or asked for and not yet taken, media excepted: non-media messages
+   * (handshake, commands, statuses, control) still in the socket's buffer, plus replies withheld.
+   */
+  get unsentBytes(): number {
+    return this.#unsentControl + this.#withheld;
+  }
+
   /** True once the handshake completed and until the socket closes. */
   get ready(): boolean {
     return this.#handshake === undefined && !this.#closed;
@@ -106,18 +145,21 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   /**
    * Chunks and writes one message; returns false when the socket buffer is over its high-water mark
    * ('drain' follows). Ignored once closed. The payload is written by reference: do not modify it afterwards.
+   * A non-media message that takes unsentBytes past maxUnsentBytes destroys the connection.
    */
   send(message: OutgoingRtmpMessage): boolean {
     if (this.#handshake !== undefined) throw new Error('RtmpConnection.send() before the handshake completed');
     if (!this.#writable()) return false;
     this.#trace?.('out', message);
     const parts = this.#writer.write(message);
+    const control = !MEDIA_TYPES.has(message.typeId);
     // Corked, the headers and payload views leave in one writev instead of one write each
     // (inside batch() the socket is corked already: this inner cork only adds a level).
     this.#socket.cork();
     let belowHighWater = true;
-    for (const part of parts) belowHighWater = this.#write(part);
+    for (const part of parts) belowHighWater = control ? this.#writeControl(part) : this.#write(part);
     this.#socket.uncork();
+    if (control) this.#enforceUnsentLimit();
     return belowHighWater;
   }
 
@@ -157,13 +199,39 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     return this.#socket.write(bytes);
   }
 
+  /** Writes non-media bytes, counted as unsent until the socket hands them to the kernel. */
+  #writeControl(bytes: Buffer): boolean {
+    this.#bytesSent += bytes.length;
+    this.#unsentControl += bytes.length;
+    return this.#socket.write(bytes, () => {
+      this.#unsentControl -= bytes.length;
+    });
+  }
+
+  /** Sends a reply the peer asked for, or withholds it (still counted as unsent) while the peer leaves our control messages unread. */
+  #reply(message: RtmpMessage): void {
+    if (this.#unsentControl <= REPLY_WITHHOLD_BYTES) {
+      // The peer took what we sent: what it was denied before no longer counts against it.
+      this.#withheld = 0;
+      this.send(message);
+      return;
+    }
+    this.#withheld += REPLY_HEADER_BYTES + message.payload.length;
+    this.#enforceUnsentLimit();
+  }
+
+  #enforceUnsentLimit(): void {
+    if (this.unsentBytes <= this.#maxUnsentBytes || this.#socket.destroyed) return;
+    this.destroy(new RtmpLimitError('rtmp_unsent_bytes', `the peer left ${this.unsentBytes} bytes of control messages and replies unread (limit ${this.#maxUnsentBytes})`));
+  }
+
   #onData(data: Buffer): void {
     this.#bytesReceived += data.length;
     try {
       let chunks = data;
       if (this.#handshake !== undefined) {
         const step = this.#handshake.push(data);
-        if (step.send !== undefined) this.#write(step.send);
+        if (step.send !== undefined) this.#writeControl(step.send);
         if (!step.done) return;
         this.#handshake = undefined;
         this.emit('ready');
@@ -186,13 +254,13 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
       this.#windowAckSize = parseWindowAckSize(message.payload);
     } else if (message.typeId === MessageType.USER_CONTROL) {
       const control = parseUserControl(message.payload);
-      if (control.event === 'pingRequest') this.send(userControlMessage({ event: 'pingResponse', timestamp: control.timestamp }));
+      if (control.event === 'pingRequest') this.#reply(userControlMessage({ event: 'pingResponse', timestamp: control.timestamp }));
     }
   }
 
   #acknowledge(): void {
     if (this.#windowAckSize === 0 || this.#bytesReceived - this.#lastAcknowledged < this.#windowAckSize) return;
     this.#lastAcknowledged = this.#bytesReceived;
-    this.send(acknowledgementMessage(this.#bytesReceived));
+    this.#reply(acknowledgementMessage(this.#bytesReceived));
   }
 }
