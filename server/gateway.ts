@@ -80,6 +80,7 @@ export class Gateway {
       tls: { ...(tlsCa ? { ca: tlsCa } : {}), rejectUnauthorized: settings.rtmpTlsVerify },
       connectTimeoutMs: settings.rtmpConnectTimeoutMs,
       lookup: outbound.checkedLookup,
+      maxUnsentBytes: settings.rtmpMaxUnsentBytes,
     }));
     for (const kind of options.sinkKinds ?? []) sinks.register(kind);
     this.paths = new PathManager({
@@ -133,6 +134,8 @@ export class Gateway {
         }
         return askValidationWebhook(url, request, signal);
       },
+      limits: { maxConnectionsPerIp: settings.rtmpMaxConnectionsPerIp, handshakeTimeoutMs: settings.rtmpHandshakeTimeoutMs, maxUnsentBytes: settings.rtmpMaxUnsentBytes, maxPartialMessageBytes: settings.rtmpMaxPartialMessageBytes },
+      limitReporter: this.metrics,
     });
     this.paths.on('push-retry', () => this.metrics.onReconnect());
     if (settings.webhookUrl) {

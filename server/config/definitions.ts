@@ -121,6 +121,15 @@ export const SETTING_GROUPS = [
     ],
   },
   {
+    title: 'Limits: RTMP',
+    settings: [
+      { key: 'rtmp_max_connections_per_ip', field: 'rtmpMaxConnectionsPerIp', type: integer(1, 65_535), default: '32', doc: 'Clients one IP address may have connected to one RTMP server at once (of its 256); more are refused at accept' },
+      { key: 'rtmp_handshake_timeout', field: 'rtmpHandshakeTimeoutMs', type: integer(500, 10_000), default: '5000', doc: 'ms an RTMP client has from connecting to the end of the RTMP handshake before it is dropped' },
+      { key: 'rtmp_max_unsent_bytes', field: 'rtmpMaxUnsentBytes', type: integer(65_536, 1_073_741_824), default: '262144', doc: 'bytes of commands, control messages and replies (not media) an RTMP client or push target may leave unread before it is disconnected (262144 = 256 KiB)' },
+      { key: 'rtmp_max_partial_message_bytes', field: 'rtmpMaxPartialMessageBytes', type: integer(1_048_576, 1_073_741_824), default: '16777216', doc: 'bytes the incomplete messages of one RTMP client may hold together before it is disconnected; a 4K keyframe is a few MB (16777216 = 16 MiB)' },
+    ],
+  },
+  {
     title: 'Logging',
     settings: [
       { key: 'log_level', field: 'logLevel', type: logLevel, default: 'info', doc: 'Least severe level logged: fatal, error, warn, info, debug, trace or silent' },

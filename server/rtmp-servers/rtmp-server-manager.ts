@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { GatewayError } from '../errors';
 import type { Logger } from '../log';
+import type { LimitReporter } from '../metrics/limits';
+import type { RtmpClientLimits } from '../rtmp/server/client-limits';
 import { RtmpListenError, RtmpListener } from '../rtmp/server/rtmp-listener';
 import { EndReasons } from '../hub/end-reason';
 import type { LocalPaths } from '../paths/local-paths';
@@ -20,6 +22,10 @@ export interface RtmpServerManagerOptions {
   /** IP address every listener binds, e.g. 0.0.0.0. */
   readonly listenAddress: string;
   readonly logger: Logger;
+  /** What one client may make a listener hold (the 'Limits: RTMP' settings). */
+  readonly limits: RtmpClientLimits;
+  /** Told of every client refused or dropped at a limit. */
+  readonly limitReporter: LimitReporter;
   /** Asks validation webhooks; default: an HTTP POST (see validation-webhook.ts). */
   readonly askWebhook?: WebhookAsker;
 }
@@ -214,6 +220,8 @@ export class RtmpServerManager {
         playerMaxQueuedMs: server.bufferSeconds * 1000,
         traceMessages: server.type === 'SERVER_TYPE_RTMP_DEBUG',
         logger: this.#log.child({ rtmpServer: server.name, rtmpServerId: server.id }),
+        limits: this.#options.limits,
+        limitReporter: this.#options.limitReporter,
       });
     } catch (err) {
       if (err instanceof RtmpListenError) throw new GatewayError('CONFLICT', `Cannot start RTMP server '${server.name}': ${err.message}`);

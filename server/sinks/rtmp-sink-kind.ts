@@ -17,6 +17,8 @@ export interface RtmpSinkSettings {
   readonly connectTimeoutMs: number;
   /** Resolves target host names, refusing addresses the outbound policy forbids. */
   readonly lookup?: net.LookupFunction;
+  /** Commands, control messages and replies a target may leave unread before the session is dropped, bytes (rtmp_max_unsent_bytes). */
+  readonly maxUnsentBytes: number;
 }
 
 /** An RTMP target: the parsed URL, the target stream name and the flashVer to send. */
@@ -50,6 +52,7 @@ export function rtmpSinkKind(settings: RtmpSinkSettings): SinkKind<RtmpSinkTarge
         tls: settings.tls,
         connectTimeoutMs: settings.connectTimeoutMs,
         ...(settings.lookup ? { lookup: settings.lookup } : {}),
+        maxUnsentBytes: settings.maxUnsentBytes,
         ...(context.onFrameWritten ? { onFrameWritten: context.onFrameWritten } : {}),
       });
     },

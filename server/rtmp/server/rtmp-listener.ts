@@ -31,12 +31,14 @@ export interface RtmpListenerOptions extends ServerSessionOptions {
 const DEFAULT_MAX_CONNECTIONS = 256;
 
 /**
- * An RTMP server on one TCP port: accepts clients and gives each its own ServerSession, so a
- * broken or hostile client never touches another. close() drops every client and frees the port.
+ * An RTMP server on one TCP port: accepts clients (at most maxConnections, and maxConnectionsPerIp
+ * from one address) and gives each its own ServerSession, so a broken or hostile client never touches another. close() drops every client and frees the port.
  */
 export class RtmpListener {
   readonly #server: net.Server;
   readonly #sessions = new Set<ServerSession>();
+  /** Connected clients by IP address, for maxConnectionsPerIp. */
+  readonly #perIp = new Map<string, number>();
   readonly #options: RtmpListenerOptions;
 
   private constructor(server: net.Server, options: RtmpListenerOptions) {
@@ -73,9 +75,25 @@ export class RtmpListener {
   }
 
   #accept(socket: net.Socket): void {
+    const ip = socket.remoteAddress ?? '';
+    const connected = this.#perIp.get(ip) ?? 0;
+    const { maxConnectionsPerIp } = this.#options.limits;
+    if (connected >= maxConnectionsPerIp) {
+      // One address must not take every slot of maxConnections from everyone else.
+      this.#options.logger.warn({ client: ip, limit: 'rtmp_connections_per_ip', maxConnectionsPerIp }, 'connection refused: too many clients from this address');
+      this.#options.limitReporter.reached('rtmp_connections_per_ip');
+      socket.destroy();
+      return;
+    }
+    this.#perIp.set(ip, connected + 1);
     const session = new ServerSession(socket, this.#options);
     this.#sessions.add(session);
-    session.once('closed', () => this.#sessions.delete(session));
+    session.once('closed', () => {
+      this.#sessions.delete(session);
+      const left = this.#perIp.get(ip)! - 1;
+      if (left === 0) this.#perIp.delete(ip);
+      else this.#perIp.set(ip, left);
+    });
   }
 }
 

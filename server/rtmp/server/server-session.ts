@@ -4,10 +4,12 @@ import { TypedEmitter } from '../../events/typed-emitter';
 import { EndReasons, type EndReason } from '../../hub/end-reason';
 import { StreamStatusInfo } from '../../hub/status-info';
 import type { Logger } from '../../log';
+import type { LimitReporter } from '../../metrics/limits';
 import { MediaFormatError } from '../../media/media-format-error';
 import type { LocalPaths } from '../../paths/local-paths';
 import { StreamNameInUseError } from '../../paths/stream-name-in-use';
 import { RtmpConnection } from '../connection';
+import { limitReachedBy } from '../limit-error';
 import { isAmfObject } from '../protocol/amf0';
 import type { ChunkReaderLimits } from '../protocol/chunk-reader';
 import { describeMessage } from '../protocol/describe';
@@ -23,6 +25,7 @@ import {
   windowAckSizeMessage,
 } from '../protocol/messages';
 import type { AccessDecision, RtmpAccessPolicy, StreamRequest } from './access-policy';
+import type { RtmpClientLimits } from './client-limits';
 import { HubPlayback } from './play-from-hub';
 import { RtmpIngest } from './publish-to-hub';
 import { callFailed, callResult, connectAccepted, connectRejected, StatusCode, streamStatus } from './replies';
@@ -38,6 +41,10 @@ export interface ServerSessionOptions {
   readonly traceMessages: boolean;
   /** Carries the listener's context (server name and id). */
   readonly logger: Logger;
+  /** What one client may make the listener hold. */
+  readonly limits: RtmpClientLimits;
+  /** Told of every client dropped at a limit. */
+  readonly limitReporter: LimitReporter;
 }
 
 /** Events of a session. */
@@ -65,7 +72,7 @@ const OUTGOING_CHUNK_SIZE = 4096;
  * the default 128, and tiny chunks multiply the parsing work per byte (SRS refuses them too).
  */
 const MIN_PEER_CHUNK_SIZE = 128;
-/** Limits on what a client may make the chunk reader hold. */
+/** Limits on what a client may make the chunk reader hold; the bytes of its incomplete messages together are a setting. */
 const CHUNK_LIMITS: ChunkReaderLimits = { maxMessageLength: 8 * 1024 * 1024, maxPartialMessages: 8, maxChunkStreams: 32, minChunkSize: MIN_PEER_CHUNK_SIZE };
 
 /** State of one message stream created by the client. */
@@ -97,6 +104,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   #app: string | undefined;
   #nextStreamId = 1;
   #setupTimer: NodeJS.Timeout | undefined;
+  #handshakeTimer: NodeJS.Timeout | undefined;
   #lingerTimer: NodeJS.Timeout | undefined;
   /** Reason the publishes of this session end with when the socket closes. */
   #endReason: EndReason = EndReasons.sessionDisconnect;
@@ -112,8 +120,16 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     socket.setKeepAlive(true, IDLE_TIMEOUT_MS);
     socket.setTimeout(IDLE_TIMEOUT_MS, () => this.#drop('idle for too long'));
     this.#setupTimer = setTimeout(() => this.#drop('no publish or play within the setup deadline'), SETUP_DEADLINE_MS);
+    // Far shorter than the setup deadline: a stalled handshake holds a connection slot and costs the peer nothing.
+    this.#handshakeTimer = setTimeout(() => this.#handshakeTimedOut(), options.limits.handshakeTimeoutMs);
     const trace = options.traceMessages ? this.#trace.bind(this) : undefined;
-    this.#connection = new RtmpConnection(socket, { role: 'server', limits: CHUNK_LIMITS, ...(trace ? { trace } : {}) });
+    this.#connection = new RtmpConnection(socket, {
+      role: 'server',
+      limits: { ...CHUNK_LIMITS, maxPartialMessageBytes: options.limits.maxPartialMessageBytes },
+      maxUnsentBytes: options.limits.maxUnsentBytes,
+      ...(trace ? { trace } : {}),
+    });
+    this.#connection.once('ready', () => clearTimeout(this.#handshakeTimer));
     this.#connection.on('message', (message) => this.#onMessage(message));
     this.#connection.on('close', (error) => this.#onClose(error));
   }
@@ -333,6 +349,13 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     this.#log.info({ direction }, describeMessage(message));
   }
 
+  #handshakeTimedOut(): void {
+    const { handshakeTimeoutMs } = this.#options.limits;
+    this.#log.warn({ limit: 'rtmp_handshake_timeout', handshakeTimeoutMs }, 'limit reached: the RTMP handshake took too long, disconnecting the client');
+    this.#options.limitReporter.reached('rtmp_handshake_timeout');
+    this.#connection.destroy();
+  }
+
   #drop(why: string): void {
     this.#log.info({ reason: why }, 'disconnecting the client');
     this.#connection.destroy();
@@ -351,7 +374,13 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
 
   #onClose(error: Error | undefined): void {
     clearTimeout(this.#setupTimer);
+    clearTimeout(this.#handshakeTimer);
     clearTimeout(this.#lingerTimer);
+    const limit = limitReachedBy(error);
+    if (limit !== undefined) {
+      this.#log.warn({ limit, reason: error!.message }, 'limit reached: disconnecting the client');
+      this.#options.limitReporter.reached(limit);
+    }
     this.#abort.abort();
     for (const streamId of [...this.#streams.keys()]) this.#endStream(streamId, this.#endReason, 'deleted');
     const reason = error instanceof RtmpProtocolError ? { code: error.code, reason: error.message } : error ? { reason: error.message } : {};

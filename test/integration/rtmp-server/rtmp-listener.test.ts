@@ -9,6 +9,7 @@ import { RtmpListener } from '../../../server/rtmp/server/rtmp-listener';
 import { aacFrame, aacSequenceHeader, avcFrame, avcSequenceHeader } from '../../unit/rtmp-server/fixtures';
 import { getFreePort } from '../../support/ports';
 import { TestPaths } from '../../support/test-paths';
+import { DEFAULT_LIMIT_OPTIONS } from './support/client-limits';
 import { RtmpTestClient } from './support/rtmp-test-client';
 
 /** A policy the tests script: connect and stream decisions, and a record of what was asked. */
@@ -56,7 +57,7 @@ describe('RtmpListener and its sessions', () => {
     paths = new TestPaths();
     policy = new ScriptedPolicy();
     port = await getFreePort();
-    listener = await RtmpListener.listen({ host: '127.0.0.1', port, paths, access: policy, playerMaxQueuedMs: 5000, traceMessages: false, logger: pino({ level: 'silent' }) });
+    listener = await RtmpListener.listen({ ...DEFAULT_LIMIT_OPTIONS, host: '127.0.0.1', port, paths, access: policy, playerMaxQueuedMs: 5000, traceMessages: false, logger: pino({ level: 'silent' }) });
   });
 
   afterEach(async () => {
@@ -247,12 +248,12 @@ describe('RtmpListener and its sessions', () => {
     const again = net.createServer();
     await new Promise<void>((resolve, reject) => again.once('error', reject).listen(port, '127.0.0.1', resolve));
     await new Promise((resolve) => again.close(resolve));
-    listener = await RtmpListener.listen({ host: '127.0.0.1', port, paths, access: policy, playerMaxQueuedMs: 5000, traceMessages: false, logger: pino({ level: 'silent' }) });
+    listener = await RtmpListener.listen({ ...DEFAULT_LIMIT_OPTIONS, host: '127.0.0.1', port, paths, access: policy, playerMaxQueuedMs: 5000, traceMessages: false, logger: pino({ level: 'silent' }) });
   });
 
   test('a player that falls more than its buffer behind skips whole GOPs; the publisher and the hub lose nothing', async () => {
     const slowPort = await getFreePort();
-    const slow = await RtmpListener.listen({ host: '127.0.0.1', port: slowPort, paths, access: policy, playerMaxQueuedMs: 500, traceMessages: false, logger: pino({ level: 'silent' }) });
+    const slow = await RtmpListener.listen({ ...DEFAULT_LIMIT_OPTIONS, host: '127.0.0.1', port: slowPort, paths, access: policy, playerMaxQueuedMs: 500, traceMessages: false, logger: pino({ level: 'silent' }) });
     try {
       const source = await publisher('big');
       source.connection.setChunkSize(65536);
@@ -299,7 +300,7 @@ describe('RtmpListener and its sessions', () => {
     const lines: { client?: string; direction?: string; msg: string }[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
     const debugPort = await getFreePort();
-    const debug = await RtmpListener.listen({ host: '127.0.0.1', port: debugPort, paths, access: policy, playerMaxQueuedMs: 5000, traceMessages: true, logger });
+    const debug = await RtmpListener.listen({ ...DEFAULT_LIMIT_OPTIONS, host: '127.0.0.1', port: debugPort, paths, access: policy, playerMaxQueuedMs: 5000, traceMessages: true, logger });
     try {
       const rtmp = await RtmpTestClient.open(debugPort);
       clients.push(rtmp);
@@ -314,7 +315,7 @@ describe('RtmpListener and its sessions', () => {
   });
 
   test('a port held by another program is refused with PORT_IN_USE', async () => {
-    await expect(RtmpListener.listen({ host: '127.0.0.1', port, paths, access: policy, playerMaxQueuedMs: 5000, traceMessages: false, logger: pino({ level: 'silent' }) })).rejects.toMatchObject({
+    await expect(RtmpListener.listen({ ...DEFAULT_LIMIT_OPTIONS, host: '127.0.0.1', port, paths, access: policy, playerMaxQueuedMs: 5000, traceMessages: false, logger: pino({ level: 'silent' }) })).rejects.toMatchObject({
       code: 'PORT_IN_USE',
       message: expect.stringContaining(`port ${port} is already in use`),
     });

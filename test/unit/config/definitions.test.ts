@@ -12,6 +12,7 @@ describe('settings table', () => {
       'Republishing (transponders)',
       'Media',
       'RTMP server (ingest/playback)',
+      'Limits: RTMP',
       'Logging',
     ]);
   });
