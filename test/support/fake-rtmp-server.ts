@@ -56,6 +56,22 @@ export class FakeRtmpServer {
     return new Promise((resolve) => this.#waiters.push({ matches, resolve }));
   }
 
+  /** Stops reading from every client, as a target that no longer reads; what the clients send then piles up on their side. */
+  stopReading(): void {
+    for (const socket of this.#sockets) socket.pause();
+  }
+
+  /** Writes raw bytes to every client, past the RtmpConnection (for floods); resolves once they left the socket buffers or the socket closed. */
+  async writeRaw(bytes: Buffer): Promise<void> {
+    const written = (socket: net.Socket): Promise<void> =>
+      new Promise((resolve) => {
+        if (socket.write(bytes)) return resolve();
+        socket.once('drain', resolve);
+        socket.once('close', resolve);
+      });
+    await Promise.all([...this.#sockets].map(written));
+  }
+
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

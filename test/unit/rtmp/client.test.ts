@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RtmpPublishClient, type RtmpPublishClientOptions } from '../../../server/rtmp/client';
 import { RtmpClientError } from '../../../server/rtmp/client-errors';
+import { ChunkWriter } from '../../../server/rtmp/protocol/chunk-writer';
 import { buildAvcNalu } from '../../../server/rtmp/protocol/flv';
 import { commandMessage, MessageType, parseAcknowledgement, parseCommand, parseUserControl, userControlMessage, windowAckSizeMessage } from '../../../server/rtmp/protocol/messages';
 import { parseRtmpUrl } from '../../../server/rtmp/protocol/url';
@@ -86,6 +87,29 @@ test('answers PingRequest, acknowledges per window size, honours the server chun
   expect(acks.length).toBeLessThanOrEqual(sentByServer / 1000);
   expect(acks[0]).toBeGreaterThanOrEqual(1000);
   expect(acks.at(-1)).toBeLessThanOrEqual(sentByServer);
+});
+
+test('a target that floods PingRequest and never reads cannot grow the memory of the push: its replies are withheld, then the session is dropped', async () => {
+  const maxUnsentBytes = 64 * 1024;
+  const client = await start({}, undefined, { maxUnsentBytes });
+  await client.connect();
+  const closed = new Promise<Error | undefined>((resolve) => client.once('close', resolve));
+  server!.stopReading();
+  // 10 000 pings in one buffer (type 0 header, then 1-byte type 3 headers: 7 bytes a ping); the reply to each is as long.
+  const writer = new ChunkWriter();
+  const ping = userControlMessage({ event: 'pingRequest', timestamp: 1 });
+  const pings = Buffer.concat(Array.from({ length: 10_000 }, () => writer.write(ping)).flat());
+  // Loopback socket buffers take a few MB of replies before the client's own buffer grows: flood up to 1M pings (7 MB).
+  let maxBuffered = 0;
+  for (let round = 0; round < 100 && client.connected; round++) {
+    await server!.writeRaw(pings);
+    await new Promise((resolve) => setImmediate(resolve));
+    maxBuffered = Math.max(maxBuffered, client.bufferedBytes);
+  }
+  expect(client.connected).toBe(false);
+  expect(await closed).toMatchObject({ code: 'SOCKET', message: expect.stringContaining(`limit ${maxUnsentBytes}`) });
+  // Its socket buffer, replies and all, never held more than the limit.
+  expect(maxBuffered).toBeLessThanOrEqual(maxUnsentBytes);
 });
 
 /** A server demanding Adobe authentication of user1/pass1, reading the auth parameters from the app's query. */
