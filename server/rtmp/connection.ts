@@ -47,7 +47,8 @@ const DEFAULT_MAX_UNSENT_BYTES = 256 * 1024;
 /**
  * Unsent control bytes above which the replies the peer asks for (PingResponse, Acknowledgement)
  * are withheld rather than queued, bytes: a peer that pings without reading would otherwise make
- * us queue a reply per ping, and each costs far more heap than its 18 bytes.
+ * us queue a reply per ping, and each costs far more heap than its few bytes. Measured when the
+ * peer's bytes arrive, before we answer them: the replies to one read flush only after it.
  */
 const REPLY_WITHHOLD_BYTES = 16 * 1024;
 /** Header of a withheld reply (type 0), counted with its payload, bytes. */
@@ -82,6 +83,8 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   #unsentControl = 0;
   /** Bytes of replies withheld since the peer last read below REPLY_WITHHOLD_BYTES. */
   #withheld = 0;
+  /** The peer had more than REPLY_WITHHOLD_BYTES unread when its current bytes arrived. */
+  #peerBehind = false;
   #error: Error | undefined;
   #closed = false;
 
@@ -152,14 +155,18 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     if (!this.#writable()) return false;
     this.#trace?.('out', message);
     const parts = this.#writer.write(message);
-    const control = !MEDIA_TYPES.has(message.typeId);
+    if (!MEDIA_TYPES.has(message.typeId)) {
+      // Small and few: one copied buffer is one write to account for, not one per chunk.
+      const belowHighWater = this.#writeControl(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+      this.#enforceUnsentLimit();
+      return belowHighWater;
+    }
     // Corked, the headers and payload views leave in one writev instead of one write each
     // (inside batch() the socket is corked already: this inner cork only adds a level).
     this.#socket.cork();
     let belowHighWater = true;
-    for (const part of parts) belowHighWater = control ? this.#writeControl(part) : this.#write(part);
+    for (const part of parts) belowHighWater = this.#write(part);
     this.#socket.uncork();
-    if (control) this.#enforceUnsentLimit();
     return belowHighWater;
   }
 
@@ -210,9 +217,7 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
 
   /** Sends a reply the peer asked for, or withholds it (still counted as unsent) while the peer leaves our control messages unread. */
   #reply(message: RtmpMessage): void {
-    if (this.#unsentControl <= REPLY_WITHHOLD_BYTES) {
-      // The peer took what we sent: what it was denied before no longer counts against it.
-      this.#withheld = 0;
+    if (!this.#peerBehind) {
       this.send(message);
       return;
     }
@@ -227,6 +232,14 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
 
   #onData(data: Buffer): void {
     this.#bytesReceived += data.length;
+    this.#peerBehind = this.#unsentControl > REPLY_WITHHOLD_BYTES;
+    // The peer took what we sent: the replies it was denied before no longer count against it.
+    if (!this.#peerBehind) this.#withheld = 0;
+    // What the messages of one read make us send (replies, acknowledgements) leaves in one write.
+    this.batch(() => this.#read(data));
+  }
+
+  #read(data: Buffer): void {
     try {
       let chunks = data;
       if (this.#handshake !== undefined) {
