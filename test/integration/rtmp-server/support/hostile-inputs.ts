@@ -1,9 +1,10 @@
+import type { LimitName } from '../../../../server/metrics/limits';
 import { encodeAmf0 } from '../../../../server/rtmp/protocol/amf0';
 import { ChunkWriter } from '../../../../server/rtmp/protocol/chunk-writer';
 import { HANDSHAKE_PACKET_SIZE, RTMP_VERSION } from '../../../../server/rtmp/protocol/handshake';
-import { commandMessage, MessageType, type RtmpMessage } from '../../../../server/rtmp/protocol/messages';
+import { commandMessage, MessageType, type RtmpMessage, setChunkSizeMessage, userControlMessage } from '../../../../server/rtmp/protocol/messages';
 
-/** One hostile input: what it tries, and the bytes a client sends before hanging up. */
+/** One hostile input: what it tries, and the bytes a client sends before hanging up (see FloodInput for clients that do not hang up). */
 export interface HostileInput {
   readonly kind: string;
   readonly bytes: Buffer;
@@ -137,5 +138,87 @@ export function hostileInputs(seed: number, count: number): HostileInput[] {
   return Array.from({ length: count }, (_, i) => {
     const kind = kinds[i % kinds.length]!;
     return { kind, bytes: GENERATORS[kind]!(prng) };
+  });
+}
+
+/**
+ * A hostile client that never reads and never hangs up: it sends `opening`, then `flood` again and
+ * again (at most `repeat` times) until the server drops it at `limit`.
+ */
+export interface FloodInput {
+  readonly kind: FloodKind;
+  /** Sent once, first: a handshake, maybe a connect. */
+  readonly opening: Buffer;
+  /** Sent after the opening, over and over; empty for a client that just stalls. */
+  readonly flood: Buffer;
+  /** Most times `flood` is sent, so every case is bounded. */
+  readonly repeat: number;
+  /** The limit the server drops this client at (the label of gateway_limit_reached_total). */
+  readonly limit: LimitName;
+}
+
+/** Bytes of pings or commands each flood case sends at most: several times what loopback socket buffers hold. */
+const FLOOD_BYTES = 24 * 1024 * 1024;
+/** Chunk size the unfinished-messages case announces, bytes: few headers, many bytes. */
+const BIG_CHUNK_SIZE = 64 * 1024;
+
+/** The kinds of flood, each a generator of one case. */
+const FLOOD_GENERATORS = {
+  /** PingRequests as fast as the socket takes them: each asks for a PingResponse the client never reads. */
+  'ping flood, never reading': (prng: Prng) => {
+    const writer = new ChunkWriter();
+    const count = 5000 + prng.below(5000);
+    const pings = Array.from({ length: count }, () => writer.write(userControlMessage({ event: 'pingRequest', timestamp: prng.below(2 ** 32) })));
+    const flood = Buffer.concat(pings.flat());
+    return { opening: handshake(prng), flood, repeat: Math.ceil(FLOOD_BYTES / flood.length), limit: 'rtmp_unsent_bytes' as const };
+  },
+  /** After connect, calls to methods that do not exist: each is answered with an _error the client never reads. */
+  'command flood, never reading': (prng: Prng) => {
+    const writer = new ChunkWriter();
+    const calls = Array.from({ length: 500 + prng.below(500) }, (_, i) => {
+      const name = `m${prng.bytes(4 + prng.below(12)).toString('hex')}`;
+      return writer.write(commandMessage({ name, transactionId: 2 + i, commandObject: null, args: [] }, COMMAND_ROUTE));
+    });
+    const flood = Buffer.concat(calls.flat());
+    return { opening: Buffer.concat([handshake(prng), chunked(connectCommand())]), flood, repeat: Math.ceil(FLOOD_BYTES / flood.length), limit: 'rtmp_unsent_bytes' as const };
+  },
+  /**
+   * Eight interleaved video messages (as many as the server lets be incomplete at once) of 6 to 8 MiB,
+   * none ever finished: 48 MiB or more in all, each under the 8 MiB per message.
+   */
+  'unfinished messages': (prng: Prng) => {
+    const streams = Array.from({ length: 8 }, (_, i) => ({ chunkStreamId: 4 + i, length: 6 * 1024 * 1024 + prng.below(2 * 1024 * 1024) }));
+    const headers = streams.map(({ chunkStreamId, length }) => {
+      const header = Buffer.from([chunkStreamId, 0, 0, 0, 0, 0, 0, MessageType.VIDEO, 1, 0, 0, 0]);
+      header.writeUIntBE(length, 4, 3);
+      return Buffer.concat([header, prng.bytes(BIG_CHUNK_SIZE)]);
+    });
+    const round = Buffer.concat(streams.map(({ chunkStreamId }) => Buffer.concat([Buffer.from([0xc0 | chunkStreamId]), prng.bytes(BIG_CHUNK_SIZE)])));
+    const setChunkSize = chunked(setChunkSizeMessage(BIG_CHUNK_SIZE));
+    // One chunk short of the shortest message, so no message ever completes.
+    const repeat = Math.floor(Math.min(...streams.map((s) => s.length)) / BIG_CHUNK_SIZE) - 2;
+    return { opening: Buffer.concat([handshake(prng), setChunkSize, ...headers]), flood: round, repeat, limit: 'rtmp_partial_message_bytes' as const };
+  },
+  /** C0 and part of C1, then nothing: a slot held for free. */
+  'stalled handshake': (prng: Prng) => ({
+    opening: Buffer.concat([Buffer.from([RTMP_VERSION]), prng.bytes(prng.below(HANDSHAKE_PACKET_SIZE))]),
+    flood: Buffer.alloc(0),
+    repeat: 0,
+    limit: 'rtmp_handshake_timeout' as const,
+  }),
+} satisfies Readonly<Record<string, (prng: Prng) => Omit<FloodInput, 'kind'>>>;
+
+/** A kind of flood input. */
+export type FloodKind = keyof typeof FLOOD_GENERATORS;
+
+/** Every kind of flood input. */
+export const FLOOD_KINDS = Object.keys(FLOOD_GENERATORS) as FloodKind[];
+
+/** `count` flood inputs of `kinds` (default: all), in turn, from one seed. */
+export function floodInputs(seed: number, count: number, kinds: readonly FloodKind[] = FLOOD_KINDS): FloodInput[] {
+  const prng = new Prng(seed);
+  return Array.from({ length: count }, (_, i) => {
+    const kind = kinds[i % kinds.length]!;
+    return { kind, ...FLOOD_GENERATORS[kind](prng) };
   });
 }
