@@ -2,9 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import WebSocket from 'ws';
+import { getFreePort } from '../../support/ports';
 import { waitFor } from '../../support/wait-for';
 
-const MAIN = path.resolve(__dirname, '..', '..', '..', 'dist', 'server', 'main.js');
+/** How the gateway is run in production (systemd runs it too): its environment is part of what is measured. */
+const SERVE = path.resolve(__dirname, '..', '..', '..', 'scripts', 'serve.sh');
 
 /** What the kernel says the process holds. */
 export interface ProcessFootprint {
@@ -14,22 +17,26 @@ export interface ProcessFootprint {
   readonly fds: number;
 }
 
-/** The built gateway (dist/server/main.js) as its own process, so its memory and descriptors can be read from outside. */
+/** The built gateway as its own process, started by scripts/serve.sh, so its memory and descriptors can be read from outside. */
 export class GatewayProcess {
   private constructor(
     readonly child: ChildProcess,
     private readonly output: () => string,
+    private readonly inspectorPort: number,
   ) {}
 
   /** Writes `settings` to a properties file in `dir` and starts the gateway on it; resolves once its HTTP port listens. */
   static async start(dir: string, settings: Record<string, string | number>): Promise<GatewayProcess> {
     const config = path.join(dir, 'gateway.properties');
     await writeFile(config, Object.entries(settings).map(([key, value]) => `${key}=${value}`).join('\n'));
-    const child = spawn(process.execPath, [MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The inspector (loopback only) lets the test ask for a garbage collection before it reads the
+    // process's memory: V8 collects lazily, and tens of MB of dead buffers may wait for it.
+    const inspectorPort = await getFreePort();
+    const child = spawn(SERVE, [config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: `--inspect=127.0.0.1:${inspectorPort}` } });
     let output = '';
     child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
     child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
-    const gateway = new GatewayProcess(child, () => output);
+    const gateway = new GatewayProcess(child, () => output, inspectorPort);
     await waitFor('the gateway to listen', async () => {
       if (child.exitCode !== null) throw new Error(`the gateway exited: ${gateway.logTail()}`);
       const answer = await fetch(`http://127.0.0.1:${settings['http.port']}/web-sdk/server-info.json`).catch(() => undefined);
@@ -46,6 +53,28 @@ export class GatewayProcess {
   /** The last lines the gateway wrote. */
   logTail(lines = 40): string {
     return this.output().trim().split('\n').slice(-lines).join('\n');
+  }
+
+  /** Runs a full garbage collection in the gateway (through its inspector). */
+  async collectGarbage(): Promise<void> {
+    const [target] = (await (await fetch(`http://127.0.0.1:${this.inspectorPort}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+    const ws = new WebSocket(target!.webSocketDebuggerUrl);
+    try {
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      for (const id of [1, 2]) {
+        const done = new Promise<void>((resolve) => ws.on('message', (data) => (JSON.parse(String(data)) as { id?: number }).id === id && resolve()));
+        ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+        await done;
+      }
+    } finally {
+      ws.close();
+    }
+  }
+
+  /** Memory and descriptors now, after a full garbage collection. */
+  async settledFootprint(): Promise<ProcessFootprint> {
+    await this.collectGarbage();
+    return this.footprint();
   }
 
   footprint(): ProcessFootprint {

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { HubStream } from '../../../server/hub/stream';
@@ -10,8 +9,8 @@ import { waitFor } from '../../support/wait-for';
 import { killAllChildren, stopGracefully, type TrackedProcess } from '../../support/processes';
 import { rtmpServersApi } from './support/api-client';
 import { publishTestPattern, streamPublished } from './support/ffmpeg-publisher';
-import { deliverFlood } from './support/flood-delivery';
-import { FLOOD_KINDS, floodInputs, type HostileInput, hostileInputs } from './support/hostile-inputs';
+import { deliverFlood, deliverHostile } from './support/flood-delivery';
+import { FLOOD_KINDS, floodInputs, hostileInputs } from './support/hostile-inputs';
 
 const CASES = 3000;
 const CONCURRENCY = 16;
@@ -21,27 +20,6 @@ const CASE_TIMEOUT_MS = 10_000;
 /** Clients that flood without reading (pings, commands, unfinished messages) or stall their handshake: per kind, and at once. */
 const FLOOD_CASES_PER_KIND = 3;
 const FLOOD_CONCURRENCY = 4;
-
-/**
- * Sends one input and hangs up (FIN); resolves once the server has closed its side too.
- * Rejects if the connection is still open after CASE_TIMEOUT_MS.
- */
-function deliver(port: number, input: HostileInput): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`the server kept a '${input.kind}' connection open for ${CASE_TIMEOUT_MS} ms`));
-    }, CASE_TIMEOUT_MS);
-    socket.on('error', () => undefined); // a reset by the server is one of the expected endings
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    socket.resume(); // discard what the server answers, or 'end' (and so 'close') never comes
-    socket.on('connect', () => socket.end(input.bytes));
-  });
-}
 
 /** Bounded fuzz of a listening port while a real publisher streams through another connection. */
 describe('an RTMP server under hostile clients', () => {
@@ -98,7 +76,7 @@ describe('an RTMP server under hostile clients', () => {
     const started = performance.now();
     let next = 0;
     const workers = Array.from({ length: CONCURRENCY }, async () => {
-      while (next < inputs.length) await deliver(port, inputs[next++]!);
+      while (next < inputs.length) await deliverHostile(port, inputs[next++]!, CASE_TIMEOUT_MS);
     });
     await Promise.all(workers);
     const elapsedMs = performance.now() - started;

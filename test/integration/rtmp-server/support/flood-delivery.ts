@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { FloodInput } from './hostile-inputs';
+import type { FloodInput, HostileInput } from './hostile-inputs';
 
 /** How a flood case ended. */
 export interface FloodOutcome {
@@ -52,5 +52,26 @@ export function deliverFlood(input: FloodInput, delivery: FloodDelivery): Promis
       if (socket.write(input.opening)) sendMore();
       else socket.once('drain', sendMore);
     });
+  });
+}
+
+/**
+ * Sends one hostile input and hangs up (FIN); resolves once the server has closed its side too.
+ * Rejects if the connection is still open after `timeoutMs`.
+ */
+export function deliverHostile(port: number, input: HostileInput, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the server kept a '${input.kind}' connection open for ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('error', () => undefined); // a reset by the server is one of the expected endings
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.resume(); // discard what the server answers, or 'end' (and so 'close') never comes
+    socket.on('connect', () => socket.end(input.bytes));
   });
 }
