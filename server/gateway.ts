@@ -8,6 +8,7 @@ import { OutboundPolicy } from './access/outbound-policy';
 import { PasswordFile } from './access/password-file';
 import { RateLimiter } from './access/rate-limiter';
 import type { Settings } from './config/settings';
+import { restHookOptions } from './hooks/hook-settings';
 import type { Logger } from './log';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { PathManager } from './paths/path-manager';
@@ -19,6 +20,7 @@ import { transponderView } from './rest/transponder-view';
 import { RtmpServerManager } from './rtmp-servers/rtmp-server-manager';
 import { askValidationWebhook } from './rtmp-servers/validation-webhook';
 import { SignallingServer } from './signalling/signalling-server';
+import { signallingLimits } from './signalling/signalling-settings';
 import { rtmpSinkKind } from './sinks/rtmp-sink-kind';
 import { SinkRegistry, type SinkKind } from './sinks/sink-kinds';
 import { aacFromOpus } from './transcode/aac-from-opus';
@@ -114,13 +116,15 @@ export class Gateway {
           keyframeIntervalMs: settings.keyframeIntervalMs,
         },
       },
+      offer: { maxBytes: settings.webrtcOfferMaxBytes, maxMediaSections: settings.webrtcOfferMaxMediaSections },
+      limits: this.metrics,
       onRtmpUrl: (streamName, rtmpUrl) => {
         this.paths.startPush({ sourceName: streamName, url: rtmpUrl }).catch((err: unknown) => {
           logger.warn({ streamName, err: (err as Error).message }, 'push requested by the publisher could not start');
         });
       },
     });
-    this.#signalling = new SignallingServer(this.publishers, logger);
+    this.#signalling = new SignallingServer(this.publishers, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: restHookOptions(settings) });
     this.rtmpServers = new RtmpServerManager({
       paths: this.paths,
       dbFile: settings.rtmpServersDbFile,

@@ -130,6 +130,25 @@ export const SETTING_GROUPS = [
     ],
   },
   {
+    title: 'Limits: WebSocket and WebRTC',
+    settings: [
+      { key: 'ws_max_connections', field: 'wsMaxConnections', type: integer(1, 1_000_000), default: '500', doc: 'WebSocket signalling connections open at once, all clients together; more are refused with HTTP 503 (each costs a file descriptor)' },
+      { key: 'ws_max_connections_per_ip', field: 'wsMaxConnectionsPerIp', type: integer(1, 1_000_000), default: '20', doc: 'WebSocket signalling connections open at once from one IPv4 address or IPv6 /64; more are refused with HTTP 429' },
+      { key: 'ws_handshake_timeout', field: 'wsHandshakeTimeoutMs', type: integer(1000, 120_000), default: '10000', doc: 'ms a client has from connecting to sending its connection message; then it is closed (WebSocket close code 1008)' },
+      { key: 'ws_max_publishes_per_session', field: 'wsMaxPublishesPerSession', type: integer(1, 100), default: '4', doc: 'Streams one signalling session may publish at once, negotiating included; more get FAILED' },
+      { key: 'webrtc_offer_max_bytes', field: 'webrtcOfferMaxBytes', type: integer(4096, 262_144), default: '32768', doc: "bytes of the largest SDP offer accepted (a browser's audio+video offer is 5-10 KB); a larger one gets FAILED" },
+      { key: 'webrtc_offer_max_media_sections', field: 'webrtcOfferMaxMediaSections', type: integer(1, 16), default: '4', doc: 'm= sections an SDP offer may have, rejected ones included (audio+video is 2); each used one must be in the BUNDLE group' },
+    ],
+  },
+  {
+    title: 'REST hooks',
+    settings: [
+      { key: 'rest_hook_base_url', field: 'restHookBaseUrl', type: optionalUrl('http', 'https'), default: '', doc: 'http:// or https:// base URL of the REST hooks: connect and publishStream are POSTed to <url>/connect and <url>/publishStream as WCS does; empty disables them' },
+      { key: 'rest_hook_timeout', field: 'restHookTimeoutMs', type: integer(100, 60_000), default: '5000', doc: 'ms a REST hook call may take, its answer included' },
+      { key: 'rest_hook_on_error', field: 'restHookOnError', type: oneOf('allow', 'refuse'), default: 'refuse', doc: 'What a REST hook call that fails decides (timeout, network error, a status other than 2xx or 403, a redirect, an answer over 64 KiB): allow or refuse' },
+    ],
+  },
+  {
     title: 'Logging',
     settings: [
       { key: 'log_level', field: 'logLevel', type: logLevel, default: 'info', doc: 'Least severe level logged: fatal, error, warn, info, debug, trace or silent' },

@@ -19,4 +19,8 @@ export const StreamStatusInfo = {
   MEDIASESSION_ID_ALREADY_IN_USE: 'MediaSessionId is already in use',
   SESSION_NOT_READY: 'Session not ready',
   NO_COMMON_CODECS: 'No common codecs',
+  /** The customer's backend answered a REST hook with 403. */
+  RESTRICTED_ACCESS: 'Restricted access',
+  /** Not a WCS string: a REST hook could not be asked and rest_hook_on_error is refuse. */
+  AUTHORIZATION_UNAVAILABLE: 'Authorization backend unavailable',
 } as const;

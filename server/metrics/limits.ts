@@ -9,6 +9,7 @@ export type LimitName =
   | 'rtmp_partial_message_bytes'
   | 'ws_connections'
   | 'ws_connections_per_ip'
+  | 'ws_handshake_timeout'
   | 'ws_publishes_per_session'
   | 'webrtc_offer'
   | 'rest_rate'

@@ -10,6 +10,7 @@ export interface Envelope {
 }
 
 import { StreamStatusInfo } from '../hub/status-info';
+import { readCustom, type CustomFields } from './custom-fields';
 
 export { StreamStatusInfo };
 
@@ -28,7 +29,16 @@ export interface PublishStreamRequest {
   rtmpUrl?: string;
   /** kbit/s requested by the client, if any. */
   maxBitrate?: number;
+  /** The client's `custom` fields, for the publishStream REST hook. */
+  custom?: CustomFields;
 }
+
+/** Longest mediaSessionId accepted, characters (the SDKs send a 36-character UUID). */
+const MAX_ID_LENGTH = 128;
+/** Longest stream name accepted, characters. */
+const MAX_NAME_LENGTH = 256;
+/** Longest rtmpUrl accepted, characters. */
+const MAX_URL_LENGTH = 2048;
 
 /** Parses one text frame; throws with a readable message when it is not a WCS envelope. */
 export function parseEnvelope(text: string): Envelope {
@@ -55,7 +65,9 @@ export function readPublishStream(data: unknown[]): PublishStreamRequest | strin
   if (typeof raw !== 'object' || raw === null) return 'publishStream has no stream descriptor';
   const r = raw as Record<string, unknown>;
   if (typeof r.mediaSessionId !== 'string' || r.mediaSessionId === '') return StreamStatusInfo.MEDIASESSION_ID_NULL;
+  if (r.mediaSessionId.length > MAX_ID_LENGTH) return `MediaSessionId is longer than ${MAX_ID_LENGTH} characters`;
   if (typeof r.name !== 'string' || r.name === '') return 'Stream name is empty';
+  if (r.name.length > MAX_NAME_LENGTH) return `Stream name is longer than ${MAX_NAME_LENGTH} characters`;
   if (typeof r.sdp !== 'string' || !r.sdp.startsWith('v=')) return 'publishStream has no SDP offer';
   const request: PublishStreamRequest = {
     mediaSessionId: r.mediaSessionId,
@@ -64,8 +76,13 @@ export function readPublishStream(data: unknown[]): PublishStreamRequest | strin
     hasAudio: r.hasAudio !== false,
     hasVideo: r.hasVideo !== false,
   };
-  if (typeof r.rtmpUrl === 'string' && r.rtmpUrl !== '') request.rtmpUrl = r.rtmpUrl;
+  if (typeof r.rtmpUrl === 'string' && r.rtmpUrl !== '') {
+    if (r.rtmpUrl.length > MAX_URL_LENGTH) return `rtmpUrl is longer than ${MAX_URL_LENGTH} characters`;
+    request.rtmpUrl = r.rtmpUrl;
+  }
   if (typeof r.maxBitrate === 'number' && r.maxBitrate > 0) request.maxBitrate = r.maxBitrate;
+  const custom = readCustom(r.custom);
+  if (custom !== undefined) request.custom = custom;
   return request;
 }
 
@@ -74,5 +91,13 @@ export function readMediaSessionId(data: unknown[]): string | undefined {
   const raw = data[0];
   if (typeof raw !== 'object' || raw === null) return undefined;
   const id = (raw as Record<string, unknown>).mediaSessionId;
-  return typeof id === 'string' ? id : undefined;
+  return typeof id === 'string' && id.length <= MAX_ID_LENGTH ? id : undefined;
+}
+
+/** The mediaSessionId and name of a stream request, to answer it by: '' where absent, not a string, or too long. */
+export function readStreamIds(data: unknown[]): { mediaSessionId: string; name: string } {
+  const raw = data[0];
+  const r = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const bounded = (value: unknown, max: number): string => (typeof value === 'string' && value.length <= max ? value : '');
+  return { mediaSessionId: bounded(r.mediaSessionId, MAX_ID_LENGTH), name: bounded(r.name, MAX_NAME_LENGTH) };
 }

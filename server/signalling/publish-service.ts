@@ -3,11 +3,21 @@ import type { Logger } from '../log';
 import type { PublishStreamRequest } from './protocol';
 
 /** What a signalling session learns about a publish it started. */
-export interface PublishCallbacks {
+export interface PublishEvents {
   /** Media is flowing: the client is told PUBLISHING. */
   onPublishing(): void;
   /** The publish ended; `info` is a WCS STREAM_STATUS_INFO string. */
   onEnded(info: string, failed: boolean): void;
+}
+
+/** What a signalling session learns about a publish it started, and what it is asked. */
+export interface PublishCallbacks extends PublishEvents {
+  /**
+   * Asked once the offer is known to be acceptable and before anything is reserved for it (stream
+   * name, UDP ports): resolves with the request to carry out, possibly changed (e.g. renamed by the
+   * customer's backend), or rejects with PublishRejectedError.
+   */
+  authorize(request: PublishStreamRequest): Promise<PublishStreamRequest>;
 }
 
 /** A publish in progress, as the signalling session holds it. */

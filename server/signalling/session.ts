@@ -1,16 +1,38 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log';
+import type { LimitReporter } from '../metrics/limits';
 import { EndReasons, type EndReason } from '../hub/end-reason';
-import { envelope, parseEnvelope, readMediaSessionId, readPublishStream, StreamStatusInfo, type StreamStatus } from './protocol';
+import { readConnection, userData } from './connection-request';
+import type { HookAuthorizer } from './hook-authorizer';
+import { envelope, parseEnvelope, readMediaSessionId, readPublishStream, readStreamIds, StreamStatusInfo, type PublishStreamRequest, type StreamStatus } from './protocol';
 import { PublishRejectedError, type PublishHandle, type PublishService } from './publish-service';
 
 /** Closes a client that has answered neither a WebSocket ping nor sent anything for this long, ms. */
 const IDLE_TIMEOUT_MS = 30_000;
 /** WCS pings its clients; the SDK answers `pong`. ms. */
 const PING_INTERVAL_MS = 10_000;
-/** At shutdown, a client that has not answered the close handshake by then is cut off, ms (ws itself waits 30 s). */
+/** A client that has not answered our close frame by then is cut off, ms (ws itself waits 30 s). */
 const CLOSE_HANDSHAKE_TIMEOUT_MS = 1000;
+/** A client that lets this much of our messages pile up unread is cut off, bytes: it would grow the heap without end. */
+const MAX_UNSENT_BYTES = 1024 * 1024;
+/** Longest message name quoted in logs and answers, characters. */
+const MAX_QUOTED_NAME = 64;
+/** Close code for a client that broke a rule (RFC 6455 1008, policy violation). */
+const POLICY_VIOLATION = 1008;
+
+/** What every session of one signalling server shares. */
+export interface SessionContext {
+  publisher: PublishService;
+  logger: Logger;
+  /** Publishes one session may have at once, negotiating or publishing. */
+  maxPublishes: number;
+  /** Time from the WebSocket's opening to its `connection` message, ms. */
+  handshakeTimeoutMs: number;
+  limits: LimitReporter;
+  /** Present when REST hooks are configured: asked before `getUserData` and before each publish. */
+  hooks?: HookAuthorizer;
+}
 
 interface PublishEntry {
   name: string;
@@ -19,27 +41,32 @@ interface PublishEntry {
   stoppedEarly?: EndReason;
 }
 
+type SessionState = 'awaiting-connection' | 'connecting' | 'established' | 'refused';
+
 /**
  * One client's WebSocket: the WCS session state machine (connection → getUserData, publishStream →
  * setRemoteSDP + notifyStreamStatusEvent, unPublishStream, ping/pong). Every message is handled in
- * isolation: a bad frame is logged and answered, never allowed to break the session or the server.
+ * isolation: a bad frame or a throwing handler is logged and answered with `fail`, never allowed to
+ * break the session or the server. Nothing a client sent is sent back as it came.
  */
 export class SignallingSession {
   readonly id = randomUUID();
   readonly #ws: WebSocket;
-  readonly #publisher: PublishService;
+  readonly #context: SessionContext;
   readonly #log: Logger;
   readonly #publishes = new Map<string, PublishEntry>();
-  #established = false;
+  #state: SessionState = 'awaiting-connection';
+  #appKey: string | undefined;
   #lastHeard = Date.now();
-  readonly #timer: NodeJS.Timeout;
+  readonly #keepAliveTimer: NodeJS.Timeout;
+  readonly #handshakeTimer: NodeJS.Timeout;
   #closed = false;
   #socketClosed: Promise<void> | undefined;
 
-  constructor(ws: WebSocket, publisher: PublishService, logger: Logger, remoteAddress: string) {
+  constructor(ws: WebSocket, context: SessionContext, remoteAddress: string) {
     this.#ws = ws;
-    this.#publisher = publisher;
-    this.#log = logger.child({ sessionId: this.id, remoteAddress });
+    this.#context = context;
+    this.#log = context.logger.child({ sessionId: this.id, remoteAddress });
     this.#log.info('signalling session opened');
     ws.on('message', (data, isBinary) => {
       this.#lastHeard = Date.now();
@@ -49,7 +76,8 @@ export class SignallingSession {
     ws.on('pong', () => (this.#lastHeard = Date.now()));
     ws.on('close', () => this.#onClosed());
     ws.on('error', (err) => this.#log.warn({ err: err.message }, 'signalling socket error'));
-    this.#timer = setInterval(() => this.#keepAlive(), PING_INTERVAL_MS);
+    this.#keepAliveTimer = setInterval(() => this.#keepAlive(), PING_INTERVAL_MS);
+    this.#handshakeTimer = setTimeout(() => this.#onHandshakeTimeout(), context.handshakeTimeoutMs);
   }
 
   /**
@@ -57,6 +85,13 @@ export class SignallingSession {
    * Resolves once the socket is closed, after 1 s at most: until then ws may still emit (and we log) events.
    */
   close(): Promise<void> {
+    this.#closeSocket(1001, 'server shutting down');
+    this.#onClosed();
+    return this.#socketClosed!;
+  }
+
+  /** Sends a close frame and cuts the socket off if the client does not answer it within 1 s; resolves once it is closed. */
+  #closeSocket(code: number, reason: string): void {
     this.#socketClosed ??= new Promise<void>((resolve) => {
       if (this.#ws.readyState === this.#ws.CLOSED) return resolve();
       const timer = setTimeout(() => this.#ws.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS);
@@ -64,10 +99,9 @@ export class SignallingSession {
         clearTimeout(timer);
         resolve();
       });
-      this.#ws.close(1001, 'server shutting down');
+      // A close reason is at most 123 bytes.
+      this.#ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
     });
-    this.#onClosed();
-    return this.#socketClosed;
   }
 
   #keepAlive(): void {
@@ -77,7 +111,15 @@ export class SignallingSession {
       return;
     }
     this.#ws.ping();
-    if (this.#established) this.#send('ping', null);
+    if (this.#state === 'established') this.#send('ping', null);
+  }
+
+  #onHandshakeTimeout(): void {
+    if (this.#state !== 'awaiting-connection' || this.#closed) return;
+    const { handshakeTimeoutMs } = this.#context;
+    this.#context.limits.reached('ws_handshake_timeout');
+    this.#log.warn({ limit: 'ws_handshake_timeout', timeoutMs: handshakeTimeoutMs }, 'no connection message in time, closing');
+    this.#closeSocket(POLICY_VIOLATION, `no connection message within ${handshakeTimeoutMs} ms`);
   }
 
   #onText(text: string): void {
@@ -90,76 +132,120 @@ export class SignallingSession {
       this.#send('fail', { apiMethod: 'unknown', info: (err as Error).message });
       return;
     }
+    void this.#guarded(message, () => this.#dispatch(message, data));
+  }
+
+  /** Runs one handler: whatever it throws, synchronously or not, is logged and answered with `fail`. */
+  async #guarded(message: string, handle: () => Promise<void> | void): Promise<void> {
+    const quoted = message.slice(0, MAX_QUOTED_NAME);
+    try {
+      await handle();
+    } catch (err) {
+      this.#log.error({ err, signallingMessage: quoted }, 'signalling handler failed');
+      this.#send('fail', { apiMethod: quoted, info: StreamStatusInfo.FAILED_BY_ERROR });
+    }
+  }
+
+  async #dispatch(message: string, data: unknown[]): Promise<void> {
     switch (message) {
       case 'connection':
-        this.#onConnection(data);
-        break;
+        return this.#onConnection(data);
       case 'publishStream':
-        this.#onPublishStream(data);
-        break;
+        return this.#onPublishStream(data);
       case 'unPublishStream':
       case 'stopStream':
-        this.#onUnpublish(data);
-        break;
+        return this.#onUnpublish(data);
       case 'ping':
-        this.#send('pong', null);
-        break;
+        return this.#send('pong', null);
       case 'pong':
-        break;
+        return;
       default:
-        this.#log.debug({ message }, 'signalling message not supported, ignored');
+        this.#log.debug({ signallingMessage: message.slice(0, MAX_QUOTED_NAME) }, 'signalling message not supported, ignored');
     }
   }
 
-  #onConnection(data: unknown[]): void {
-    const request = typeof data[0] === 'object' && data[0] !== null ? (data[0] as Record<string, unknown>) : {};
-    this.#established = true;
-    this.#log.info({ appKey: request.appKey, clientVersion: request.clientVersion }, 'signalling session established');
-    this.#send('getUserData', { ...request, sessionId: this.id, authToken: this.id, status: 'ESTABLISHED' });
+  async #onConnection(data: unknown[]): Promise<void> {
+    if (this.#state !== 'awaiting-connection') {
+      this.#log.debug('repeated connection message ignored');
+      return;
+    }
+    clearTimeout(this.#handshakeTimer);
+    this.#state = 'connecting';
+    const request = readConnection(data);
+    this.#appKey = request.appKey;
+    const log = this.#log.child({ appKey: request.appKey, clientVersion: request.clientVersion });
+    const { hooks } = this.#context;
+    if (hooks) {
+      // The token is a secret: the log gets a fingerprint to match lines of one client by.
+      log.info({ authToken: fingerprint(request.authToken) }, 'asking the connect hook');
+      const refusal = await hooks.connect(request, { sessionId: this.id, ...(request.appKey === undefined ? {} : { appKey: request.appKey }) }, log);
+      if (this.#closed) return;
+      if (refusal !== undefined) {
+        this.#state = 'refused';
+        log.warn({ reason: refusal }, 'signalling session refused');
+        this.#send('fail', { apiMethod: 'ConnectionStatusEvent', status: 'FAILED', info: refusal });
+        this.#closeSocket(POLICY_VIOLATION, refusal);
+        return;
+      }
+    }
+    this.#state = 'established';
+    log.info('signalling session established');
+    this.#send('getUserData', userData(request, this.id));
   }
 
-  #onPublishStream(data: unknown[]): void {
+  async #onPublishStream(data: unknown[]): Promise<void> {
+    const { mediaSessionId: id, name } = readStreamIds(data);
     const request = readPublishStream(data);
-    const raw = (typeof data[0] === 'object' && data[0] !== null ? data[0] : {}) as Record<string, unknown>;
-    const id = typeof raw.mediaSessionId === 'string' ? raw.mediaSessionId : '';
-    const name = typeof raw.name === 'string' ? raw.name : '';
-    if (typeof request === 'string') {
-      this.#notify(id, name, 'FAILED', request);
-      return;
-    }
-    if (!this.#established) {
-      this.#notify(id, name, 'FAILED', StreamStatusInfo.SESSION_NOT_READY);
-      return;
-    }
-    if (this.#publishes.has(id)) {
-      this.#notify(id, name, 'FAILED', StreamStatusInfo.MEDIASESSION_ID_ALREADY_IN_USE);
-      return;
+    if (typeof request === 'string') return this.#notify(id, name, 'FAILED', request);
+    if (this.#state !== 'established') return this.#notify(id, name, 'FAILED', StreamStatusInfo.SESSION_NOT_READY);
+    if (this.#publishes.has(id)) return this.#notify(id, name, 'FAILED', StreamStatusInfo.MEDIASESSION_ID_ALREADY_IN_USE);
+    const { maxPublishes } = this.#context;
+    if (this.#publishes.size >= maxPublishes) {
+      this.#context.limits.reached('ws_publishes_per_session');
+      this.#log.warn({ limit: 'ws_publishes_per_session', max: maxPublishes, streamName: name, mediaSessionId: id }, 'publish refused: too many in this session');
+      return this.#notify(id, name, 'FAILED', `Too many streams published in this session (at most ${maxPublishes})`);
     }
     const entry: PublishEntry = { name };
     this.#publishes.set(id, entry);
     const log = this.#log.child({ streamName: name, mediaSessionId: id });
-    this.#publisher
-      .publish(request, {
-        onPublishing: () => this.#notify(id, name, 'PUBLISHING', ''),
+    try {
+      const handle = await this.#context.publisher.publish(request, {
+        authorize: (offered) => this.#authorize(offered, entry, log),
+        onPublishing: () => this.#notify(id, entry.name, 'PUBLISHING', ''),
         onEnded: (info, failed) => {
           this.#publishes.delete(id);
-          this.#notify(id, name, failed ? 'FAILED' : 'UNPUBLISHED', info);
+          this.#notify(id, entry.name, failed ? 'FAILED' : 'UNPUBLISHED', info);
         },
-      }, log)
-      .then((handle) => {
-        if (entry.stoppedEarly !== undefined || this.#closed) {
-          handle.stop(entry.stoppedEarly ?? EndReasons.sessionDisconnect);
-          return;
-        }
-        entry.handle = handle;
-        this.#send('setRemoteSDP', id, handle.answerSdp);
-      })
-      .catch((err: unknown) => {
-        this.#publishes.delete(id);
-        const info = err instanceof PublishRejectedError ? err.message : StreamStatusInfo.FAILED_BY_ERROR;
-        if (!(err instanceof PublishRejectedError)) log.error({ err }, 'publish failed');
-        this.#notify(id, name, 'FAILED', info);
-      });
+      }, log);
+      if (entry.stoppedEarly !== undefined || this.#closed) {
+        handle.stop(entry.stoppedEarly ?? EndReasons.sessionDisconnect);
+        return;
+      }
+      entry.handle = handle;
+      this.#send('setRemoteSDP', id, handle.answerSdp);
+    } catch (err) {
+      this.#publishes.delete(id);
+      if (entry.stoppedEarly !== undefined) return this.#notify(id, entry.name, 'UNPUBLISHED', entry.stoppedEarly.info);
+      if (!(err instanceof PublishRejectedError)) log.error({ err }, 'publish failed');
+      this.#notify(id, entry.name, 'FAILED', err instanceof PublishRejectedError ? err.message : StreamStatusInfo.FAILED_BY_ERROR);
+    }
+  }
+
+  /** The publishStream hook, when there is one; and the last word of a client that left meanwhile. */
+  async #authorize(offered: PublishStreamRequest, entry: PublishEntry, log: Logger): Promise<PublishStreamRequest> {
+    let granted = offered;
+    const { hooks } = this.#context;
+    if (hooks) {
+      const answer = await hooks.publish(offered, { sessionId: this.id, ...(this.#appKey === undefined ? {} : { appKey: this.#appKey }) }, log);
+      if (typeof answer === 'string') {
+        log.warn({ reason: answer }, 'publish refused by the publishStream hook');
+        throw new PublishRejectedError(answer);
+      }
+      granted = answer;
+    }
+    if (entry.stoppedEarly !== undefined || this.#closed) throw new PublishRejectedError((entry.stoppedEarly ?? EndReasons.sessionDisconnect).info);
+    entry.name = granted.name;
+    return granted;
   }
 
   #onUnpublish(data: unknown[]): void {
@@ -176,7 +262,8 @@ export class SignallingSession {
   #onClosed(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#timer);
+    clearInterval(this.#keepAliveTimer);
+    clearTimeout(this.#handshakeTimer);
     for (const entry of this.#publishes.values()) {
       if (entry.handle) entry.handle.stop(EndReasons.sessionDisconnect);
       else entry.stoppedEarly = EndReasons.sessionDisconnect;
@@ -188,8 +275,19 @@ export class SignallingSession {
     this.#send('notifyStreamStatusEvent', { mediaSessionId, name, published: true, status, info });
   }
 
+  /** Sends one frame; never throws. A client that does not read what it is sent is cut off. */
   #send(message: string, ...data: unknown[]): void {
     if (this.#ws.readyState !== this.#ws.OPEN) return;
+    if (this.#ws.bufferedAmount > MAX_UNSENT_BYTES) {
+      this.#log.warn({ unsentBytes: this.#ws.bufferedAmount }, 'signalling client does not read its messages, cutting it off');
+      this.#ws.terminate();
+      return;
+    }
     this.#ws.send(envelope(message, ...data));
   }
+}
+
+/** A short, one-way fingerprint of a secret for the logs (undefined when there is none). */
+function fingerprint(secret: string | undefined): string | undefined {
+  return secret === undefined ? undefined : `sha256:${createHash('sha256').update(secret).digest('hex').slice(0, 12)}`;
 }

@@ -2,6 +2,7 @@ import { EndReasons } from '../hub/end-reason';
 import type { StreamSource } from '../hub/stream';
 import { StreamStatusInfo } from '../hub/status-info';
 import type { Logger } from '../log';
+import type { LimitReporter } from '../metrics/limits';
 import type { LocalPaths } from '../paths/local-paths';
 import { StreamNameInUseError } from '../paths/stream-name-in-use';
 import type { PublishStreamRequest } from '../signalling/protocol';
@@ -9,6 +10,7 @@ import { PublishRejectedError, type PublishCallbacks, type PublishHandle, type P
 import { installFastRtpPackets } from './fast-rtp-packet';
 import { installFastSrtp } from './fast-srtp';
 import { selectOfferCodecs, UnsupportedOfferError, type OfferSelection, type PublishBitrates } from './offer-codecs';
+import { offerRefusal, type OfferLimits } from './offer-limits';
 import { answerOffer, type PeerNetworkOptions } from './receiving-peer';
 import { WebRtcPublisher, type PublisherMediaOptions } from './webrtc-publisher';
 
@@ -17,13 +19,18 @@ export interface WebRtcPublishOptions {
   network: PeerNetworkOptions;
   bitrates: PublishBitrates;
   media: PublisherMediaOptions;
+  /** Offers beyond these are refused before werift sees them. */
+  offer: OfferLimits;
+  /** Told of every refused offer (`webrtc_offer`). */
+  limits: LimitReporter;
   /** Called when a publish request names an rtmpUrl (SDK `createStream({rtmpUrl})`). */
   onRtmpUrl: (streamName: string, rtmpUrl: string) => void;
 }
 
 /**
- * Accepts WebRTC publishes for the signalling: reads the offer, registers the stream in the hub
- * (refusing a name in use), answers with a werift peer, and keeps the publishers until they end.
+ * Accepts WebRTC publishes for the signalling: checks and reads the offer, has the publish
+ * authorized, registers the stream in the hub (refusing a name in use), answers with a werift peer,
+ * and keeps the publishers until they end.
  */
 export class WebRtcPublishService implements PublishService {
   readonly #paths: LocalPaths;
@@ -43,10 +50,16 @@ export class WebRtcPublishService implements PublishService {
     return this.#publishers.size;
   }
 
-  async publish(request: PublishStreamRequest, callbacks: PublishCallbacks, logger: Logger): Promise<PublishHandle> {
+  async publish(offered: PublishStreamRequest, callbacks: PublishCallbacks, logger: Logger): Promise<PublishHandle> {
+    const refusal = offerRefusal(offered.sdp, this.#options.offer);
+    if (refusal !== undefined) {
+      this.#options.limits.reached('webrtc_offer');
+      logger.warn({ limit: 'webrtc_offer', reason: refusal }, 'publish refused: offer out of bounds');
+      throw new PublishRejectedError(`Invalid SDP offer: ${refusal}`);
+    }
     let selection: OfferSelection;
     try {
-      selection = selectOfferCodecs(request.sdp);
+      selection = selectOfferCodecs(offered.sdp);
     } catch (err) {
       if (err instanceof UnsupportedOfferError) {
         logger.warn({ reason: err.message }, 'publish refused');
@@ -54,6 +67,7 @@ export class WebRtcPublishService implements PublishService {
       }
       throw err;
     }
+    const request = await callbacks.authorize(offered);
     let publisher: WebRtcPublisher | undefined;
     const source: StreamSource = {
       kind: 'webrtc',
@@ -74,14 +88,22 @@ export class WebRtcPublishService implements PublishService {
       stream.close(EndReasons.failure(StreamStatusInfo.FAILED_BY_ERROR));
       throw err;
     }
+    let created: WebRtcPublisher;
+    try {
+      created = new WebRtcPublisher(answered.peer, stream, selection, this.#options.media, {
+        onPublishing: () => callbacks.onPublishing(),
+        onEnded: (info, failed) => {
+          this.#publishers.delete(created);
+          callbacks.onEnded(info, failed);
+        },
+      }, logger);
+    } catch (err) {
+      // Nothing holds the peer or the stream yet: its ports would stay bound and its name taken.
+      stream.close(EndReasons.failure(StreamStatusInfo.FAILED_BY_ERROR));
+      await answered.peer.close();
+      throw err;
+    }
     logger.info({ video: selection.video?.codec ?? 'none', audio: selection.audio?.codec ?? 'none' }, 'publish negotiated');
-    const created = new WebRtcPublisher(answered.peer, stream, selection, this.#options.media, {
-      onPublishing: () => callbacks.onPublishing(),
-      onEnded: (info, failed) => {
-        this.#publishers.delete(created);
-        callbacks.onEnded(info, failed);
-      },
-    }, logger);
     publisher = created;
     this.#publishers.add(created);
     if (request.rtmpUrl) this.#options.onRtmpUrl(request.name, request.rtmpUrl);

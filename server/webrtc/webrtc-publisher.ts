@@ -3,7 +3,7 @@ import { EndReasons, type EndReason } from '../hub/end-reason';
 import type { HubStream } from '../hub/stream';
 import type { Logger } from '../log';
 import { StreamStatusInfo } from '../hub/status-info';
-import type { PublishCallbacks } from '../signalling/publish-service';
+import type { PublishEvents } from '../signalling/publish-service';
 import type { Vp8ToH264Options } from '../transcode/vp8-to-h264';
 import { AudioIngest } from './audio-ingest';
 import type { OfferSelection } from './offer-codecs';
@@ -29,7 +29,7 @@ export interface PublisherMediaOptions {
 export class WebRtcPublisher {
   readonly #peer: RTCPeerConnection;
   readonly #stream: HubStream;
-  readonly #callbacks: PublishCallbacks;
+  readonly #callbacks: PublishEvents;
   readonly #log: Logger;
   readonly #sender = new SenderClock();
   #video: VideoIngest | undefined;
@@ -38,7 +38,7 @@ export class WebRtcPublisher {
   #publishing = false;
   #ended = false;
 
-  constructor(peer: RTCPeerConnection, stream: HubStream, selection: OfferSelection, media: PublisherMediaOptions, callbacks: PublishCallbacks, logger: Logger) {
+  constructor(peer: RTCPeerConnection, stream: HubStream, selection: OfferSelection, media: PublisherMediaOptions, callbacks: PublishEvents, logger: Logger) {
     this.#peer = peer;
     this.#stream = stream;
     this.#callbacks = callbacks;

@@ -13,6 +13,8 @@ describe('settings table', () => {
       'Media',
       'RTMP server (ingest/playback)',
       'Limits: RTMP',
+      'Limits: WebSocket and WebRTC',
+      'REST hooks',
       'Logging',
     ]);
   });

@@ -4,6 +4,7 @@ import { createLogger } from '../../../server/log';
 import type { PublishService } from '../../../server/signalling/publish-service';
 import { SignallingServer } from '../../../server/signalling/signalling-server';
 import { getFreePort } from '../../support/ports';
+import { testSignallingOptions } from '../../support/signalling-options';
 
 /** Rejects with `what` if `promise` has not settled within `ms`. */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -46,7 +47,7 @@ describe('SignallingServer.close()', () => {
         for (const waiter of waiters.filter((w) => w.msg === parsed.msg)) waiter.resolve();
       },
     });
-    server = new SignallingServer(publisher, logger);
+    server = new SignallingServer(publisher, logger, testSignallingOptions());
     port = await getFreePort();
     await server.listen({ host: '127.0.0.1', wsPort: port, wssPort: 0 });
   });

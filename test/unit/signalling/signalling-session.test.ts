@@ -5,6 +5,7 @@ import type { PublishStreamRequest } from '../../../server/signalling/protocol';
 import { PublishRejectedError, type PublishCallbacks, type PublishService } from '../../../server/signalling/publish-service';
 import { SignallingServer } from '../../../server/signalling/signalling-server';
 import { getFreePort } from '../../support/ports';
+import { testSignallingOptions } from '../../support/signalling-options';
 
 /** The media side, reduced to what the signalling needs: records calls, lets the test drive callbacks. */
 class RecordingPublishService implements PublishService {
@@ -16,9 +17,10 @@ class RecordingPublishService implements PublishService {
   callbacks: PublishCallbacks | undefined;
   reject: string | undefined;
 
-  async publish(request: PublishStreamRequest, callbacks: PublishCallbacks): Promise<{ answerSdp: string; stop(reason: EndReason): void }> {
-    this.requests.push(request);
+  async publish(offered: PublishStreamRequest, callbacks: PublishCallbacks): Promise<{ answerSdp: string; stop(reason: EndReason): void }> {
     if (this.reject) throw new PublishRejectedError(this.reject);
+    const request = await callbacks.authorize(offered);
+    this.requests.push(request);
     this.callbacks = callbacks;
     return {
       answerSdp: 'v=0\r\nanswer',
@@ -67,7 +69,7 @@ describe('WCS signalling session', () => {
 
   beforeEach(async () => {
     publisher = new RecordingPublishService();
-    server = new SignallingServer(publisher, pino({ level: 'silent' }));
+    server = new SignallingServer(publisher, pino({ level: 'silent' }), testSignallingOptions());
     const port = await getFreePort();
     await server.listen({ host: '127.0.0.1', wsPort: port, wssPort: 0 });
     url = `ws://127.0.0.1:${port}`;
