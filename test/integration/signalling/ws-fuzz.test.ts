@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
+import { SignallingClient, type ServerFrame } from '../../support/signalling-client';
+import { udpPortsInRange } from '../../support/udp-sockets';
+import { waitFor } from '../../support/wait-for';
+import { signallingFuzzCases, type SignallingFuzzCase } from '../../support/ws-fuzz-cases';
+
+const SEED = 0x5eed10;
+const CASES = 400;
+/** Cases run at once, each from its own source address (the per-address bound is 20). */
+const CONCURRENCY = 8;
+/** After its last frame, a case waits this long for answers before it hangs up, ms. */
+const LINGER_MS = 150;
+const OFFER = readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'sdp', 'chromium-156-offer.sdp'), 'utf8');
+
+/** Runs one case; resolves with every frame the server sent. Never rejects: a refused upgrade or a cut connection is an answer too. */
+async function runCase(url: string, fuzz: SignallingFuzzCase, localAddress: string): Promise<ServerFrame[]> {
+  let client: SignallingClient;
+  try {
+    client = await SignallingClient.open(url, localAddress);
+  } catch {
+    return [];
+  }
+  try {
+    if (fuzz.establish) await client.connect().catch(() => undefined);
+    for (const frame of fuzz.frames) if (client.ws.readyState === WebSocket.OPEN) client.ws.send(frame);
+    await Promise.race([client.closed, new Promise((resolve) => setTimeout(resolve, LINGER_MS))]);
+  } finally {
+    client.ws.terminate();
+  }
+  return client.frames;
+}
+
+/**
+ * A seeded, bounded fuzz of the WebSocket signalling of an in-process gateway (real werift behind it):
+ * every case must be answered or ignored, no handler may throw, nothing may escape to the process,
+ * and once the clients are gone no stream, session or UDP port is left.
+ */
+describe('WebSocket signalling fuzz', () => {
+  let gw: TestGateway;
+  const escaped: unknown[] = [];
+  const onEscape = (err: unknown): void => void escaped.push(err);
+
+  beforeAll(async () => {
+    process.on('uncaughtException', onEscape);
+    process.on('unhandledRejection', onEscape);
+    gw = await startTestGateway({ mediaPortFrom: 46001, mediaPortTo: 47000 });
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+    process.off('uncaughtException', onEscape);
+    process.off('unhandledRejection', onEscape);
+  });
+
+  test(`${CASES} cases (seed ${SEED.toString(16)}): every one answered or ignored, the gateway unharmed`, async () => {
+    const cases = signallingFuzzCases(SEED, CASES, OFFER);
+    const failures: string[] = [];
+    let next = 0;
+    const worker = async (index: number): Promise<void> => {
+      while (next < cases.length) {
+        const fuzz = cases[next++]!;
+        const frames = await runCase(gw.wsUrl, fuzz, `127.0.3.${index + 1}`);
+        // `fail` with "Failed by error" is the guard answering a handler that threw: a bug, even though contained.
+        if (frames.some((f) => f.message === 'fail' && f.data[0]?.info === 'Failed by error')) failures.push(fuzz.label);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => worker(i)));
+    expect(failures).toEqual([]);
+    expect(escaped).toEqual([]);
+
+    // Still serving: a well-behaved client is answered, the REST API too.
+    const client = await SignallingClient.open(gw.wsUrl);
+    await client.connect();
+    const pong = client.next('pong');
+    client.send('ping', null);
+    await pong;
+    client.close();
+    // Some cases asked for a push (to a dead target, still retrying): any answer will do.
+    expect([200, 404]).toContain((await gw.api('/rest-api/push/find_all')).status);
+    await waitFor('every fuzzed stream to end', () => gw.gateway.paths.streams().length === 0, 5000);
+    await waitFor('every fuzzed peer to free its UDP ports', async () => (await udpPortsInRange('self', 46001, 47000)).length === 0, 5000);
+  });
+});
