@@ -19,6 +19,7 @@ export interface ConnectionRequest {
   clientOSVersion: string;
   clientBrowserVersion: string;
   msePacketizationVersion: 2;
+  authToken?: string;
   custom?: CustomData;
 }
 
@@ -66,6 +67,7 @@ export function connectionRequest(fields: {
   appKey: string;
   clientOSVersion: string;
   clientBrowserVersion: string;
+  authToken?: string;
   custom?: CustomData;
 }): ConnectionRequest {
   return {
@@ -76,6 +78,7 @@ export function connectionRequest(fields: {
     clientOSVersion: fields.clientOSVersion,
     clientBrowserVersion: fields.clientBrowserVersion,
     msePacketizationVersion: 2,
+    authToken: fields.authToken,
     custom: fields.custom,
   };
 }

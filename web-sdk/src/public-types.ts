@@ -13,6 +13,8 @@ export interface SessionOptions {
   appKey?: string;
   /** Passed to the gateway untouched. */
   custom?: CustomData;
+  /** Sent in `connection` for the gateway's connect REST hook to check (the official SDK's option). */
+  authToken?: string;
   /** Connection timeout in ms: a WebSocket still connecting after it is closed (FAILED). Default: none. */
   timeout?: number;
   /** RTCPeerConnection configuration for this session's streams, e.g. { iceServers }; default: no ICE servers. */

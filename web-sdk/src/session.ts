@@ -91,6 +91,7 @@ export class GatewaySession implements Session {
         appKey: this.options.appKey ?? 'defaultApp',
         clientOSVersion: navigator.appVersion,
         clientBrowserVersion: navigator.userAgent,
+        authToken: this.options.authToken,
         custom: this.options.custom,
       }),
     });
@@ -129,12 +130,16 @@ export class GatewaySession implements Session {
     }
   }
 
-  /** A rejected stream request fails that stream (the official SDK leaves it in limbo); every `fail` is also a WARN. */
+  /**
+   * A rejected stream request fails that stream (the official SDK leaves it in limbo); a refused
+   * connection (the gateway's connect REST hook said no) fails the session. Every `fail` is also a WARN.
+   */
   private handleFailure(failure: ServerFailure): void {
     if (failure.apiMethod === 'StreamStatusEvent' && failure.id !== undefined) {
       this.streams.get(failure.id)?.handleStatusEvent(STREAM_STATUS.FAILED, failure.info);
     }
     this.callbacks.fire(SESSION_STATUS.WARN, failure);
+    if (failure.apiMethod === 'ConnectionStatusEvent') this.end(SESSION_STATUS.FAILED);
   }
 
   /** The socket is gone: every stream FAILED (as in the official SDK), then the session callback; once only. */

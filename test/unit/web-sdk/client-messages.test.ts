@@ -49,12 +49,18 @@ describe('connectionRequest', () => {
     });
   });
 
-  it('leaves custom out of the frame when there is none', () => {
+  it('leaves custom and authToken out of the frame when there are none', () => {
     const frame = encodeClientMessage({
       message: 'connection',
       payload: connectionRequest({ appKey: 'app', clientOSVersion: 'os', clientBrowserVersion: 'ua' }),
     });
     expect(JSON.parse(frame).data[0]).not.toHaveProperty('custom');
+    expect(JSON.parse(frame).data[0]).not.toHaveProperty('authToken');
+  });
+
+  it('carries the authToken for the connect REST hook', () => {
+    const request = connectionRequest({ appKey: 'app', clientOSVersion: 'os', clientBrowserVersion: 'ua', authToken: 't0k3n' });
+    expect(JSON.parse(encodeClientMessage({ message: 'connection', payload: request })).data[0]).toMatchObject({ authToken: 't0k3n' });
   });
 });
 
