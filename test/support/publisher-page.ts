@@ -16,6 +16,8 @@ export interface PublishOptions {
   rtmpUrl?: string;
   constraints?: { audio?: unknown; video?: unknown };
   stripCodecs?: string;
+  /** Sent in `connection` (createSession's authToken), for the gateway's connect REST hook. */
+  authToken?: string;
   /**
    * Publish a synthetic stream instead of the fake camera: a 320x240 canvas that flashes white for
    * 100 ms each second, and a 1 kHz beep of 100 ms at the same instants (for A/V sync checks).
@@ -25,10 +27,12 @@ export interface PublishOptions {
 
 /**
  * The same page script works with both SDKs because they share the Flashphoner API names:
- * `window.publish(options)` resolves on PUBLISHING and rejects on FAILED with the server's info.
+ * `window.publish(options)` resolves on PUBLISHING and rejects on FAILED with the server's info, or
+ * when the session fails or disconnects first, with the WARN infos it got (a refused connection).
  */
 const PAGE_SCRIPT = `
 window.statuses = [];
+window.warnings = [];
 function flashAndBeep() {
   const canvas = document.createElement('canvas');
   canvas.width = 320; canvas.height = 240;
@@ -59,7 +63,7 @@ function flashAndBeep() {
 window.publish = (o) => new Promise((resolve, reject) => {
   Flashphoner.init({});
   const S = Flashphoner.constants.SESSION_STATUS, T = Flashphoner.constants.STREAM_STATUS;
-  const session = Flashphoner.createSession({ urlServer: o.urlServer });
+  const session = Flashphoner.createSession(o.authToken ? { urlServer: o.urlServer, authToken: o.authToken } : { urlServer: o.urlServer });
   window.session = session;
   session.on(S.ESTABLISHED, () => {
     const options = { name: o.name, display: document.getElementById('display'), constraints: o.constraints || { audio: true, video: { width: 640, height: 480 } } };
@@ -76,7 +80,9 @@ window.publish = (o) => new Promise((resolve, reject) => {
       });
     }
     stream.publish();
-  }).on(S.FAILED, () => reject(new Error('session failed')));
+  }).on(S.WARN, (e) => window.warnings.push(e.info))
+    .on(S.FAILED, () => reject(new Error('session failed: ' + window.warnings.join('; '))))
+    .on(S.DISCONNECTED, () => reject(new Error('session disconnected: ' + window.warnings.join('; '))));
 });
 window.stopPublish = () => window.stream.stop();
 window.disconnect = () => window.session.disconnect();
