@@ -178,7 +178,7 @@ export class SignallingSession {
     if (hooks) {
       // The token is a secret: the log gets a fingerprint to match lines of one client by.
       log.info({ authToken: fingerprint(request.authToken) }, 'asking the connect hook');
-      const refusal = await hooks.connect(request, { sessionId: this.id, ...(request.appKey === undefined ? {} : { appKey: request.appKey }) }, log);
+      const refusal = await hooks.connect(request, { sessionId: this.id, appKey: request.appKey }, log);
       if (this.#closed) return;
       if (refusal !== undefined) {
         this.#state = 'refused';
@@ -236,7 +236,7 @@ export class SignallingSession {
     let granted = offered;
     const { hooks } = this.#context;
     if (hooks) {
-      const answer = await hooks.publish(offered, { sessionId: this.id, ...(this.#appKey === undefined ? {} : { appKey: this.#appKey }) }, log);
+      const answer = await hooks.publish(offered, { sessionId: this.id, appKey: this.#appKey }, log);
       if (typeof answer === 'string') {
         log.warn({ reason: answer }, 'publish refused by the publishStream hook');
         throw new PublishRejectedError(answer);
