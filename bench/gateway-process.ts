@@ -21,9 +21,9 @@ export interface GatewayProcessOptions {
 
 /**
  * Starts the real gateway process (`node dist/server/main.js --config <file>`) on free loopback
- * ports, with pushes named after their source (no `rtmp_` prefix) and no publisher grace period,
- * so a bench phase ends as soon as its publishers stop. Its CPU and RSS include its children:
- * the Opus→AAC ffmpeg of each stream is part of its cost.
+ * ports, with pushes named after their source (no `rtmp_` prefix), no publisher grace period, so a
+ * bench phase ends as soon as its publishers stop, and no practical per-address WebSocket bound.
+ * Its CPU and RSS include its children: the Opus→AAC ffmpeg of each stream is part of its cost.
  */
 export async function startGateway(options: GatewayProcessOptions): Promise<SystemUnderTest> {
   const [wsPort, httpPort] = [await freePort(), await freePort()];
@@ -36,6 +36,8 @@ export async function startGateway(options: GatewayProcessOptions): Promise<Syst
     `media_port_to=${options.mediaPorts[1]}`,
     'rtmp_transponder_stream_name_prefix=',
     'publisher_grace_period=0',
+    // Every bench publisher connects from 127.0.0.1: the per-address bound is for real clients.
+    'ws_max_connections_per_ip=1000',
     `media_dir=${path.join(REPO_ROOT, 'media')}`,
     `rtmp_servers_db=${path.join(options.workDir, 'gateway.sqlite')}`,
     'log_level=warn',
