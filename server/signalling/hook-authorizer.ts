@@ -5,8 +5,9 @@ import type { Logger } from '../log';
 import type { ConnectionRequest } from './connection-request';
 import type { PublishStreamRequest } from './protocol';
 
-/** Longest name or rtmpUrl taken from a hook's answer, characters (as from a client). */
+/** Longest stream name taken from a hook's answer, characters (as from a client). */
 const MAX_NAME_LENGTH = 256;
+/** Longest rtmpUrl taken from a hook's answer, characters (as from a client). */
 const MAX_URL_LENGTH = 2048;
 
 /** The session a hook call is about. */
