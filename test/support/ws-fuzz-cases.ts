@@ -1,6 +1,7 @@
 import { seededRandom } from '../unit/media/support/prng';
 import { sdpBomb } from './sdp-bombs';
-import { nestedArrayText } from './signalling-client';
+import WebSocket from 'ws';
+import { nestedArrayText, SignallingClient, type ServerFrame } from './signalling-client';
 
 /** One fuzz case: frames sent on one WebSocket, optionally after a valid `connection`. */
 export interface SignallingFuzzCase {
@@ -11,6 +12,9 @@ export interface SignallingFuzzCase {
   /** Text frames (strings) and binary frames (Buffers), in order. */
   readonly frames: ReadonlyArray<string | Buffer>;
 }
+
+/** After its last frame, a case waits this long for answers before it hangs up, ms. */
+const LINGER_MS = 150;
 
 /** Largest frame generated, bytes: under the signalling's 256 KiB frame limit, except for the 'oversized frame' case. */
 const MAX_FRAME = 250 * 1024;
@@ -120,4 +124,22 @@ function garbageLine(random: Random): string {
 
 function pick<T>(random: Random, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]!;
+}
+
+/** Runs one case; resolves with every frame the server sent. Never rejects: a refused upgrade or a cut connection is an answer too. */
+export async function runSignallingCase(url: string, fuzz: SignallingFuzzCase, localAddress: string): Promise<ServerFrame[]> {
+  let client: SignallingClient;
+  try {
+    client = await SignallingClient.open(url, localAddress);
+  } catch {
+    return [];
+  }
+  try {
+    if (fuzz.establish) await client.connect().catch(() => undefined);
+    for (const frame of fuzz.frames) if (client.ws.readyState === WebSocket.OPEN) client.ws.send(frame);
+    await Promise.race([client.closed, new Promise((resolve) => setTimeout(resolve, LINGER_MS))]);
+  } finally {
+    client.ws.terminate();
+  }
+  return client.frames;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,12 +11,15 @@ import { rtmpServersApi } from '../rtmp-server/support/api-client';
 import { publishTestPattern } from '../rtmp-server/support/ffmpeg-publisher';
 import { deliverFlood, deliverHostile } from '../rtmp-server/support/flood-delivery';
 import { FLOOD_KINDS, floodInputs, hostileInputs } from '../rtmp-server/support/hostile-inputs';
+import { runSignallingCase, signallingFuzzCases } from '../../support/ws-fuzz-cases';
 import { GatewayProcess, type ProcessFootprint } from './gateway-process';
 import { restInputs, type RestCase } from './rest-inputs';
 
 const SEED = 0xf022;
 const REST_CASES = 1500;
 const RTMP_CASES = 1000;
+const WS_CASES = 300;
+const OFFER = readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'sdp', 'chromium-156-offer.sdp'), 'utf8');
 const CONCURRENCY = 8;
 /** Frame interval of the canary publisher (testsrc at 25 fps), s. */
 const FRAME_S = 0.04;
@@ -39,6 +43,7 @@ describe('fuzz: the gateway keeps serving and loses nothing', () => {
   let ingestPort: number;
   let canary: TrackedProcess;
   let ports: number[];
+  let wsUrl: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'fuzz-'));
@@ -56,6 +61,7 @@ describe('fuzz: the gateway keeps serving and loses nothing', () => {
       log_level: 'warn',
     });
     httpUrl = `http://127.0.0.1:${httpPort}`;
+    wsUrl = `ws://127.0.0.1:${wsPort}`;
     expect((await rtmpServersApi(httpUrl, '/create', { server_name: 'canary', server_port: ingestPort })).status).toBe(200);
     canary = publishTestPattern(`rtmp://127.0.0.1:${ingestPort}/live/canary`);
     await waitFor('the canary push to start', async () => (await post('/rest-api/push/startup', { streamName: 'canary', rtmpUrl: nginx.rtmpUrl('rec'), rtmpTransponderFullUrl: false })).status === 200, 20_000, 250);
@@ -114,10 +120,27 @@ describe('fuzz: the gateway keeps serving and loses nothing', () => {
     for (const flood of floodInputs(seed, FLOOD_KINDS.length)) await deliverFlood(flood, { port: ingestPort, timeoutMs: 15_000 });
   }
 
+  /** The WebSocket part: every message type, nested and oversized JSON, SDP bombs; each case from one of 8 addresses. */
+  async function wsFuzz(seed: number, cases: number): Promise<string[]> {
+    const inputs = signallingFuzzCases(seed, cases, OFFER);
+    const failures: string[] = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async (_, worker) => {
+      while (next < inputs.length) {
+        const input = inputs[next++]!;
+        const frames = await runSignallingCase(wsUrl, input, `127.0.4.${worker + 1}`);
+        // `fail` with "Failed by error" is a handler that threw: contained, but a bug.
+        if (frames.some((f) => f.message === 'fail' && (f.data[0] as { info?: string } | undefined)?.info === 'Failed by error')) failures.push(input.label);
+      }
+    }));
+    return failures;
+  }
+
   test('warm-up: every surface once, so the footprint compared at the end is the steady one (V8 keeps the heap it grew)', async () => {
     expect(await sendAll(restInputs(SEED + 1, 600, ports))).toEqual([]);
     await cleanUp();
     await rtmpFuzz(SEED + 1, 200);
+    expect(await wsFuzz(SEED + 1, 60)).toEqual([]);
     before = await gateway.settledFootprint();
   }, 120_000);
 
@@ -128,6 +151,10 @@ describe('fuzz: the gateway keeps serving and loses nothing', () => {
 
   test('RTMP, on the canary\'s own listener: garbage, truncated and hostile clients, and floods that never read', async () => {
     await rtmpFuzz(SEED, RTMP_CASES);
+  }, 120_000);
+
+  test('WebSocket: every message type, nested and oversized JSON, SDP bombs: no handler throws', async () => {
+    expect(await wsFuzz(SEED, WS_CASES)).toEqual([]);
   }, 120_000);
 
   test('afterwards: alive, memory and descriptors back, and the canary has every frame', async () => {

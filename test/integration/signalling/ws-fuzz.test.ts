@@ -1,37 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
-import { SignallingClient, type ServerFrame } from '../../support/signalling-client';
+import { SignallingClient } from '../../support/signalling-client';
 import { udpPortsInRange } from '../../support/udp-sockets';
 import { waitFor } from '../../support/wait-for';
-import { signallingFuzzCases, type SignallingFuzzCase } from '../../support/ws-fuzz-cases';
+import { runSignallingCase, signallingFuzzCases } from '../../support/ws-fuzz-cases';
 
 const SEED = 0x5eed10;
 const CASES = 400;
 /** Cases run at once, each from its own source address (the per-address bound is 20). */
 const CONCURRENCY = 8;
-/** After its last frame, a case waits this long for answers before it hangs up, ms. */
-const LINGER_MS = 150;
 const OFFER = readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'sdp', 'chromium-156-offer.sdp'), 'utf8');
-
-/** Runs one case; resolves with every frame the server sent. Never rejects: a refused upgrade or a cut connection is an answer too. */
-async function runCase(url: string, fuzz: SignallingFuzzCase, localAddress: string): Promise<ServerFrame[]> {
-  let client: SignallingClient;
-  try {
-    client = await SignallingClient.open(url, localAddress);
-  } catch {
-    return [];
-  }
-  try {
-    if (fuzz.establish) await client.connect().catch(() => undefined);
-    for (const frame of fuzz.frames) if (client.ws.readyState === WebSocket.OPEN) client.ws.send(frame);
-    await Promise.race([client.closed, new Promise((resolve) => setTimeout(resolve, LINGER_MS))]);
-  } finally {
-    client.ws.terminate();
-  }
-  return client.frames;
-}
 
 /**
  * A seeded, bounded fuzz of the WebSocket signalling of an in-process gateway (real werift behind it):
@@ -62,7 +41,7 @@ describe('WebSocket signalling fuzz', () => {
     const worker = async (index: number): Promise<void> => {
       while (next < cases.length) {
         const fuzz = cases[next++]!;
-        const frames = await runCase(gw.wsUrl, fuzz, `127.0.3.${index + 1}`);
+        const frames = await runSignallingCase(gw.wsUrl, fuzz, `127.0.3.${index + 1}`);
         // `fail` with "Failed by error" is the guard answering a handler that threw: a bug, even though contained.
         if (frames.some((f) => f.message === 'fail' && f.data[0]?.info === 'Failed by error')) failures.push(fuzz.label);
       }
