@@ -9,6 +9,7 @@ import { PasswordFile } from './access/password-file';
 import { RateLimiter } from './access/rate-limiter';
 import type { Settings } from './config/settings';
 import { restHookOptions } from './hooks/hook-settings';
+import { RestHookClient } from './hooks/rest-hook-client';
 import type { Logger } from './log';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { PathManager } from './paths/path-manager';
@@ -56,6 +57,8 @@ export class Gateway {
   readonly #webhook: StateWebhook | undefined;
   readonly #access: HttpAccess;
   readonly #pushStore: SqlitePushStore;
+  /** REST hooks asked about RTMP publishers and players. */
+  readonly #rtmpHooks: RestHookClient | undefined;
   readonly #httpServers: Array<http.Server | https.Server> = [];
   readonly #log: Logger;
   #closing: Promise<void> | undefined;
@@ -124,7 +127,9 @@ export class Gateway {
         });
       },
     });
-    this.#signalling = new SignallingServer(this.publishers, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: restHookOptions(settings) });
+    const hookOptions = restHookOptions(settings);
+    this.#rtmpHooks = hookOptions ? new RestHookClient(hookOptions, logger.child({ component: 'rest-hooks' })) : undefined;
+    this.#signalling = new SignallingServer(this.publishers, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: hookOptions });
     this.rtmpServers = new RtmpServerManager({
       paths: this.paths,
       dbFile: settings.rtmpServersDbFile,
@@ -140,6 +145,7 @@ export class Gateway {
       },
       limits: { maxConnectionsPerIp: settings.rtmpMaxConnectionsPerIp, handshakeTimeoutMs: settings.rtmpHandshakeTimeoutMs, maxUnsentBytes: settings.rtmpMaxUnsentBytes, maxPartialMessageBytes: settings.rtmpMaxPartialMessageBytes },
       limitReporter: this.metrics,
+      ...(this.#rtmpHooks ? { hooks: this.#rtmpHooks } : {}),
     });
     this.paths.on('push-retry', () => this.metrics.onReconnect());
     if (settings.webhookUrl) {
@@ -225,6 +231,7 @@ export class Gateway {
     );
     await this.paths.close();
     this.publishers.close();
+    this.#rtmpHooks?.close();
     await this.rtmpServers.close();
     await this.#signalling.close();
     await this.#webhook?.close();

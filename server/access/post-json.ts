@@ -1,3 +1,5 @@
+import { BodyTooLargeError, readBoundedBody } from '../hooks/bounded-body';
+
 /** Longest answer read from a webhook, bytes: enough for any decision, too little to fill memory. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
@@ -21,31 +23,13 @@ export async function postJson(url: string, body: unknown, signal: AbortSignal):
     redirect: 'manual',
     signal,
   });
-  const text = await readBounded(response);
   let json: unknown;
   try {
-    json = text === undefined || text === '' ? undefined : JSON.parse(text);
-  } catch {
-    json = undefined;
+    const text = await readBoundedBody(response, MAX_ANSWER_BYTES);
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError || err instanceof SyntaxError) json = undefined;
+    else throw err;
   }
   return { status: response.status, json };
-}
-
-/** The body as text, or undefined when longer than MAX_ANSWER_BYTES (the rest is not read). */
-async function readBounded(response: Response): Promise<string | undefined> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_ANSWER_BYTES) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

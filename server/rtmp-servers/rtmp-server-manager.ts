@@ -7,7 +7,10 @@ import type { RtmpClientLimits } from '../rtmp/server/client-limits';
 import { RtmpListenError, RtmpListener } from '../rtmp/server/rtmp-listener';
 import { EndReasons } from '../hub/end-reason';
 import type { LocalPaths } from '../paths/local-paths';
+import type { RestHookClient } from '../hooks/rest-hook-client';
+import type { RtmpAccessPolicy } from '../rtmp/server/access-policy';
 import { RuleAccessPolicy, type WebhookAsker } from './access-rules';
+import { HookedAccessPolicy } from './hooked-access-policy';
 import { CidrError, IpRangeSet } from './cidr';
 import type { AccessRuleRecord, AccessRuleSettings, RtmpServerRecord, RtmpServerSettings } from './rtmp-server-record';
 import { RtmpServerStore } from './rtmp-server-store';
@@ -28,6 +31,8 @@ export interface RtmpServerManagerOptions {
   readonly limitReporter: LimitReporter;
   /** Asks validation webhooks; default: an HTTP POST (see validation-webhook.ts). */
   readonly askWebhook?: WebhookAsker;
+  /** The customer's REST hooks (publishStream, playStream), asked after the rules; none by default. */
+  readonly hooks?: RestHookClient;
 }
 
 /** Editable fields of a rule (the server it belongs to is fixed). */
@@ -216,7 +221,7 @@ export class RtmpServerManager {
         host: this.#options.listenAddress,
         port: server.port,
         paths: this.#options.paths,
-        access: new RuleAccessPolicy(server, () => this.#db.rules(server.id), this.#options.askWebhook ?? askValidationWebhook),
+        access: this.#accessPolicy(server),
         playerMaxQueuedMs: server.bufferSeconds * 1000,
         traceMessages: server.type === 'SERVER_TYPE_RTMP_DEBUG',
         logger: this.#log.child({ rtmpServer: server.name, rtmpServerId: server.id }),
@@ -227,6 +232,12 @@ export class RtmpServerManager {
       if (err instanceof RtmpListenError) throw new GatewayError('CONFLICT', `Cannot start RTMP server '${server.name}': ${err.message}`);
       throw err;
     }
+  }
+
+  /** The server's rules, then the REST hooks when they are configured. */
+  #accessPolicy(server: RtmpServerRecord): RtmpAccessPolicy {
+    const rules = new RuleAccessPolicy(server, () => this.#db.rules(server.id), this.#options.askWebhook ?? askValidationWebhook);
+    return this.#options.hooks ? new HookedAccessPolicy(rules, this.#options.hooks, this.#log.child({ rtmpServer: server.name })) : rules;
   }
 
   async #stopListener(id: string, listener: RtmpListener | undefined): Promise<void> {
