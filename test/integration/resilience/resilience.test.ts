@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startE2eSetup, type E2eSetup } from '../../support/e2e-setup';
 import { FakeRtmpServer } from '../../support/fake-rtmp-server';
-import { FileSource } from '../../support/file-source';
+import { createFileSource } from '../../support/file-source';
 import { startTestGateway } from '../../support/gateway-harness';
 import { probeFrames, probeStreams, startsOnKeyframe } from '../../support/media-probe';
 import { getFreePort } from '../../support/ports';
@@ -162,7 +162,7 @@ describe('push resilience', () => {
 
   test('a wedged connection is detected within the wedge timeout and reconnected, with the queue bounded meanwhile', async () => {
     // 20 Mbit/s, so the loopback socket buffers (several MB) fill within seconds once the proxy stops reading.
-    const source = await FileSource.create({ width: 640, height: 360, fps: 25, videoKbps: 20_000, seconds: 4 });
+    const source = await createFileSource({ width: 640, height: 360, fps: 25, videoKbps: 20_000, seconds: 4 });
     source.start(gw.gateway.paths, 'fast');
     const proxy = await StallProxy.start(nginx.rtmpPort);
     try {
