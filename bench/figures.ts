@@ -1,6 +1,7 @@
 import type { LoadPhaseResult } from './load-phase';
 import { treeCpuMs, type TreeUsage } from './process-usage';
 import type { PublishersStats } from './publisher-messages';
+import type { ReaderQueues } from './reader-queues';
 import { histogramCount, histogramDelta, histogramQuantile, parseHistogram, sampleQuantile } from './quantiles';
 
 /** A latency distribution's median and 99th percentile, ms. */
@@ -45,6 +46,8 @@ export interface SystemFigures {
   readonly audioFrames: number;
   readonly lostVideoFrames: number;
   readonly lostAudioFrames: number;
+  /** The pushes' reader queues at the end of the window (the gateway's find_all only). */
+  readonly readerQueues?: ReaderQueues;
   readonly publishers: PublishersStats | undefined;
 }
 
@@ -90,6 +93,7 @@ export function loadFigures(label: string, phase: LoadPhaseResult): SystemFigure
     audioFrames: sum((w) => w.audioFrames),
     lostVideoFrames: sum((w) => w.lostVideoFrames),
     lostAudioFrames: sum((w) => w.lostAudioFrames),
+    ...(phase.readerQueues ? { readerQueues: phase.readerQueues } : {}),
     publishers: phase.publishers,
   };
 }

@@ -3,6 +3,7 @@ import type { ClipFiles } from './clip';
 import type { PublishersStats } from './publisher-messages';
 import { PublishersProcess } from './publishers-process';
 import type { TreeUsage } from './process-usage';
+import type { ReaderQueues } from './reader-queues';
 import type { CountingRtmpSink } from './rtmp-sink';
 import type { StreamWindow } from './stream-tally';
 import { startPush, type SystemUnderTest } from './system-under-test';
@@ -35,6 +36,8 @@ export interface LoadPhaseOptions {
   readonly connectConcurrency: number;
   /** Reads something from the system at both ends of the window (the gateway's /metrics). */
   readonly probe?: () => Promise<string>;
+  /** Reads the pushes' reader queues at the end of the window (the gateway's find_all). */
+  readonly readerQueues?: () => Promise<ReaderQueues>;
 }
 
 /** What one load phase measured. */
@@ -51,13 +54,15 @@ export interface LoadPhaseResult {
   readonly windows: readonly StreamWindow[];
   /** `probe` at the start and the end of the window. */
   readonly probes?: { readonly start: string; readonly end: string };
+  /** `readerQueues` at the end of the window. */
+  readonly readerQueues?: ReaderQueues;
   readonly publishers: PublishersStats | undefined;
 }
 
 /**
  * Runs N publishers against a system, starts one push per stream to the sink, waits for every
  * first frame, warms up, then measures a window: the system's CPU and memory (children included),
- * what the sink received, and `probe` at both ends.
+ * what the sink received, `probe` at both ends and `readerQueues` at the end.
  */
 export async function runLoadPhase(options: LoadPhaseOptions): Promise<LoadPhaseResult> {
   const { system, sink } = options;
@@ -84,6 +89,7 @@ export async function runLoadPhase(options: LoadPhaseOptions): Promise<LoadPhase
     await sleep(options.seconds * 1000);
     const end = await system.server.usage();
     const endProbe = await options.probe?.();
+    const readerQueues = await options.readerQueues?.();
     const windows = sink.windows();
 
     publisherStats = await publishers.stop(10_000);
@@ -94,6 +100,7 @@ export async function runLoadPhase(options: LoadPhaseOptions): Promise<LoadPhase
       startupMs: started.map((s) => s.startupMs),
       windows: started.map((s) => windows.get(`${options.app}/${s.name}`)).filter((w) => w !== undefined),
       ...(startProbe !== undefined && endProbe !== undefined ? { probes: { start: startProbe, end: endProbe } } : {}),
+      ...(readerQueues ? { readerQueues } : {}),
       publishers: publisherStats,
     };
   } finally {

@@ -3,6 +3,7 @@ import type { BenchOptions } from './cli-options';
 import type { FanoutResult } from './fanout-phase';
 import type { Percentiles, SystemFigures } from './figures';
 import type { MachineInfo } from './machine';
+import type { ReaderQueues } from './reader-queues';
 
 /** Everything one bench run measured. */
 export interface BenchResult {
@@ -65,13 +66,16 @@ export function formatReport(result: BenchResult): string {
   add('longest keyframe gap, ms', fixed(g.maxKeyframeGapMs, 0), baselineText((f) => fixed(f.maxKeyframeGapMs, 0)), '', `≤ ${TARGETS.keyframeGapMs}`, atMost(g.maxKeyframeGapMs, TARGETS.keyframeGapMs));
   add('frames lost video / audio ⁷', `${g.lostVideoFrames} / ${g.lostAudioFrames}`, baselineText((f) => `${f.lostVideoFrames} / ${f.lostAudioFrames}`),
     '', '0', atMost(g.lostVideoFrames + g.lostAudioFrames, 0));
+  const queuesText = (f: SystemFigures, pick: (q: ReaderQueues) => string): string => (f.readerQueues ? pick(f.readerQueues) : 'n/a');
+  add('reader queues: frames dropped, total / max per push ⁸', queuesText(g, (q) => `${q.droppedFrames} / ${q.maxDroppedFramesPerPush}`), baselineText(() => 'n/a'));
+  add('reader queues: frames queued, max ⁸', queuesText(g, (q) => String(q.maxQueuedFrames)), baselineText(() => 'n/a'));
   const fanout = result.fanout;
   if (fanout) {
-    add('fan-out: CPU per extra target, % of one core ⁸', fixed(fanout.marginalCpuPercentPerTarget, 3), 'n/a', '', `≤ ${TARGETS.extraTargetCpuPercent}`, slopeVerdict(fanout.marginalCpuPercentPerTarget, TARGETS.extraTargetCpuPercent));
+    add('fan-out: CPU per extra target, % of one core ⁹', fixed(fanout.marginalCpuPercentPerTarget, 3), 'n/a', '', `≤ ${TARGETS.extraTargetCpuPercent}`, slopeVerdict(fanout.marginalCpuPercentPerTarget, TARGETS.extraTargetCpuPercent));
     add(`  node process at ${fanout.levels.map((l) => l.targets).join(' / ')} targets, %`, fanout.levels.map((l) => fixed(l.processCpuPercent, 2)).join(' / '), '');
     add('    of which kernel (system time), %', fanout.levels.map((l) => fixed(l.processSystemCpuPercent, 2)).join(' / '), '');
   }
-  add('load generator: pacer lag max, ms ⁹', String(g.publishers?.maxPacerLagMs ?? '?'), baselineText((f) => String(f.publishers?.maxPacerLagMs ?? '?')));
+  add('load generator: pacer lag max, ms ¹⁰', String(g.publishers?.maxPacerLagMs ?? '?'), baselineText((f) => String(f.publishers?.maxPacerLagMs ?? '?')));
 
   const title = `WebRTC→RTMP gateway bench: ${options.streams} streams of 720p30 H.264 ≈2.5 Mbit/s + Opus, ${fixed(g.windowSeconds, 0)} s window after ${options.warmupSeconds} s warm-up`;
   const machine = `machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.kernel}, node ${m.node}, ${m.ffmpeg}; load average at start ${m.loadAverage}`;
@@ -92,8 +96,9 @@ const FOOTNOTES = [
   '⁵ estimated: AAC tag arrival − send time of the same media time, mapped through the latest video marker (assumes the output keeps A/V sync; includes the AAC encoder delay).',
   '⁶ POST /rest-api/push/startup → first video frame at the sink. The clip has a keyframe every second; the gateway replays its cached GOP, the baseline\'s ffmpeg must probe the RTP first.',
   '⁷ video: frames missing between the first and the last received (marker sequence numbers); audio: gaps in the AAC timestamps.',
-  '⁸ one stream pushed to more and more targets, then back down, each level measured on the way up and down: least-squares slope of the node process\'s CPU over the number of targets (the shared Opus→AAC ffmpeg does not change with it).',
-  '⁹ the publishers run in their own process; a large lag means the load generator itself was saturated and the other figures are pessimistic.',
+  '⁸ the pushes\' reader queues, from /rest-api/push/find_all at the end of the window: droppedFrames (frames a push\'s queue dropped, whole GOPs, because its target was too slow; counted since the push started, so start-up and warm-up count too), summed over the pushes and the most of one push; queuedFrames, the longest queue at that moment. The baseline has no such queues.',
+  '⁹ one stream pushed to more and more targets, then back down, each level measured on the way up and down: least-squares slope of the node process\'s CPU over the number of targets (the shared Opus→AAC ffmpeg does not change with it).',
+  '¹⁰ the publishers run in their own process; a large lag means the load generator itself was saturated and the other figures are pessimistic.',
 ];
 
 function table(rows: readonly Row[]): string {

@@ -15,6 +15,7 @@ import { loadFigures, type SystemFigures } from './figures';
 import { startGateway } from './gateway-process';
 import { runLoadPhase } from './load-phase';
 import { describeMachine } from './machine';
+import { readReaderQueues } from './reader-queues';
 import { formatReport, writeReportJson } from './report';
 import { CountingRtmpSink } from './rtmp-sink';
 import { ServerProcess } from './server-process';
@@ -80,7 +81,7 @@ async function measureGateway(options: BenchOptions, work: string, clip: ClipFil
   return withSystem(system, async () => {
     const phase = await runLoadPhase({
       system, sink, clip, streams: options.streams, app: 'gateway', warmupSeconds: options.warmupSeconds, seconds: options.seconds,
-      connectConcurrency: options.connectConcurrency, probe: () => metrics(system),
+      connectConcurrency: options.connectConcurrency, probe: () => metrics(system), readerQueues: () => readReaderQueues(system),
     });
     return loadFigures('gateway', phase);
   });

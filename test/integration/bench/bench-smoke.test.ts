@@ -43,7 +43,7 @@ describe('bench smoke run', () => {
 
     expect({ exit, stderr: exit === 'timeout' || exit.code !== 0 ? bench.stderrTail() : '' }).toEqual({ exit: { code: 0, signal: null }, stderr: '' });
     expect(stdout.match(/^metric +gateway +baseline/gm)).toHaveLength(1);
-    for (const row of ['CPU per stream', 'RSS per stream', 'added latency video', 'added latency audio', 'end-to-end video', 'startup → first frame', 'longest keyframe gap', 'frames lost', 'fan-out']) {
+    for (const row of ['CPU per stream', 'RSS per stream', 'added latency video', 'added latency audio', 'end-to-end video', 'startup → first frame', 'longest keyframe gap', 'frames lost', 'reader queues: frames dropped', 'fan-out']) {
       expect(stdout).toContain(row);
     }
 
@@ -79,6 +79,10 @@ describe('bench smoke run', () => {
       expect(latency.p99).toBeGreaterThanOrEqual(latency.p50);
     }
     expect(result.baseline!.addedLatencyMs).toBeUndefined();
+    // Loopback sinks keep up: nothing is dropped, and at most a frame or two waits at any moment.
+    expect(result.gateway.readerQueues).toMatchObject({ pushes: 2, droppedFrames: 0, maxDroppedFramesPerPush: 0 });
+    expect(result.gateway.readerQueues!.maxQueuedFrames).toBeLessThan(30);
+    expect(result.baseline!.readerQueues).toBeUndefined();
     // Up to 2 targets and back down to 1: the bottom level is measured twice.
     expect(result.fanout!.levels.map((level) => [level.targets, level.windows])).toEqual([[1, 2], [2, 1]]);
     for (const level of result.fanout!.levels) {
