@@ -6,7 +6,7 @@ export interface BenchOptions {
   readonly seconds: number;
   /** Pause between the last first frame and the window, s (default 5). */
   readonly warmupSeconds: number;
-  /** Target counts of the fan-out phase, ascending; empty skips it (default 1,3,10). */
+  /** Target counts of the fan-out phase, ascending; empty skips it (default 1,10,20). */
   readonly fanout: readonly number[];
   /** Window of each fan-out measurement, s (default 20; every level but the top is measured twice). */
   readonly fanoutSeconds: number;
@@ -22,7 +22,7 @@ export interface BenchOptions {
   readonly mediaPorts: readonly [number, number];
   /** First UDP port of the baseline's ffmpegs (default 47000; four per stream). */
   readonly rtpBasePort: number;
-  /** Run the gateway under `node --cpu-prof` and keep the profile (default false). */
+  /** Run the gateway under `node --cpu-prof` in the load and fan-out phases and keep the profiles (default false). */
   readonly cpuProfile: boolean;
   readonly ffmpegPath: string;
 }
@@ -37,7 +37,7 @@ export const USAGE = `usage: npm run bench -- [flags]
   --streams N            concurrent streams per load phase (default 8)
   --seconds S            measurement window, s (default 30)
   --warmup S             pause before each window, s (default 5)
-  --fanout 1,3,10|off    target counts of the fan-out phase (default 1,3,10)
+  --fanout 1,10,20|off   target counts of the fan-out phase (default 1,10,20)
   --fanout-seconds S     window per fan-out measurement, s (default 20)
   --baseline on|off      measure the usual werift + ffmpeg recipe too (default on)
   --json FILE            also write the results as JSON
@@ -45,7 +45,7 @@ export const USAGE = `usage: npm run bench -- [flags]
   --connect-concurrency N  publishes negotiated at once (default 4)
   --media-ports A-B      gateway ICE UDP range (default 45001-46000)
   --rtp-base-port P      first UDP port of the baseline's ffmpegs (default 47000)
-  --cpu-prof             profile the gateway (node --cpu-prof) during the load phase
+  --cpu-prof             profile the gateway (node --cpu-prof) in the load and fan-out phases
   --ffmpeg PATH          ffmpeg binary (default ffmpeg)
   --help                 this text`;
 
@@ -67,7 +67,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
   for (const flag of flags.keys()) if (!known.has(flag)) throw new BenchUsageError(`unknown flag ${flag}`);
 
   const seconds = number(flags, '--seconds', 30, 1, 3600);
-  const fanoutText = flags.get('--fanout') ?? '1,3,10';
+  const fanoutText = flags.get('--fanout') ?? '1,10,20';
   const fanout = fanoutText === 'off' ? [] : fanoutText.split(',').map((v) => integerValue('--fanout', v, 1, 100));
   if (fanout.some((v, i) => i > 0 && v <= fanout[i - 1]!)) throw new BenchUsageError('--fanout counts must be ascending');
   const ports = (flags.get('--media-ports') ?? '45001-46000').split('-').map((v) => integerValue('--media-ports', v, 1024, 65535));

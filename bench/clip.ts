@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-/** The pre-encoded media every bench publisher sends, made by ffmpeg at bench time. */
+/** The pre-encoded media every bench publisher (and the fan-out phase's source) sends, made by ffmpeg at bench time. */
 export interface ClipFiles {
   /** Temporary directory holding the files; `removeClip` deletes it. */
   readonly dir: string;
@@ -12,6 +12,8 @@ export interface ClipFiles {
   readonly h264Path: string;
   /** Opus 48 kHz stereo in Ogg, 20 ms packets. */
   readonly opusPath: string;
+  /** The same tone in AAC-LC 48 kHz stereo, ADTS: what the fan-out phase publishes straight into the hub. */
+  readonly aacPath: string;
   /** Duration, s. */
   readonly seconds: number;
 }
@@ -28,8 +30,11 @@ export interface ClipOptions {
 
 /** Longest an encode may take, ms (ultrafast 720p runs at ~7× real time on one core). */
 const ENCODE_TIMEOUT_MS = 60_000;
-const FPS = 30;
+/** Frame rate of the clip's video, frames/s. */
+export const CLIP_FPS = 30;
 const OPUS_KBPS = 64;
+/** The gateway's default AAC bitrate (aac_bitrate), kbit/s. */
+const AAC_KBPS = 128;
 
 /**
  * Encodes the clip into a new temporary directory. The picture is testsrc2 with temporal noise,
@@ -40,6 +45,7 @@ export async function makeClip(options: ClipOptions): Promise<ClipFiles> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gateway-bench-clip-'));
   const h264Path = path.join(dir, 'video.h264');
   const opusPath = path.join(dir, 'audio.ogg');
+  const aacPath = path.join(dir, 'audio.aac');
   const kbps = options.videoKbps ?? 2500;
   const seconds = String(options.seconds);
   const ffmpeg = (args: string[]) =>
@@ -47,10 +53,10 @@ export async function makeClip(options: ClipOptions): Promise<ClipFiles> {
   try {
     await Promise.all([
       ffmpeg([
-        '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=${FPS}`, '-t', seconds,
+        '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=${CLIP_FPS}`, '-t', seconds,
         '-vf', 'noise=alls=14:allf=t', '-pix_fmt', 'yuv420p',
         '-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-level', '3.1',
-        '-g', String(FPS), '-keyint_min', String(FPS), '-sc_threshold', '0', '-bf', '0',
+        '-g', String(CLIP_FPS), '-keyint_min', String(CLIP_FPS), '-sc_threshold', '0', '-bf', '0',
         '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps / 2}k`,
         '-x264-params', 'aud=1', '-f', 'h264', h264Path,
       ]),
@@ -58,12 +64,16 @@ export async function makeClip(options: ClipOptions): Promise<ClipFiles> {
         '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', seconds, '-ac', '2',
         '-c:a', 'libopus', '-b:a', `${OPUS_KBPS}k`, '-frame_duration', '20', '-application', 'audio', '-f', 'ogg', opusPath,
       ]),
+      ffmpeg([
+        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', seconds, '-ac', '2',
+        '-c:a', 'aac', '-b:a', `${AAC_KBPS}k`, '-f', 'adts', aacPath,
+      ]),
     ]);
   } catch (err) {
     await removeClip({ dir });
     throw err;
   }
-  return { dir, h264Path, opusPath, seconds: options.seconds };
+  return { dir, h264Path, opusPath, aacPath, seconds: options.seconds };
 }
 
 /** Deletes the clip's directory. */

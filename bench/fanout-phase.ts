@@ -1,21 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClipFiles } from './clip';
-import { cpuPercent } from './figures';
-import { SENDER_REPORT_SETTLE_MS } from './load-phase';
-import { PublishersProcess } from './publishers-process';
+import { readReaderQueues, worseQueues, type ReaderQueues } from './reader-queues';
 import type { CountingRtmpSink } from './rtmp-sink';
 import { startPush, stopPush, type SystemUnderTest } from './system-under-test';
 
 /** Bound on one push's first frame at the sink, ms. */
 const FIRST_FRAME_TIMEOUT_MS = 20_000;
-const STREAM_NAME = 'fanout';
+/** Sink applications of the fan-out's targets start with this (`fan01`, `fan02`...). */
+const APP_PREFIX = 'fan';
 
 /** What the fan-out phase needs. */
 export interface FanoutPhaseOptions {
+  /** The fan-out server (see fanout-server.ts): a gateway with `streamName` published in its hub. */
   readonly system: SystemUnderTest;
+  readonly streamName: string;
   readonly sink: CountingRtmpSink;
-  readonly clip: ClipFiles;
-  /** Target counts to measure at, ascending (e.g. 1, 3, 10). */
+  /** Target counts to measure at, ascending (e.g. 1, 10, 20). */
   readonly levels: readonly number[];
   /** Pause before each window (after targets were added or removed), s. */
   readonly warmupSeconds: number;
@@ -23,19 +22,21 @@ export interface FanoutPhaseOptions {
   readonly seconds: number;
 }
 
-/** CPU of the system with one stream pushed to `targets` targets. */
+/** The fan-out server with one stream pushed to `targets` targets. */
 export interface FanoutLevel {
   readonly targets: number;
-  /** Server and children, % of one core (mean of the windows at this level). */
-  readonly cpuPercent: number;
-  /** The server process alone, % of one core (mean of the windows at this level). */
+  /** The server process, % of one core (mean of the windows at this level). */
   readonly processCpuPercent: number;
   /** The kernel (system time) part of processCpuPercent. */
   readonly processSystemCpuPercent: number;
   /** Windows measured at this level (on the way up and on the way down). */
   readonly windows: number;
-  /** Frames missing at the sink during those windows, over all targets. */
+  /** Video frames missing at the sink during those windows, over all targets. */
   readonly lostVideoFrames: number;
+  /** AAC frames missing at the sink during those windows, over all targets. */
+  readonly lostAudioFrames: number;
+  /** The pushes' reader queues at the end of those windows, the worst reading of each figure. */
+  readonly readerQueues: ReaderQueues;
 }
 
 /** What the fan-out phase measured. */
@@ -47,49 +48,37 @@ export interface FanoutResult {
 
 interface Sample {
   readonly targets: number;
-  readonly total: number;
   readonly process: number;
   readonly processSystem: number;
-  readonly lost: number;
+  readonly lostVideo: number;
+  readonly lostAudio: number;
+  readonly queues: ReaderQueues;
 }
 
 /**
- * One publisher, its stream pushed to more and more targets (one sink application each), then back
- * down: every level is measured on the way up and on the way down, which cancels slow drifts of a
- * shared machine. The cost of an extra target is the slope of the server process's CPU; the
- * Opus→AAC ffmpeg is shared by a stream's targets, so it only adds noise and is left out of it.
+ * The server's stream pushed through the REST API to more and more targets (one sink application
+ * each), then back down: every level is measured on the way up and on the way down, which cancels
+ * slow drifts of a shared machine. The cost of an extra target is the slope of the server process's
+ * CPU over the number of targets; the source's own cost is the same at every level.
  */
 export async function runFanoutPhase(options: FanoutPhaseOptions): Promise<FanoutResult> {
-  const { system, sink } = options;
-  const publishers = await PublishersProcess.start({
-    wsUrl: system.wsUrl,
-    streamNames: [STREAM_NAME],
-    h264Path: options.clip.h264Path,
-    opusPath: options.clip.opusPath,
-    connectConcurrency: 1,
-    connectTimeoutMs: 20_000,
-  }, 30_000);
-  try {
-    if (publishers.publishing.length === 0) throw new Error(`fan-out publisher failed: ${publishers.failed.map((f) => f.reason).join('; ')}`);
-    await sleep(SENDER_REPORT_SETTLE_MS);
-    const pushes: string[] = [];
-    const samples: Sample[] = [];
-    const sweep = [...options.levels, ...options.levels.slice(0, -1).reverse()];
-    for (const level of sweep) {
-      while (pushes.length < level) {
-        const app = fanoutApp(pushes.length);
-        pushes.push(await startPush(system, STREAM_NAME, sink.url(app)));
-        await sink.firstVideo(`${app}/${STREAM_NAME}`, FIRST_FRAME_TIMEOUT_MS);
-      }
-      while (pushes.length > level) await stopPush(system, pushes.pop()!);
-      samples.push(await measureWindow(options, level));
+  const { system, sink, streamName } = options;
+  const pushes: string[] = [];
+  const samples: Sample[] = [];
+  const sweep = [...options.levels, ...options.levels.slice(0, -1).reverse()];
+  for (const level of sweep) {
+    while (pushes.length < level) {
+      const app = `${APP_PREFIX}${String(pushes.length + 1).padStart(2, '0')}`;
+      pushes.push(await startPush(system, streamName, sink.url(app)));
+      await sink.firstVideo(`${app}/${streamName}`, FIRST_FRAME_TIMEOUT_MS);
     }
-    return summarize(options.levels, samples);
-  } finally {
-    await publishers.stop(10_000);
+    while (pushes.length > level) await stopPush(system, pushes.pop()!);
+    samples.push(await measureWindow(options, level));
   }
+  return summarize(options.levels, samples);
 }
 
+/** Warms up, then reads the server's CPU across one window; the sink's losses and find_all after it. */
 async function measureWindow(options: FanoutPhaseOptions, targets: number): Promise<Sample> {
   const { system, sink } = options;
   await sleep(options.warmupSeconds * 1000);
@@ -97,25 +86,37 @@ async function measureWindow(options: FanoutPhaseOptions, targets: number): Prom
   sink.resetWindows();
   await sleep(options.seconds * 1000);
   const end = await system.server.usage();
-  const cpu = cpuPercent(start, end);
-  const lost = [...sink.windows()].filter(([key]) => key.startsWith('fan')).reduce((sum, [, w]) => sum + w.lostVideoFrames, 0);
-  const processSystem = ((end.root.systemCpuMs - start.root.systemCpuMs) / (end.atMs - start.atMs)) * 100;
-  return { targets, total: cpu.total, process: cpu.root, processSystem, lost };
+  const windows = [...sink.windows()].filter(([key]) => key.startsWith(APP_PREFIX)).map(([, w]) => w);
+  const queues = await readReaderQueues(system);
+  const elapsed = end.atMs - start.atMs;
+  return {
+    targets,
+    process: ((end.root.cpuMs - start.root.cpuMs) / elapsed) * 100,
+    processSystem: ((end.root.systemCpuMs - start.root.systemCpuMs) / elapsed) * 100,
+    lostVideo: windows.reduce((sum, w) => sum + w.lostVideoFrames, 0),
+    lostAudio: windows.reduce((sum, w) => sum + w.lostAudioFrames, 0),
+    queues,
+  };
 }
 
 function summarize(levels: readonly number[], samples: readonly Sample[]): FanoutResult {
-  const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
-  const perLevel = levels.map((targets) => {
+  const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+  const mean = (values: readonly number[]): number => sum(values) / values.length;
+  const perLevel = levels.map((targets): FanoutLevel => {
     const at = samples.filter((s) => s.targets === targets);
-    return { targets, cpuPercent: mean(at.map((s) => s.total)), processCpuPercent: mean(at.map((s) => s.process)), processSystemCpuPercent: mean(at.map((s) => s.processSystem)), windows: at.length, lostVideoFrames: at.reduce((sum, s) => sum + s.lost, 0) };
+    return {
+      targets,
+      processCpuPercent: mean(at.map((s) => s.process)),
+      processSystemCpuPercent: mean(at.map((s) => s.processSystem)),
+      windows: at.length,
+      lostVideoFrames: sum(at.map((s) => s.lostVideo)),
+      lostAudioFrames: sum(at.map((s) => s.lostAudio)),
+      readerQueues: at.map((s) => s.queues).reduce(worseQueues),
+    };
   });
   const x = mean(samples.map((s) => s.targets));
   const y = mean(samples.map((s) => s.process));
-  const spread = samples.reduce((sum, s) => sum + (s.targets - x) ** 2, 0);
-  const slope = spread > 0 ? samples.reduce((sum, s) => sum + (s.targets - x) * (s.process - y), 0) / spread : Number.NaN;
+  const spread = samples.reduce((total, s) => total + (s.targets - x) ** 2, 0);
+  const slope = spread > 0 ? samples.reduce((total, s) => total + (s.targets - x) * (s.process - y), 0) / spread : Number.NaN;
   return { levels: perLevel, marginalCpuPercentPerTarget: slope };
-}
-
-function fanoutApp(index: number): string {
-  return `fan${String(index + 1).padStart(2, '0')}`;
 }

@@ -1,5 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CLIP_FPS, type ClipFiles } from './clip';
+import type { FanoutServerConfig } from './fanout-server';
 import { freePort } from './free-port';
 import { ServerProcess } from './server-process';
 import type { SystemUnderTest } from './system-under-test';
@@ -7,6 +9,7 @@ import type { SystemUnderTest } from './system-under-test';
 /** The repository root (the gateway resolves relative settings against its working directory). */
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const MAIN = path.join(REPO_ROOT, 'dist', 'server', 'main.js');
+const FANOUT_SERVER = path.join(__dirname, 'fanout-server.js');
 const START_TIMEOUT_MS = 15_000;
 
 /** How to run the gateway for a bench phase. */
@@ -25,10 +28,26 @@ export interface GatewayProcessOptions {
  * bench phase ends as soon as its publishers stop, and no practical per-address WebSocket bound.
  * Its CPU and RSS include its children: the Opus→AAC ffmpeg of each stream is part of its cost.
  */
-export async function startGateway(options: GatewayProcessOptions): Promise<SystemUnderTest> {
+export function startGateway(options: GatewayProcessOptions): Promise<SystemUnderTest> {
+  return launch('gateway', options, (configFile) => ({ script: MAIN, args: ['--config', configFile] }));
+}
+
+/**
+ * Starts the same gateway, with the same settings, in bench/fanout-server.ts: the clip's H.264 and
+ * AAC are published straight into its hub as `streamName`, before its REST API answers.
+ */
+export function startFanoutGateway(options: GatewayProcessOptions & { readonly clip: ClipFiles; readonly streamName: string }): Promise<SystemUnderTest> {
+  return launch('fanout-gateway', options, (configFile) => {
+    const config: FanoutServerConfig = { configFile, streamName: options.streamName, h264Path: options.clip.h264Path, aacPath: options.clip.aacPath, fps: CLIP_FPS };
+    return { script: FANOUT_SERVER, args: [JSON.stringify(config)] };
+  });
+}
+
+/** Writes `<label>.properties` in the work dir and runs `command(<that file>)`, logging to `<label>.log`. */
+async function launch(label: string, options: GatewayProcessOptions, command: (configFile: string) => { script: string; args: string[] }): Promise<SystemUnderTest> {
   const [wsPort, httpPort] = [await freePort(), await freePort()];
-  const config = path.join(options.workDir, 'gateway.properties');
-  await writeFile(config, [
+  const configFile = path.join(options.workDir, `${label}.properties`);
+  await writeFile(configFile, [
     'listen_address=127.0.0.1',
     `ws.port=${wsPort}`,
     `http.port=${httpPort}`,
@@ -39,17 +58,16 @@ export async function startGateway(options: GatewayProcessOptions): Promise<Syst
     // Every bench publisher connects from 127.0.0.1: the per-address bound is for real clients.
     'ws_max_connections_per_ip=1000',
     `media_dir=${path.join(REPO_ROOT, 'media')}`,
-    `rtmp_servers_db=${path.join(options.workDir, 'gateway.sqlite')}`,
+    `rtmp_servers_db=${path.join(options.workDir, `${label}.sqlite`)}`,
     'log_level=warn',
     '',
   ].join('\n'));
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const server = await ServerProcess.start({
-    label: 'gateway',
-    script: MAIN,
-    args: ['--config', config],
+    label,
+    ...command(configFile),
     cwd: REPO_ROOT,
-    logFile: path.join(options.workDir, 'gateway.log'),
+    logFile: path.join(options.workDir, `${label}.log`),
     readyUrl: `${httpUrl}/rest-api/openapi.json`,
     startTimeoutMs: START_TIMEOUT_MS,
     ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}),

@@ -18,7 +18,7 @@ const FIRST_FRAME_TIMEOUT_MS = 20_000;
  * video by the first report's delay (the Opus→AAC timeline keeps the pre-report clock mapping,
  * the video follows the report), which would make the audio latency estimate meaningless.
  */
-export const SENDER_REPORT_SETTLE_MS = 2000;
+const SENDER_REPORT_SETTLE_MS = 2000;
 
 /** What one load phase needs. */
 export interface LoadPhaseOptions {

@@ -31,3 +31,13 @@ export async function readReaderQueues(system: SystemUnderTest): Promise<ReaderQ
     maxQueuedFrames: Math.max(0, ...pushes.map((p) => p.queuedFrames)),
   };
 }
+
+/** The worse of two readings, figure by figure (e.g. over the windows at one fan-out level). */
+export function worseQueues(a: ReaderQueues, b: ReaderQueues): ReaderQueues {
+  return {
+    pushes: Math.max(a.pushes, b.pushes),
+    droppedFrames: Math.max(a.droppedFrames, b.droppedFrames),
+    maxDroppedFramesPerPush: Math.max(a.maxDroppedFramesPerPush, b.maxDroppedFramesPerPush),
+    maxQueuedFrames: Math.max(a.maxQueuedFrames, b.maxQueuedFrames),
+  };
+}

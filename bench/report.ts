@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { BenchOptions } from './cli-options';
-import type { FanoutResult } from './fanout-phase';
+import type { FanoutLevel, FanoutResult } from './fanout-phase';
 import type { Percentiles, SystemFigures } from './figures';
 import type { MachineInfo } from './machine';
 import type { ReaderQueues } from './reader-queues';
@@ -71,9 +71,16 @@ export function formatReport(result: BenchResult): string {
   add('reader queues: frames queued, max ⁸', queuesText(g, (q) => String(q.maxQueuedFrames)), baselineText(() => 'n/a'));
   const fanout = result.fanout;
   if (fanout) {
+    const levels = fanout.levels;
+    const perLevel = (pick: (level: FanoutLevel) => string): string => levels.map(pick).join(' / ');
+    const lostVideo = levels.reduce((sum, l) => sum + l.lostVideoFrames, 0);
+    const lostAudio = levels.reduce((sum, l) => sum + l.lostAudioFrames, 0);
     add('fan-out: CPU per extra target, % of one core ⁹', fixed(fanout.marginalCpuPercentPerTarget, 3), 'n/a', '', `≤ ${TARGETS.extraTargetCpuPercent}`, slopeVerdict(fanout.marginalCpuPercentPerTarget, TARGETS.extraTargetCpuPercent));
-    add(`  node process at ${fanout.levels.map((l) => l.targets).join(' / ')} targets, %`, fanout.levels.map((l) => fixed(l.processCpuPercent, 2)).join(' / '), '');
-    add('    of which kernel (system time), %', fanout.levels.map((l) => fixed(l.processSystemCpuPercent, 2)).join(' / '), '');
+    add(`  node process at ${perLevel((l) => String(l.targets))} targets, %`, perLevel((l) => fixed(l.processCpuPercent, 2)), '');
+    add('    of which kernel (system time), %', perLevel((l) => fixed(l.processSystemCpuPercent, 2)), '');
+    add('  frames lost video / audio, all windows ⁷', `${lostVideo} / ${lostAudio}`, '', '', '0', atMost(lostVideo + lostAudio, 0));
+    add('  frames dropped per level, total (max per push) ⁸', perLevel((l) => `${l.readerQueues.droppedFrames} (${l.readerQueues.maxDroppedFramesPerPush})`), '');
+    add('  frames queued per level, max ⁸', perLevel((l) => String(l.readerQueues.maxQueuedFrames)), '');
   }
   add('load generator: pacer lag max, ms ¹⁰', String(g.publishers?.maxPacerLagMs ?? '?'), baselineText((f) => String(f.publishers?.maxPacerLagMs ?? '?')));
 
@@ -96,8 +103,8 @@ const FOOTNOTES = [
   '⁵ estimated: AAC tag arrival − send time of the same media time, mapped through the latest video marker (assumes the output keeps A/V sync; includes the AAC encoder delay).',
   '⁶ POST /rest-api/push/startup → first video frame at the sink. The clip has a keyframe every second; the gateway replays its cached GOP, the baseline\'s ffmpeg must probe the RTP first.',
   '⁷ video: frames missing between the first and the last received (marker sequence numbers); audio: gaps in the AAC timestamps.',
-  '⁸ the pushes\' reader queues, from /rest-api/push/find_all at the end of the window: droppedFrames (frames a push\'s queue dropped, whole GOPs, because its target was too slow; counted since the push started, so start-up and warm-up count too), summed over the pushes and the most of one push; queuedFrames, the longest queue at that moment. The baseline has no such queues.',
-  '⁹ one stream pushed to more and more targets, then back down, each level measured on the way up and down: least-squares slope of the node process\'s CPU over the number of targets (the shared Opus→AAC ffmpeg does not change with it).',
+  '⁸ the pushes\' reader queues, from /rest-api/push/find_all at the end of each window: droppedFrames (frames a push\'s queue dropped, whole GOPs, because its target was too slow; counted since the push started, so start-up and warm-up count too), summed over the pushes and the most of one push; queuedFrames, the longest queue at that moment. The baseline has no such queues. Fan-out: the worst window at each level.',
+  '⁹ the same gateway in another process (bench/fanout-server.ts) with the clip published straight into its hub, paced in real time: the H.264 above and an AAC of the same tone (≈2.5 Mbit/s in all), no WebRTC receive path, no transcoder, so only the pushes change from level to level. Its stream is pushed through /rest-api/push/startup to more and more targets (one sink application each), then back down, each level measured on the way up and down: least-squares slope of the node process\'s CPU (utime + stime from /proc) over the number of targets.',
   '¹⁰ the publishers run in their own process; a large lag means the load generator itself was saturated and the other figures are pessimistic.',
 ];
 

@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- [flags]` (node dist/bench/run.js): loads the gateway, then the usual werift +
- * ffmpeg recipe, with the same synthetic WebRTC publishers, measures a one-stream fan-out, and
- * prints ONE table (see report.ts). Loopback only; every step is bounded in time, and the run stops
+ * ffmpeg recipe, with the same synthetic WebRTC publishers, measures a one-stream fan-out in a
+ * gateway whose stream is published in-process (fanout-server.ts), and prints ONE table (see
+ * report.ts). Loopback only; every step is bounded in time, and the run stops
  * by itself. Progress goes to stderr, the report to stdout.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './
 import { makeClip, removeClip, type ClipFiles } from './clip';
 import { runFanoutPhase, type FanoutResult } from './fanout-phase';
 import { loadFigures, type SystemFigures } from './figures';
-import { startGateway } from './gateway-process';
+import { startFanoutGateway, startGateway } from './gateway-process';
 import { runLoadPhase } from './load-phase';
 import { describeMachine } from './machine';
 import { readReaderQueues } from './reader-queues';
@@ -23,6 +24,8 @@ import type { SystemUnderTest } from './system-under-test';
 
 /** Grace given to a server under test to stop, ms. */
 const STOP_GRACE_MS = 10_000;
+/** Name of the fan-out phase's stream. */
+const FANOUT_STREAM = 'fanout';
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help')) {
@@ -43,7 +46,7 @@ async function main(): Promise<number> {
 
   const machine = describeMachine(options.ffmpegPath);
   const work = await mkdtemp(path.join(os.tmpdir(), 'gateway-bench-'));
-  progress(`clip: encoding ${options.clipSeconds} s of 720p30 H.264 + Opus`);
+  progress(`clip: encoding ${options.clipSeconds} s of 720p30 H.264, Opus and AAC`);
   const clip = await makeClip({ seconds: options.clipSeconds, ffmpegPath: options.ffmpegPath });
   const sink = await CountingRtmpSink.start();
   try {
@@ -73,11 +76,7 @@ async function main(): Promise<number> {
 
 async function measureGateway(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<SystemFigures> {
   progress(`gateway: ${options.streams} streams`);
-  const system = await startGateway({
-    workDir: work,
-    mediaPorts: options.mediaPorts,
-    ...(options.cpuProfile ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${work}`] } : {}),
-  });
+  const system = await startGateway({ workDir: work, mediaPorts: options.mediaPorts, ...profiling(options, work) });
   return withSystem(system, async () => {
     const phase = await runLoadPhase({
       system, sink, clip, streams: options.streams, app: 'gateway', warmupSeconds: options.warmupSeconds, seconds: options.seconds,
@@ -100,9 +99,16 @@ async function measureBaseline(options: BenchOptions, work: string, clip: ClipFi
 }
 
 async function measureFanout(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<FanoutResult> {
-  progress(`fan-out: one stream to ${options.fanout.join(', ')} targets`);
-  const system = await startGateway({ workDir: work, mediaPorts: options.mediaPorts });
-  return withSystem(system, () => runFanoutPhase({ system, sink, clip, levels: options.fanout, warmupSeconds: options.warmupSeconds, seconds: options.fanoutSeconds }));
+  progress(`fan-out: one stream published in-process, pushed to ${options.fanout.join(', ')} targets`);
+  const system = await startFanoutGateway({ workDir: work, mediaPorts: options.mediaPorts, clip, streamName: FANOUT_STREAM, ...profiling(options, work) });
+  return withSystem(system, () => runFanoutPhase({
+    system, streamName: FANOUT_STREAM, sink, levels: options.fanout, warmupSeconds: options.warmupSeconds, seconds: options.fanoutSeconds,
+  }));
+}
+
+/** With --cpu-prof, node flags that write the server's CPU profile into the work dir. */
+function profiling(options: BenchOptions, work: string): { nodeFlags?: readonly string[] } {
+  return options.cpuProfile ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${work}`] } : {};
 }
 
 /** Runs `measure`, then stops the system whatever happened. */

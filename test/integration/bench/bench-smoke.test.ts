@@ -11,8 +11,9 @@ const BENCH_TIMEOUT_MS = 52_000;
 
 /**
  * A small real run of `npm run bench`: the gateway and the baseline each carry 2 synthetic WebRTC
- * publishers for a few seconds, then one stream fans out to 1 and 2 targets. Figures are noisy at
- * this size, so only their presence and plausibility are checked, never the targets.
+ * publishers for a few seconds, then a stream published in-process fans out to 1 and 2 targets.
+ * Figures are noisy at this size, so only their presence and plausibility are checked, never the
+ * targets.
  */
 describe('bench smoke run', () => {
   let dir: string;
@@ -43,7 +44,7 @@ describe('bench smoke run', () => {
 
     expect({ exit, stderr: exit === 'timeout' || exit.code !== 0 ? bench.stderrTail() : '' }).toEqual({ exit: { code: 0, signal: null }, stderr: '' });
     expect(stdout.match(/^metric +gateway +baseline/gm)).toHaveLength(1);
-    for (const row of ['CPU per stream', 'RSS per stream', 'added latency video', 'added latency audio', 'end-to-end video', 'startup → first frame', 'longest keyframe gap', 'frames lost', 'reader queues: frames dropped', 'fan-out']) {
+    for (const row of ['CPU per stream', 'RSS per stream', 'added latency video', 'added latency audio', 'end-to-end video', 'startup → first frame', 'longest keyframe gap', 'frames lost', 'reader queues: frames dropped', 'fan-out', 'frames dropped per level']) {
       expect(stdout).toContain(row);
     }
 
@@ -87,7 +88,10 @@ describe('bench smoke run', () => {
     expect(result.fanout!.levels.map((level) => [level.targets, level.windows])).toEqual([[1, 2], [2, 1]]);
     for (const level of result.fanout!.levels) {
       expect(level.processCpuPercent).toBeGreaterThan(0);
-      expect(level.cpuPercent).toBeGreaterThan(level.processCpuPercent);
+      expect(level.processSystemCpuPercent).toBeGreaterThan(0);
+      expect(level.processSystemCpuPercent).toBeLessThan(level.processCpuPercent);
+      expect(level.lostVideoFrames + level.lostAudioFrames).toBe(0);
+      expect(level.readerQueues).toMatchObject({ pushes: level.targets, droppedFrames: 0 });
     }
     expect(Number.isFinite(result.fanout!.marginalCpuPercentPerTarget)).toBe(true);
     expect(result.machine.cpus).toBeGreaterThan(0);

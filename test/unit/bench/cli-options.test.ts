@@ -3,7 +3,7 @@ import { BenchUsageError, parseBenchOptions } from '../../../bench/cli-options';
 describe('bench flags', () => {
   test('defaults make a run of a few minutes', () => {
     expect(parseBenchOptions([])).toMatchObject({
-      streams: 8, seconds: 30, warmupSeconds: 5, fanout: [1, 3, 10], fanoutSeconds: 20, baseline: true, json: undefined, cpuProfile: false, mediaPorts: [45001, 46000],
+      streams: 8, seconds: 30, warmupSeconds: 5, fanout: [1, 10, 20], fanoutSeconds: 20, baseline: true, json: undefined, cpuProfile: false, mediaPorts: [45001, 46000],
     });
   });
 
