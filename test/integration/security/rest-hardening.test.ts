@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Settings } from '../../../server/config/settings';
 import { launchChromium, type TestBrowser } from '../../support/chromium';
-import { FileSource } from '../../support/file-source';
+import { createFileSource } from '../../support/file-source';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
 import { getFreePort } from '../../support/ports';
 import { waitFor } from '../../support/wait-for';
@@ -136,7 +136,7 @@ describe('REST API hardening', () => {
   });
 
   test('with authentication off, a caller is not told how a connection failed (no port scanning through lastError)', async () => {
-    const source = await FileSource.create({ width: 320, height: 240, fps: 25, videoKbps: 300, seconds: 2 });
+    const source = await createFileSource({ width: 320, height: 240, fps: 25, videoKbps: 300, seconds: 2 });
     for (const [restAuthDisabled, expected] of [[false, /^CONNECT_REFUSED/], [true, /^the push could not reach its target or lost it$/]] as const) {
       const gw = await gateway({ restAuthDisabled, rtmpPushRetryInitialDelayMs: 60_000 });
       source.start(gw.gateway.paths, 'cam');
