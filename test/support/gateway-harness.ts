@@ -41,6 +41,8 @@ export async function startTestGateway(overrides: Partial<Settings> = {}, option
     mediaDir: path.resolve(__dirname, '..', '..', 'media'),
     // Each gateway gets its own database, so no test sees another's RTMP servers.
     rtmpServersDbFile: path.join(dbDir, 'gateway.sqlite'),
+    // Tests poll the API every few ms; the rate limit has its own test (rest-hardening).
+    restRateLimit: 0,
     ...overrides,
   };
   const logger = pino(

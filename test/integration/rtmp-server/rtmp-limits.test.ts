@@ -109,7 +109,10 @@ describe('RTMP server limits', () => {
   });
 
   /** Resolves once the listener has reported `limit` `count` times (the client may see its socket close first). */
-  const reported = (limit: LimitName, count: number): Promise<boolean> => waitFor(`${count} × ${limit}`, () => reporter.count(limit) >= count, 2000, 10);
+  const reported = (limit: LimitName, count: number): Promise<boolean> => waitFor(`${count} × ${limit}`, () => reporter.count(limit) >= count, 2000, 10)
+    .catch((err: Error) => {
+      throw new Error(`${err.message}; the listener logged: ${JSON.stringify(logs.filter((l) => Number(l['level']) >= 40 || String(l['msg']).includes('disconnect')).slice(-5))}; counts ${JSON.stringify([...reporter.counts])}`);
+    });
 
   /** Log lines with this `limit` field. */
   const logged = (limit: LimitName): Record<string, unknown>[] => logs.filter((line) => line['limit'] === limit);
