@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -7,6 +6,8 @@ import { HttpAccess } from './access/http-access';
 import { OutboundPolicy } from './access/outbound-policy';
 import { PasswordFile } from './access/password-file';
 import { RateLimiter } from './access/rate-limiter';
+import { listenFailure } from './config/listen-failure';
+import { loadCaFile, loadServerTlsFiles } from './config/pem-files';
 import type { Settings } from './config/settings';
 import { restHookOptions } from './hooks/hook-settings';
 import { RestHookClient } from './hooks/rest-hook-client';
@@ -76,8 +77,8 @@ export class Gateway {
       token: settings.apiAccessToken,
     });
     const outbound = new OutboundPolicy({ allow: settings.outboundAllow, deny: settings.outboundDeny });
+    const tlsCa = settings.rtmpTlsCaFile ? loadCaFile('rtmp_tls_ca_file', settings.rtmpTlsCaFile) : undefined;
     this.#pushStore = new SqlitePushStore(settings.rtmpServersDbFile);
-    const tlsCa = settings.rtmpTlsCaFile ? readFileSync(settings.rtmpTlsCaFile) : undefined;
     const sinks = new SinkRegistry().register(rtmpSinkKind({
       streamNamePrefix: settings.rtmpTransponderStreamNamePrefix,
       fullUrl: settings.rtmpTransponderFullUrl,
@@ -168,9 +169,7 @@ export class Gateway {
   }
 
   async #listen(settings: Settings, webSdkDir: string): Promise<void> {
-    const tls = settings.tlsCertificateFile && settings.tlsPrivateKeyFile
-      ? { cert: readFileSync(settings.tlsCertificateFile), key: readFileSync(settings.tlsPrivateKeyFile) }
-      : undefined;
+    const tls = settings.tlsCertificateFile && settings.tlsPrivateKeyFile ? this.#loadTls(settings.tlsCertificateFile, settings.tlsPrivateKeyFile) : undefined;
     const host = settings.listenAddress;
     await this.#signalling.listen({ host, wsPort: settings.wsPort, wssPort: settings.wssPort, ...(tls ? { tls } : {}) });
     await this.rtmpServers.restore();
@@ -195,15 +194,27 @@ export class Gateway {
       limits: this.metrics,
       logger: this.#log,
     });
-    await this.#listenHttp(http.createServer(app), host, settings.httpPort, 'http');
-    if (tls) await this.#listenHttp(https.createServer(tls, app), host, settings.httpsPort, 'https');
+    await this.#listenHttp(http.createServer(app), host, settings.httpPort, 'http.port');
+    if (tls) await this.#listenHttp(https.createServer(tls, app), host, settings.httpsPort, 'https.port');
   }
 
-  async #listenHttp(server: http.Server | https.Server, host: string, port: number, scheme: string): Promise<void> {
+  /** The wss/https certificate and key, checked; its names and expiry go to the log. */
+  #loadTls(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
+    const { cert, key, leaf } = loadServerTlsFiles(certFile, keyFile);
+    const validTo = new Date(leaf.validTo);
+    const details = { subject: leaf.subject.replaceAll('\n', ', '), names: leaf.subjectAltName, validTo: validTo.toISOString() };
+    if (validTo.getTime() < Date.now()) this.#log.warn(details, 'the TLS certificate has expired: browsers will refuse wss:// and https://');
+    else this.#log.info(details, 'TLS certificate loaded');
+    return { cert, key };
+  }
+
+  async #listenHttp(server: http.Server | https.Server, host: string, port: number, setting: 'http.port' | 'https.port'): Promise<void> {
+    const scheme = setting === 'http.port' ? 'http' : 'https';
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (err: Error): void => reject(listenFailure(setting, host, port, err));
+      server.once('error', failed);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve();
       });
     });

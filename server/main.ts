@@ -31,8 +31,14 @@ async function main(): Promise<void> {
   } catch (err) {
     // pino writes a fatal line synchronously, ahead of the lines still being written: let those out first.
     await logWritten(logger, LOG_WRITE_TIMEOUT_MS);
-    logger.fatal({ err }, `gateway could not start: ${(err as Error).message}`);
-    exitWhenIdle(logger, 1);
+    if (err instanceof ConfigError) {
+      // A setting to fix (a file, a port): the sentence says which; a stack trace would only hide it.
+      logger.fatal({ code: err.code }, `gateway could not start: ${err.message}`);
+      exitWhenIdle(logger, 2);
+    } else {
+      logger.fatal({ err }, `gateway could not start: ${(err as Error).message}`);
+      exitWhenIdle(logger, 1);
+    }
     return;
   }
 

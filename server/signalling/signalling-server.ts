@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { listenFailure } from '../config/listen-failure';
 import { RestHookClient, type RestHookOptions } from '../hooks/rest-hook-client';
 import type { Logger } from '../log';
 import type { LimitReporter } from '../metrics/limits';
@@ -81,8 +82,8 @@ export class SignallingServer {
   /** Starts listening; resolves once every port is bound (rejects on EADDRINUSE etc.). */
   async listen(options: SignallingListenOptions): Promise<void> {
     const timeouts = this.#httpTimeouts();
-    await this.#listenOn(http.createServer(timeouts), options.host, options.wsPort, 'ws');
-    if (options.tls) await this.#listenOn(https.createServer({ ...options.tls, ...timeouts }), options.host, options.wssPort, 'wss');
+    await this.#listenOn(http.createServer(timeouts), options.host, options.wsPort, 'ws.port');
+    if (options.tls) await this.#listenOn(https.createServer({ ...options.tls, ...timeouts }), options.host, options.wssPort, 'wss.port');
   }
 
   /**
@@ -94,7 +95,8 @@ export class SignallingServer {
     return { headersTimeout: timeoutMs, requestTimeout: timeoutMs, connectionsCheckingInterval: Math.min(1000, timeoutMs) };
   }
 
-  async #listenOn(server: http.Server | https.Server, host: string, port: number, scheme: string): Promise<void> {
+  async #listenOn(server: http.Server | https.Server, host: string, port: number, setting: 'ws.port' | 'wss.port'): Promise<void> {
+    const scheme = setting === 'ws.port' ? 'ws' : 'wss';
     const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
     server.timeout = this.#options.limits.handshakeTimeoutMs;
     server.maxConnections = this.#options.limits.maxConnections + PRE_UPGRADE_HEADROOM;
@@ -115,9 +117,10 @@ export class SignallingServer {
       });
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (err: Error): void => reject(listenFailure(setting, host, port, err));
+      server.once('error', failed);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve();
       });
     });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { PublisherPageServer } from '../../support/publisher-page';
 import { waitFor } from '../../support/wait-for';
 import { rtmpServersApi } from '../rtmp-server/support/api-client';
 import { RtmpTestClient } from '../rtmp-server/support/rtmp-test-client';
+import { createSelfSignedCertificate } from '../../support/tls-proxy';
 
 const MAIN = path.resolve(__dirname, '..', '..', '..', 'dist', 'server', 'main.js');
 
@@ -138,7 +140,7 @@ describe('gateway process', () => {
     }
   });
 
-  test('with slow stdout, a gateway that cannot start exits 1 with every line out, the reason last', async () => {
+  test('with slow stdout, a gateway whose port is taken exits 2 with every line out, the setting and the reason last', async () => {
     const [wsPort, httpPort] = [await getFreePort(), await getFreePort()];
     const holder = net.createServer();
     await new Promise<void>((resolve) => holder.listen(httpPort, '127.0.0.1', resolve));
@@ -146,13 +148,39 @@ describe('gateway process', () => {
     await writeFile(config, `listen_address=127.0.0.1\nws.port=${wsPort}\nhttp.port=${httpPort}\nrtmp_servers_db=${path.join(dir, 'busy.sqlite')}\n`);
     const gateway = startProcess(config, ['--require', slowStdout]);
     try {
-      expect(await gateway.exited).toBe(1);
+      expect(await gateway.exited).toBe(2);
       const lines = gateway.output().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: number });
       expect(lines[0]?.msg).toBe('signalling listening');
-      expect(lines.at(-1)).toMatchObject({ level: 60, msg: expect.stringContaining('gateway could not start') });
+      expect(lines.at(-1)).toMatchObject({ level: 60, msg: `gateway could not start: http.port: cannot listen on 127.0.0.1:${httpPort}: the port is in use (another gateway or program?)` });
     } finally {
       if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
       await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+  test('a missing, non-PEM or mismatched certificate or key stops the start (exit 2) with one line naming the setting and the file, no stack trace', async () => {
+    const [certificate, other] = [await createSelfSignedCertificate(), await createSelfSignedCertificate()];
+    const files = { cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem'), otherKey: path.join(dir, 'other-key.pem'), der: path.join(dir, 'cert.der') };
+    await writeFile(files.cert, certificate.cert);
+    await writeFile(files.key, certificate.key);
+    await writeFile(files.otherKey, other.key);
+    await writeFile(files.der, new X509Certificate(certificate.cert).raw);
+    const cases = [
+      { cert: path.join(dir, 'missing.pem'), key: files.key, message: `tls_certificate_file: ${path.join(dir, 'missing.pem')} does not exist` },
+      { cert: files.der, key: files.key, message: `tls_certificate_file: ${files.der} is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line)` },
+      { cert: files.cert, key: files.cert, message: `tls_private_key_file: ${files.cert} is not a PEM private key` },
+      { cert: files.cert, key: files.otherKey, message: `tls_private_key_file: ${files.otherKey} is not the key of the certificate in tls_certificate_file (${files.cert})` },
+    ];
+    for (const [index, { cert, key, message }] of cases.entries()) {
+      const [wsPort, httpPort] = [await getFreePort(), await getFreePort()];
+      const config = path.join(dir, `tls-${index}.properties`);
+      const lines = [`listen_address=127.0.0.1`, `ws.port=${wsPort}`, `http.port=${httpPort}`, `rtmp_servers_db=${path.join(dir, `tls-${index}.sqlite`)}`];
+      await writeFile(config, [...lines, `tls_certificate_file=${cert}`, `tls_private_key_file=${key}`].join('\n'));
+      const gateway = startProcess(config);
+      expect(await gateway.exited).toBe(2);
+      const last = JSON.parse(gateway.output().trim().split('\n').at(-1)!) as Record<string, unknown>;
+      expect(last).toMatchObject({ level: 60, code: 'CONFIG_INVALID_VALUE' });
+      expect(last.msg).toContain(`gateway could not start: ${message}`);
+      expect(gateway.output()).not.toMatch(/\n\s+at /);
     }
   });
 });
