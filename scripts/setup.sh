@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up what the gateway needs on a Debian/Ubuntu machine, doing only what is missing:
-#   - system packages: ffmpeg (always); nginx + its RTMP module, Chromium and openssl (with --for-tests)
+#   - system packages: ffmpeg (always); nginx + its RTMP module, Chromium, openssl and iproute2 (with --for-tests)
 #   - Node.js >= 22 (Node 24 from the npm registry when the machine's Node is older)
 #   - npm dependencies (npm ci, at the locked versions) and the build (dist/)
 # Usage: scripts/setup.sh [--for-tests]
@@ -18,6 +18,8 @@ if $for_tests; then
   [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  # ip netns (client hosts in network namespaces) and ss
+  command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${missing[*]}" >&2
