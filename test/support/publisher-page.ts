@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { TIME_CODE_PAGE_SCRIPT } from './time-code';
 
 /** Which SDK publishes: ours (served by the gateway) or the official @flashphoner/websdk, unchanged. */
 export type SdkKind = 'ours' | 'stock';
@@ -20,7 +21,8 @@ export interface PublishOptions {
   authToken?: string;
   /**
    * Publish a synthetic stream instead of the fake camera: a 320x240 canvas that flashes white for
-   * 100 ms each second, and a 1 kHz beep of 100 ms at the same instants (for A/V sync checks).
+   * 100 ms each second, and a 1 kHz beep of 100 ms at the same instants (for A/V sync checks). Each
+   * picture carries the wall-clock time it was drawn in a time code along its bottom (time-code.ts).
    */
   flashAndBeep?: boolean;
 }
@@ -54,7 +56,7 @@ window.iceRoute = async () => {
  * `window.publish(options)` resolves on PUBLISHING and rejects on FAILED with the server's info, or
  * when the session fails or disconnects first, with the WARN infos it got (a refused connection).
  */
-const PAGE_SCRIPT = `
+const PAGE_SCRIPT = `${TIME_CODE_PAGE_SCRIPT}
 window.statuses = [];
 window.warnings = [];
 function flashAndBeep() {
@@ -70,10 +72,12 @@ function flashAndBeep() {
   tone.connect(gain).connect(out);
   tone.start();
   const start = performance.now();
+  window.flashesStartedAtMs = Date.now();
   (function draw() {
     const on = (performance.now() - start) % 1000 < 100;
     g.fillStyle = on ? '#fff' : '#000';
     g.fillRect(0, 0, 320, 240);
+    drawTimeCode(g, Date.now());
     requestAnimationFrame(draw);
   })();
   // The beep is scheduled on the audio clock, aligned with the canvas clock at start.
@@ -154,6 +158,11 @@ export class PublisherPageServer {
   /** The candidate pair the page's last peer connection sends over; undefined until ICE has chosen one. */
   async iceRoute(page: Page): Promise<IceRoute | undefined> {
     return (await page.evaluate('window.iceRoute()')) as IceRoute | undefined;
+  }
+
+  /** With `flashAndBeep`: the wall-clock time of the first flash (ms since the epoch); flash k starts k seconds later. */
+  async flashesStartedAtMs(page: Page): Promise<number> {
+    return (await page.evaluate('window.flashesStartedAtMs')) as number;
   }
 
   /** Stops the publish the way a user does (unPublishStream). */
