@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -27,6 +27,16 @@ export interface ChromiumOptions {
   readonly fakeVideoFile?: string;
   /** Limit on start-up, ms; default 15000 (start-up takes about 0.5 s). */
   readonly timeoutMs?: number;
+  /**
+   * Runs the browser inside this network namespace (`NetworkNamespace.name`, test/support/netns.ts),
+   * so its traffic comes from the namespace's address, not loopback. Needs root.
+   */
+  readonly networkNamespace?: string;
+  /**
+   * Origins where getUserMedia is allowed although they are neither https nor loopback, e.g. a
+   * page served to a namespace from the host side's address (`http://10.213.x.1:port`).
+   */
+  readonly secureOrigins?: readonly string[];
 }
 
 /** A headless Chromium with its own throw-away profile. */
@@ -41,15 +51,19 @@ export interface TestBrowser {
 
 /** Starts Debian's headless Chromium with a fake camera and microphone and a fresh temp profile. */
 export async function launchChromium(options: ChromiumOptions = {}): Promise<TestBrowser> {
+  const { networkNamespace } = options;
+  if (networkNamespace !== undefined && !/^[\w.-]+$/.test(networkNamespace)) throw new TypeError(`not a network namespace name: ${JSON.stringify(networkNamespace)}`);
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'gateway-chromium-'));
   const args = [...BASE_ARGS];
   if (options.fakeAudioFile !== undefined) args.push(`--use-file-for-fake-audio-capture=${options.fakeAudioFile}`);
   if (options.fakeVideoFile !== undefined) args.push(`--use-file-for-fake-video-capture=${options.fakeVideoFile}`);
+  if (options.secureOrigins !== undefined) args.push(`--unsafely-treat-insecure-origin-as-secure=${options.secureOrigins.join(',')}`);
+  const executablePath = networkNamespace === undefined ? CHROMIUM_PATH : await namespacedChromium(userDataDir, networkNamespace);
 
   // Only a persistent context lets us choose (and so reliably delete) the profile directory.
   const context = await chromium
     .launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM_PATH,
+      executablePath,
       headless: true,
       args,
       timeout: options.timeoutMs ?? 15_000,
@@ -70,4 +84,17 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Tes
       return closed;
     },
   };
+}
+
+/**
+ * Writes an executable that starts Chromium inside network namespace `name` and returns its path.
+ * Playwright spawns it with its pipe on descriptors 3 and 4; `exec` and `ip netns exec` both keep
+ * the process and its descriptors, so Playwright drives (and kills) Chromium itself. The file sits in
+ * the profile directory, so close() removes it with the profile.
+ */
+async function namespacedChromium(userDataDir: string, name: string): Promise<string> {
+  const wrapper = path.join(userDataDir, 'chromium-in-netns.sh');
+  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${name} ${CHROMIUM_PATH} "$@"\n`);
+  await chmod(wrapper, 0o755);
+  return wrapper;
 }

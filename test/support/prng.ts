@@ -1,19 +1,7 @@
-/** Deterministic pseudo-random numbers (xorshift32), so a failing fuzz case reproduces from its seed. */
-export class Prng {
-  #state: number;
+import { Xorshift32 } from '../../bench/prng';
 
-  constructor(seed: number) {
-    this.#state = seed >>> 0 || 1;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.#state ^= this.#state << 13;
-    this.#state ^= this.#state >>> 17;
-    this.#state ^= this.#state << 5;
-    return (this.#state >>> 0) / 2 ** 32;
-  }
-
+/** The bench's seeded generator with the helpers fuzz tests use, so a failing fuzz case reproduces from its seed. */
+export class Prng extends Xorshift32 {
   /** Integer in [0, max). */
   below(max: number): number {
     return Math.floor(this.next() * max);

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { getFreePort } from './ports';
+import { TIME_CODE_PAGE_SCRIPT } from './time-code';
 
 /** Which SDK publishes: ours (served by the gateway) or the official @flashphoner/websdk, unchanged. */
 export type SdkKind = 'ours' | 'stock';
@@ -20,17 +21,42 @@ export interface PublishOptions {
   authToken?: string;
   /**
    * Publish a synthetic stream instead of the fake camera: a 320x240 canvas that flashes white for
-   * 100 ms each second, and a 1 kHz beep of 100 ms at the same instants (for A/V sync checks).
+   * 100 ms each second, and a 1 kHz beep of 100 ms at the same instants (for A/V sync checks). Each
+   * picture carries the wall-clock time it was drawn in a time code along its bottom (time-code.ts).
    */
   flashAndBeep?: boolean;
 }
+
+/** The addresses (`address:port`) of the ICE candidate pair a peer connection sends over. */
+export interface IceRoute {
+  readonly local: string;
+  readonly remote: string;
+}
+
+/** Runs before the SDK loads: keeps every peer connection the page makes, for `iceRoute()`. */
+const PEER_RECORDER = `
+window.peerConnections = [];
+window.RTCPeerConnection = class extends RTCPeerConnection {
+  constructor(...args) { super(...args); window.peerConnections.push(this); }
+};
+window.iceRoute = async () => {
+  const pc = window.peerConnections[window.peerConnections.length - 1];
+  if (!pc) return undefined;
+  const stats = [...(await pc.getStats()).values()];
+  const transport = stats.find((s) => s.type === 'transport');
+  const pair = stats.find((s) => s.id === (transport && transport.selectedCandidatePairId));
+  if (!pair) return undefined;
+  const end = (id) => { const c = stats.find((s) => s.id === id); return c.address + ':' + c.port; };
+  return { local: end(pair.localCandidateId), remote: end(pair.remoteCandidateId) };
+};
+`;
 
 /**
  * The same page script works with both SDKs because they share the Flashphoner API names:
  * `window.publish(options)` resolves on PUBLISHING and rejects on FAILED with the server's info, or
  * when the session fails or disconnects first, with the WARN infos it got (a refused connection).
  */
-const PAGE_SCRIPT = `
+const PAGE_SCRIPT = `${TIME_CODE_PAGE_SCRIPT}
 window.statuses = [];
 window.warnings = [];
 function flashAndBeep() {
@@ -46,10 +72,12 @@ function flashAndBeep() {
   tone.connect(gain).connect(out);
   tone.start();
   const start = performance.now();
+  window.flashesStartedAtMs = Date.now();
   (function draw() {
     const on = (performance.now() - start) % 1000 < 100;
     g.fillStyle = on ? '#fff' : '#000';
     g.fillRect(0, 0, 320, 240);
+    drawTimeCode(g, Date.now());
     requestAnimationFrame(draw);
   })();
   // The beep is scheduled on the audio clock, aligned with the canvas clock at start.
@@ -89,33 +117,52 @@ window.disconnect = () => window.session.disconnect();
 `;
 
 /**
- * A tiny web server for the publishing page (getUserMedia needs an http://127.0.0.1 origin).
- * `/ours` loads our SDK from the gateway, `/stock` the official SDK from node_modules.
+ * A tiny web server for the publishing page (getUserMedia needs an http://127.0.0.1 origin, or one
+ * the browser was told to treat as secure). `/ours` loads our SDK from the gateway, `/stock` the
+ * official SDK from node_modules.
  */
 export class PublisherPageServer {
   private constructor(private readonly server: http.Server, readonly url: string) {}
 
-  static async start(gatewayHttpUrl: string): Promise<PublisherPageServer> {
+  /**
+   * Serves the page on `listenAddress` (default 127.0.0.1; e.g. a namespace's host side) and a free
+   * port. `gatewayHttpUrl` is where the page loads our SDK from: an address the browser can reach.
+   */
+  static async start(gatewayHttpUrl: string, options: { listenAddress?: string } = {}): Promise<PublisherPageServer> {
     const stockSdk = await readFile(STOCK_SDK);
-    const port = await getFreePort();
+    const listenAddress = options.listenAddress ?? '127.0.0.1';
     const server = http.createServer((req, res) => {
       const sdkSrc = req.url === '/stock' ? '/stock-sdk.js' : req.url === '/ours' ? `${gatewayHttpUrl}/web-sdk/gateway-sdk.js` : undefined;
       if (req.url === '/stock-sdk.js') {
         res.writeHead(200, { 'content-type': 'text/javascript' }).end(stockSdk);
       } else if (sdkSrc) {
-        res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><body><div id="display"></div><script src="${sdkSrc}"></script><script>${PAGE_SCRIPT}</script></body></html>`);
+        res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><body><div id="display"></div><script>${PEER_RECORDER}</script><script src="${sdkSrc}"></script><script>${PAGE_SCRIPT}</script></body></html>`);
       } else {
         res.writeHead(404).end();
       }
     });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    return new PublisherPageServer(server, `http://127.0.0.1:${port}`);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, listenAddress, resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    return new PublisherPageServer(server, `http://${listenAddress}:${port}`);
   }
 
   /** Opens the page for `sdk` in `page` and publishes; resolves once the gateway says PUBLISHING. */
   async publish(page: Page, sdk: SdkKind, options: PublishOptions): Promise<void> {
     await page.goto(`${this.url}/${sdk}`);
     await page.evaluate(`window.publish(${JSON.stringify(options)})`);
+  }
+
+  /** The candidate pair the page's last peer connection sends over; undefined until ICE has chosen one. */
+  async iceRoute(page: Page): Promise<IceRoute | undefined> {
+    return (await page.evaluate('window.iceRoute()')) as IceRoute | undefined;
+  }
+
+  /** With `flashAndBeep`: the wall-clock time of the first flash (ms since the epoch); flash k starts k seconds later. */
+  async flashesStartedAtMs(page: Page): Promise<number> {
+    return (await page.evaluate('window.flashesStartedAtMs')) as number;
   }
 
   /** Stops the publish the way a user does (unPublishStream). */
