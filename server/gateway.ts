@@ -28,6 +28,8 @@ import { SinkRegistry, type SinkKind } from './sinks/sink-kinds';
 import { aacFromOpus } from './transcode/aac-from-opus';
 import { SqlitePushStore } from './storage/push-store';
 import { StateWebhook } from './webhook/state-webhook';
+import { startPeerNetwork, type PeerNetwork } from './webrtc/network-from-settings';
+import type { UdpMux } from './webrtc/udp-mux/udp-mux';
 import { WebRtcPublishService } from './webrtc/webrtc-publish-service';
 
 const VERSION = '0.1.0';
@@ -54,6 +56,8 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   /** RTMP servers (ingest and playback) managed over /api/rtmp-servers. */
   readonly rtmpServers: RtmpServerManager;
+  /** The UDP socket every WebRTC peer shares (webrtc_udp_port); undefined with a port per peer. */
+  readonly webrtcUdp: UdpMux | undefined;
   readonly #signalling: SignallingServer;
   readonly #webhook: StateWebhook | undefined;
   readonly #access: HttpAccess;
@@ -64,8 +68,9 @@ export class Gateway {
   readonly #log: Logger;
   #closing: Promise<void> | undefined;
 
-  private constructor(settings: Settings, logger: Logger, options: GatewayOptions) {
+  private constructor(settings: Settings, logger: Logger, options: GatewayOptions, network: PeerNetwork) {
     this.#log = logger;
+    this.webrtcUdp = network.mux;
     this.metrics = new GatewayMetrics({
       pushes: () => this.paths.pushes().map((push) => push.status()),
       sentBytesTotal: () => this.paths.sentBytesTotal(),
@@ -110,7 +115,7 @@ export class Gateway {
       logger,
     });
     this.publishers = new WebRtcPublishService(this.paths, {
-      network: { portRange: [settings.mediaPortFrom, settings.mediaPortTo], announcedAddresses: settings.announcedAddresses },
+      network: network.options,
       bitrates: { start: settings.webrtcStartBitrateKbps, min: settings.webrtcMinBitrateKbps, max: settings.webrtcMaxBitrateKbps },
       media: {
         video: {
@@ -158,7 +163,14 @@ export class Gateway {
 
   /** Starts everything; rejects (after cleaning up) if a port cannot be bound or a file is missing. */
   static async start(settings: Settings, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
-    const gateway = new Gateway(settings, logger, options);
+    const network = await startPeerNetwork(settings, logger);
+    let gateway: Gateway;
+    try {
+      gateway = new Gateway(settings, logger, options, network);
+    } catch (err) {
+      await network.mux?.close();
+      throw err;
+    }
     try {
       await gateway.#listen(settings, options.webSdkDir ?? path.resolve(__dirname, '..', 'web-sdk'));
     } catch (err) {
@@ -246,6 +258,7 @@ export class Gateway {
     await this.rtmpServers.close();
     await this.#signalling.close();
     await this.#webhook?.close();
+    await this.webrtcUdp?.close();
     this.#pushStore.close();
   }
 }
