@@ -75,6 +75,7 @@ export class Gateway {
       pushes: () => this.paths.pushes().map((push) => push.status()),
       sentBytesTotal: () => this.paths.sentBytesTotal(),
       publisherKinds: () => this.paths.streams().map((stream) => stream.source.kind),
+      webrtcUdp: () => this.webrtcUdp?.stats,
     });
     this.#access = new HttpAccess({
       disabled: settings.restAuthDisabled,

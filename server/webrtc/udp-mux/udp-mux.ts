@@ -47,11 +47,13 @@ export class UdpMux {
 
   /** Binds the socket; rejects with the system's error (EADDRINUSE, EADDRNOTAVAIL...) when it cannot. */
   static async bind(options: UdpMuxOptions): Promise<UdpMux> {
-    const family = net.isIPv6(options.address) ? 'udp6' : 'udp4';
-    const socket = dgram.createSocket({ type: family, ipv6Only: true, recvBufferSize: RECEIVE_BUFFER_BYTES });
+    // One family per socket: an IPv6 socket would see IPv4 peers as ::ffff:a.b.c.d, which werift does not pair.
+    const socket = net.isIPv6(options.address)
+      ? dgram.createSocket({ type: 'udp6', ipv6Only: true, recvBufferSize: RECEIVE_BUFFER_BYTES })
+      : dgram.createSocket({ type: 'udp4', recvBufferSize: RECEIVE_BUFFER_BYTES });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind({ address: options.address, port: options.port, exclusive: true }, () => {
+      socket.bind({ address: options.address, port: options.port }, () => {
         socket.off('error', reject);
         resolve();
       });
@@ -100,9 +102,12 @@ export class UdpMux {
     return endpoint;
   }
 
-  /** Closes the socket (idempotent); registered peers stop hearing anything. */
+  /** Closes the socket (idempotent), logging its counters; registered peers stop hearing anything. */
   close(): Promise<void> {
-    this.#closing ??= new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+    if (!this.#closing) {
+      this.#log.info({ port: this.port, ...this.stats }, 'WebRTC UDP port closed');
+      this.#closing = new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+    }
     return this.#closing;
   }
 }
