@@ -10,6 +10,9 @@ import { listenFailure } from './config/listen-failure';
 import { loadCaFile, loadServerTlsFiles } from './config/pem-files';
 import type { Settings } from './config/settings';
 import { restHookOptions } from './hooks/hook-settings';
+import { ClientIceServers } from './ice-servers/client-ice-servers';
+import { iceServerSettings } from './ice-servers/ice-server-settings';
+import { iceServersRoute } from './ice-servers/ice-servers-route';
 import { RestHookClient } from './hooks/rest-hook-client';
 import type { Logger } from './log';
 import { GatewayMetrics } from './metrics/gateway-metrics';
@@ -59,6 +62,8 @@ export class Gateway {
   /** The UDP socket every WebRTC peer shares (webrtc_udp_port); undefined with a port per peer. */
   readonly webrtcUdp: UdpMux | undefined;
   readonly #signalling: SignallingServer;
+  /** STUN/TURN servers handed to browsers (getUserData, GET /ice-servers). */
+  readonly #iceServers: ClientIceServers;
   readonly #webhook: StateWebhook | undefined;
   readonly #access: HttpAccess;
   readonly #pushStore: SqlitePushStore;
@@ -134,9 +139,11 @@ export class Gateway {
         });
       },
     });
+    this.#iceServers = new ClientIceServers(iceServerSettings(settings));
+    if (this.#iceServers.configured) logger.info(this.#iceServers.describe(), 'ICE servers handed to clients');
     const hookOptions = restHookOptions(settings);
     this.#rtmpHooks = hookOptions ? new RestHookClient(hookOptions, logger.child({ component: 'rest-hooks' })) : undefined;
-    this.#signalling = new SignallingServer(this.publishers, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: hookOptions });
+    this.#signalling = new SignallingServer(this.publishers, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: hookOptions, iceServers: this.#iceServers });
     this.rtmpServers = new RtmpServerManager({
       paths: this.paths,
       dbFile: settings.rtmpServersDbFile,
@@ -199,7 +206,7 @@ export class Gateway {
     sdkInfo.get('/server-info.json', (_req, res) => void res.json({ wsPort: settings.wsPort, wssPort: tls ? settings.wssPort : null }));
     const app = createHttpApp({
       api: { '/rest-api': restApi, '/api/rtmp-servers': rtmpServerRoutes(this.rtmpServers), '/metrics': metrics },
-      open: { '/web-sdk': sdkInfo },
+      open: { '/web-sdk': sdkInfo, '/ice-servers': iceServersRoute(this.#iceServers) },
       staticDirs: { '/web-sdk': webSdkDir, '/': path.join(webSdkDir, 'demo') },
       corsOrigins: settings.corsOrigins,
       access: this.#access,
