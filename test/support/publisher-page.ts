@@ -23,7 +23,41 @@ export interface PublishOptions {
    * 100 ms each second, and a 1 kHz beep of 100 ms at the same instants (for A/V sync checks).
    */
   flashAndBeep?: boolean;
+  /** More createSession options, e.g. `{ mediaOptions }` (the official SDK's RTCPeerConnection configuration). */
+  sessionOptions?: Record<string, unknown>;
 }
+
+/** One end of the ICE candidate pair a browser peer connection selected, from its getStats(). */
+export interface CandidateEnd {
+  candidateType: string;
+  address: string;
+  port: number;
+  protocol: string;
+}
+
+/**
+ * Loaded before the SDK: records every RTCPeerConnection the page makes (either SDK), so a test can
+ * read the candidate pairs they selected.
+ */
+const RECORD_PEER_CONNECTIONS = `
+window.peerConnections = [];
+window.RTCPeerConnection = class extends window.RTCPeerConnection {
+  constructor(...args) { super(...args); window.peerConnections.push(this); }
+};
+window.selectedCandidatePairs = async () => {
+  const pairs = [];
+  for (const pc of window.peerConnections) {
+    const stats = await pc.getStats();
+    stats.forEach((report) => {
+      if (report.type !== 'transport' || !report.selectedCandidatePairId) return;
+      const pair = stats.get(report.selectedCandidatePairId);
+      const end = (id) => { const c = stats.get(id); return { candidateType: c.candidateType, address: c.address, port: c.port, protocol: c.protocol }; };
+      pairs.push({ local: end(pair.localCandidateId), remote: end(pair.remoteCandidateId) });
+    });
+  }
+  return pairs;
+};
+`;
 
 /**
  * The same page script works with both SDKs because they share the Flashphoner API names:
@@ -63,7 +97,7 @@ function flashAndBeep() {
 window.publish = (o) => new Promise((resolve, reject) => {
   Flashphoner.init({});
   const S = Flashphoner.constants.SESSION_STATUS, T = Flashphoner.constants.STREAM_STATUS;
-  const session = Flashphoner.createSession(o.authToken ? { urlServer: o.urlServer, authToken: o.authToken } : { urlServer: o.urlServer });
+  const session = Flashphoner.createSession(Object.assign({ urlServer: o.urlServer }, o.authToken ? { authToken: o.authToken } : {}, o.sessionOptions || {}));
   window.session = session;
   session.on(S.ESTABLISHED, () => {
     const options = { name: o.name, display: document.getElementById('display'), constraints: o.constraints || { audio: true, video: { width: 640, height: 480 } } };
@@ -103,7 +137,7 @@ export class PublisherPageServer {
       if (req.url === '/stock-sdk.js') {
         res.writeHead(200, { 'content-type': 'text/javascript' }).end(stockSdk);
       } else if (sdkSrc) {
-        res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><body><div id="display"></div><script src="${sdkSrc}"></script><script>${PAGE_SCRIPT}</script></body></html>`);
+        res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><body><div id="display"></div><script>${RECORD_PEER_CONNECTIONS}</script><script src="${sdkSrc}"></script><script>${PAGE_SCRIPT}</script></body></html>`);
       } else {
         res.writeHead(404).end();
       }
@@ -121,6 +155,11 @@ export class PublisherPageServer {
   /** Stops the publish the way a user does (unPublishStream). */
   async stopPublish(page: Page): Promise<void> {
     await page.evaluate('window.stopPublish()');
+  }
+
+  /** The candidate pair each of the page's peer connections selected (one per transport in use). */
+  async selectedCandidatePairs(page: Page): Promise<Array<{ local: CandidateEnd; remote: CandidateEnd }>> {
+    return page.evaluate('window.selectedCandidatePairs()');
   }
 
   /** Closes the signalling session (like a page reload or a network drop). */
