@@ -49,6 +49,9 @@ async function launch(label: string, options: GatewayProcessOptions, command: (c
   const configFile = path.join(options.workDir, `${label}.properties`);
   await writeFile(configFile, [
     'listen_address=127.0.0.1',
+    // The shared WebRTC port (the default mode) on any free port: the bench may run beside a gateway.
+    'webrtc_udp_port=0',
+    'webrtc_udp_address=127.0.0.1',
     `ws.port=${wsPort}`,
     `http.port=${httpPort}`,
     `media_port_from=${options.mediaPorts[0]}`,

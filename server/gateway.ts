@@ -10,6 +10,9 @@ import { listenFailure } from './config/listen-failure';
 import { loadCaFile, loadServerTlsFiles } from './config/pem-files';
 import type { Settings } from './config/settings';
 import { restHookOptions } from './hooks/hook-settings';
+import { ClientIceServers } from './ice-servers/client-ice-servers';
+import { iceServerSettings } from './ice-servers/ice-server-settings';
+import { iceServersRoute } from './ice-servers/ice-servers-route';
 import { RestHookClient } from './hooks/rest-hook-client';
 import type { Logger } from './log';
 import { GatewayMetrics } from './metrics/gateway-metrics';
@@ -28,6 +31,8 @@ import { SinkRegistry, type SinkKind } from './sinks/sink-kinds';
 import { aacFromOpus } from './transcode/aac-from-opus';
 import { SqlitePushStore } from './storage/push-store';
 import { StateWebhook } from './webhook/state-webhook';
+import { startPeerNetwork, type PeerNetwork } from './webrtc/network-from-settings';
+import type { UdpMux } from './webrtc/udp-mux/udp-mux';
 import { WebRtcPublishService } from './webrtc/webrtc-publish-service';
 
 const VERSION = '0.1.0';
@@ -54,7 +59,11 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   /** RTMP servers (ingest and playback) managed over /api/rtmp-servers. */
   readonly rtmpServers: RtmpServerManager;
+  /** The UDP socket every WebRTC peer shares (webrtc_udp_port); undefined with a port per peer. */
+  readonly webrtcUdp: UdpMux | undefined;
   readonly #signalling: SignallingServer;
+  /** STUN/TURN servers handed to browsers (getUserData, GET /ice-servers). */
+  readonly #iceServers: ClientIceServers;
   readonly #webhook: StateWebhook | undefined;
   readonly #access: HttpAccess;
   readonly #pushStore: SqlitePushStore;
@@ -64,12 +73,14 @@ export class Gateway {
   readonly #log: Logger;
   #closing: Promise<void> | undefined;
 
-  private constructor(settings: Settings, logger: Logger, options: GatewayOptions) {
+  private constructor(settings: Settings, logger: Logger, options: GatewayOptions, network: PeerNetwork) {
     this.#log = logger;
+    this.webrtcUdp = network.mux;
     this.metrics = new GatewayMetrics({
       pushes: () => this.paths.pushes().map((push) => push.status()),
       sentBytesTotal: () => this.paths.sentBytesTotal(),
       publisherKinds: () => this.paths.streams().map((stream) => stream.source.kind),
+      webrtcUdp: () => this.webrtcUdp?.stats,
     });
     this.#access = new HttpAccess({
       disabled: settings.restAuthDisabled,
@@ -110,7 +121,7 @@ export class Gateway {
       logger,
     });
     this.publishers = new WebRtcPublishService(this.paths, {
-      network: { portRange: [settings.mediaPortFrom, settings.mediaPortTo], announcedAddresses: settings.announcedAddresses },
+      network: network.options,
       bitrates: { start: settings.webrtcStartBitrateKbps, min: settings.webrtcMinBitrateKbps, max: settings.webrtcMaxBitrateKbps },
       media: {
         video: {
@@ -128,9 +139,11 @@ export class Gateway {
         });
       },
     });
+    this.#iceServers = new ClientIceServers(iceServerSettings(settings));
+    if (this.#iceServers.configured) logger.info(this.#iceServers.describe(), 'ICE servers handed to clients');
     const hookOptions = restHookOptions(settings);
     this.#rtmpHooks = hookOptions ? new RestHookClient(hookOptions, logger.child({ component: 'rest-hooks' })) : undefined;
-    this.#signalling = new SignallingServer(this.publishers, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: hookOptions });
+    this.#signalling = new SignallingServer(this.publishers, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: hookOptions, iceServers: this.#iceServers });
     this.rtmpServers = new RtmpServerManager({
       paths: this.paths,
       dbFile: settings.rtmpServersDbFile,
@@ -158,7 +171,14 @@ export class Gateway {
 
   /** Starts everything; rejects (after cleaning up) if a port cannot be bound or a file is missing. */
   static async start(settings: Settings, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
-    const gateway = new Gateway(settings, logger, options);
+    const network = await startPeerNetwork(settings, logger);
+    let gateway: Gateway;
+    try {
+      gateway = new Gateway(settings, logger, options, network);
+    } catch (err) {
+      await network.mux?.close();
+      throw err;
+    }
     try {
       await gateway.#listen(settings, options.webSdkDir ?? path.resolve(__dirname, '..', 'web-sdk'));
     } catch (err) {
@@ -186,7 +206,7 @@ export class Gateway {
     sdkInfo.get('/server-info.json', (_req, res) => void res.json({ wsPort: settings.wsPort, wssPort: tls ? settings.wssPort : null }));
     const app = createHttpApp({
       api: { '/rest-api': restApi, '/api/rtmp-servers': rtmpServerRoutes(this.rtmpServers), '/metrics': metrics },
-      open: { '/web-sdk': sdkInfo },
+      open: { '/web-sdk': sdkInfo, '/ice-servers': iceServersRoute(this.#iceServers) },
       staticDirs: { '/web-sdk': webSdkDir, '/': path.join(webSdkDir, 'demo') },
       corsOrigins: settings.corsOrigins,
       access: this.#access,
@@ -246,6 +266,7 @@ export class Gateway {
     await this.rtmpServers.close();
     await this.#signalling.close();
     await this.#webhook?.close();
+    await this.webrtcUdp?.close();
     this.#pushStore.close();
   }
 }

@@ -16,6 +16,40 @@ export const SETTING_CONSTRAINTS: readonly SettingConstraint[] = [
       s.mediaPortFrom > s.mediaPortTo ? `media_port_from (${s.mediaPortFrom}) is above media_port_to (${s.mediaPortTo})` : undefined,
   },
   {
+    keys: ['ip', 'webrtc_udp_port'],
+    violation: (s) => {
+      const mapped = s.announcedAddresses.find((entry) => entry.port !== undefined);
+      return mapped !== undefined && s.webrtcUdpPort === undefined
+        ? `ip entry ${mapped.host}:${mapped.port} maps a port (1:1 NAT), which needs the shared port: set webrtc_udp_port`
+        : undefined;
+    },
+  },
+  {
+    keys: ['ice_turn_username', 'ice_turn_password'],
+    violation: (s) => ((s.iceTurnUsername === '') !== (s.iceTurnPassword === '') ? 'ice_turn_username and ice_turn_password must be set together' : undefined),
+  },
+  {
+    keys: ['ice_turn_secret', 'ice_turn_username'],
+    violation: (s) => (s.iceTurnSecret !== '' && s.iceTurnUsername !== '' ? 'set either ice_turn_secret (time-limited credentials) or ice_turn_username and ice_turn_password (static ones), not both' : undefined),
+  },
+  {
+    keys: ['ice_servers', 'ice_turn_username', 'ice_turn_secret'],
+    violation: (s) => {
+      const hasTurn = s.iceServers.some((url) => /^turns?:/i.test(url));
+      const hasCredentials = s.iceTurnUsername !== '' || s.iceTurnSecret !== '';
+      if (hasTurn && !hasCredentials) return 'ice_servers has a turn: URL but no credentials: set ice_turn_secret, or ice_turn_username and ice_turn_password (browsers refuse TURN without them)';
+      if (!hasTurn && hasCredentials) return 'TURN credentials are set but ice_servers has no turn: or turns: URL';
+      return undefined;
+    },
+  },
+  {
+    keys: ['ice_transport_policy', 'ice_servers'],
+    violation: (s) =>
+      s.iceTransportPolicy === 'relay' && !s.iceServers.some((url) => /^turns?:/i.test(url))
+        ? 'ice_transport_policy is relay but ice_servers has no turn: or turns: URL: no publisher could connect'
+        : undefined,
+  },
+  {
     keys: ['tls_certificate_file', 'tls_private_key_file'],
     violation: (s) =>
       (s.tlsCertificateFile === undefined) !== (s.tlsPrivateKeyFile === undefined)

@@ -1,13 +1,16 @@
 import {
+  announcedEntry,
   executable,
   flag,
   freeText,
   hostOrRange,
+  iceServerUrl,
   integer,
   ipAddress,
   listOf,
   oneOf,
   optionalPath,
+  optionalPortOrAny,
   optionalUrl,
   origin,
   port,
@@ -27,6 +30,8 @@ export interface SettingDefinition {
   readonly default: string;
   /** One line with units; also the comment above the key in config/flashphoner.properties. */
   readonly doc: string;
+  /** A password or key: error messages never quote its value. */
+  readonly secret?: boolean;
 }
 
 /** A titled section of the settings table, in the order config/flashphoner.properties lists them. */
@@ -74,13 +79,26 @@ export const SETTING_GROUPS = [
   {
     title: 'WebRTC',
     settings: [
-      { key: 'media_port_from', field: 'mediaPortFrom', type: port, default: '31001', doc: 'First UDP port of the ICE media range (inclusive, <= media_port_to)' },
-      { key: 'media_port_to', field: 'mediaPortTo', type: port, default: '32000', doc: 'Last UDP port of the ICE media range (inclusive)' },
-      { key: 'ip', field: 'announcedAddresses', type: listOf(ipAddress), default: '', doc: 'Comma-separated extra IP addresses announced as host candidates (e.g. a public IP); loopback is always announced' },
+      { key: 'webrtc_udp_port', field: 'webrtcUdpPort', type: optionalPortOrAny, default: '31000', doc: 'UDP port every WebRTC peer shares (ICE, DTLS, SRTP); 0 = any free port, chosen at start-up and logged; empty = a port per peer from media_port_from..media_port_to' },
+      { key: 'webrtc_udp_address', field: 'webrtcUdpAddress', type: ipAddress, default: '0.0.0.0', doc: 'Address webrtc_udp_port binds to: 0.0.0.0 (or ::) announces every interface address and loopback, one address announces itself' },
+      { key: 'media_port_from', field: 'mediaPortFrom', type: port, default: '31001', doc: 'First UDP port of the per-peer ICE range (inclusive, <= media_port_to), used when webrtc_udp_port is empty' },
+      { key: 'media_port_to', field: 'mediaPortTo', type: port, default: '32000', doc: 'Last UDP port of the per-peer ICE range (inclusive)' },
+      { key: 'ip', field: 'announcedAddresses', type: listOf(announcedEntry), default: '', doc: 'Comma-separated addresses or host names (resolved at start-up) announced as host candidates, e.g. a public IP; host:port ([IPv6]:port) is a 1:1 NAT mapping: only the ip entries are announced, that one with its port (needs webrtc_udp_port)' },
       { key: 'webrtc_start_bitrate', field: 'webrtcStartBitrateKbps', type: integer(30, 100_000), default: '2500', doc: 'kbit/s the browser starts sending at (x-google-start-bitrate)' },
       { key: 'webrtc_min_bitrate', field: 'webrtcMinBitrateKbps', type: integer(30, 100_000), default: '500', doc: "kbit/s floor of the browser's encoder" },
       { key: 'webrtc_max_bitrate', field: 'webrtcMaxBitrateKbps', type: integer(30, 100_000), default: '4000', doc: "kbit/s ceiling of the browser's encoder" },
       { key: 'keyframe_interval', field: 'keyframeIntervalMs', type: integer(500, 10_000), default: '2000', doc: 'ms, 500..10000: longest time between keyframes in every output (keyframes are requested ahead of it)' },
+    ],
+  },
+  {
+    title: 'ICE servers for clients (STUN/TURN)',
+    settings: [
+      { key: 'ice_servers', field: 'iceServers', type: listOf(iceServerUrl), default: '', doc: 'Comma-separated stun:, stuns:, turn: and turns: URLs handed to browsers (getUserData and GET /ice-servers); empty: none' },
+      { key: 'ice_turn_username', field: 'iceTurnUsername', type: freeText, default: '', doc: 'Static TURN user name (with ice_turn_password); empty: none' },
+      { key: 'ice_turn_password', field: 'iceTurnPassword', type: freeText, default: '', doc: 'Static TURN password (never logged)', secret: true },
+      { key: 'ice_turn_secret', field: 'iceTurnSecret', type: freeText, default: '', doc: "Shared secret of the TURN server's REST API (coturn use-auth-secret / static-auth-secret): time-limited credentials are made per client instead of static ones (never logged)", secret: true },
+      { key: 'ice_turn_credential_ttl', field: 'iceTurnCredentialTtlSeconds', type: integer(60, 2_592_000), default: '86400', doc: 'Seconds the credentials made from ice_turn_secret stay valid' },
+      { key: 'ice_transport_policy', field: 'iceTransportPolicy', type: oneOf('all', 'relay'), default: 'all', doc: 'iceTransportPolicy handed to browsers: all, or relay (every publisher goes through TURN)' },
     ],
   },
   {

@@ -116,3 +116,64 @@ export const hostOrRange: SettingType<string> = {
     return /^(\*\.)?([a-z0-9-]+\.)*[a-z0-9-]+$/i.test(value) ? accept(value.toLowerCase()) : reject('must be an IP address, a CIDR range, a host name or *.domain');
   },
 };
+
+/** A UDP port that may be left empty (undefined) or 0 (any free port). */
+export const optionalPortOrAny: SettingType<number | undefined> = {
+  parse: (value) => {
+    if (value === '') return accept(undefined);
+    const parsed = integer(0, 65535).parse(value);
+    return parsed.ok ? parsed : reject('must be empty or an integer from 0 to 65535');
+  },
+};
+
+/** One `ip` entry: an address or host name, and the port a 1:1 NAT maps to the gateway's when given. */
+export interface AnnouncedEntry {
+  readonly host: string;
+  readonly port?: number;
+}
+
+// Labels of letters, digits and inner hyphens; the last one not all digits (RFC 3696 §2), so 1.2.3 is no name.
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*(?![0-9]+$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** `address`, `host.name`, `address:port`, `host.name:port`, an IPv6 address, or `[IPv6]:port`. */
+export const announcedEntry: SettingType<AnnouncedEntry> = {
+  parse: (value) => {
+    const problem = 'must be an IP address or host name, optionally with :port (IPv6 as [address]:port)';
+    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+    let host: string;
+    let portText: string | undefined;
+    if (bracketed) {
+      [, host = '', portText] = bracketed;
+      if (!net.isIPv6(host)) return reject(problem);
+    } else if (net.isIPv6(value)) {
+      host = value;
+    } else {
+      const colon = value.lastIndexOf(':');
+      [host, portText] = colon === -1 ? [value, undefined] : [value.slice(0, colon), value.slice(colon + 1)];
+      if (!net.isIPv4(host) && !HOST_NAME.test(host)) return reject(problem);
+    }
+    if (portText === undefined) return accept({ host });
+    const port = port1To65535(portText);
+    return port === undefined ? reject(problem) : accept({ host, port });
+  },
+};
+
+function port1To65535(text: string): number | undefined {
+  const parsed = port.parse(text);
+  return parsed.ok ? parsed.value : undefined;
+}
+
+/**
+ * A STUN or TURN server URL as browsers take it (RFC 7064, 7065): `stun:host[:port]`,
+ * `stuns:host[:port]`, `turn:host[:port][?transport=udp|tcp]`, `turns:...`; IPv6 in brackets.
+ */
+export const iceServerUrl: SettingType<string> = {
+  parse: (value) => {
+    const match = /^(stuns?|turns?):(\[[0-9a-f:.]+\]|[^:?[\]/@]+)(?::(\d{1,5}))?(\?transport=(udp|tcp))?$/i.exec(value);
+    const [, scheme = '', host = '', portText, query] = match ?? [];
+    const hostOk = host.startsWith('[') ? net.isIPv6(host.slice(1, -1)) : net.isIPv4(host) || HOST_NAME.test(host);
+    const portOk = portText === undefined || port1To65535(portText) !== undefined;
+    const queryOk = query === undefined || scheme.toLowerCase().startsWith('turn');
+    return match && hostOk && portOk && queryOk ? accept(value) : reject('must be a stun:, stuns:, turn: or turns: URL like turn:turn.example.com:3478?transport=udp');
+  },
+};

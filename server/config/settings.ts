@@ -57,7 +57,7 @@ export function parseSettings(text: string, fileName: string): LoadedSettings {
     const entry = entries.get(definition.key);
     const valueText = entry?.value ?? definition.default;
     const parsedValue = definition.type.parse(valueText);
-    if (!parsedValue.ok) throw invalidValue(fileName, entry?.line, definition.key, parsedValue.problem, valueText);
+    if (!parsedValue.ok) throw invalidValue(fileName, entry?.line, definition.key, parsedValue.problem, quoted(definition, valueText));
     values[definition.field] = parsedValue.value;
   }
   // Sound because the loop above sets exactly one field per row, parsed by that row's type.
@@ -68,7 +68,8 @@ export function parseSettings(text: string, fileName: string): LoadedSettings {
     if (problem === undefined) continue;
     const blamed = setLast(constraint.keys, entries);
     const key = blamed?.key ?? constraint.keys[0];
-    throw invalidValue(fileName, blamed?.line, key, problem, blamed?.value ?? DEFINITIONS_BY_KEY.get(key)?.default ?? '');
+    const definition = DEFINITIONS_BY_KEY.get(key);
+    throw invalidValue(fileName, blamed?.line, key, problem, quoted(definition, blamed?.value ?? definition?.default ?? ''));
   }
 
   return { settings, warnings };
@@ -78,6 +79,11 @@ function invalidValue(fileName: string, line: number | undefined, key: string, p
   // Without a line the value is the table's default: only a broken table gets here.
   const where = line === undefined ? fileName : `${fileName}:${line}`;
   return new ConfigError('CONFIG_INVALID_VALUE', `${where}: ${key}: ${problem} (got '${text}')`);
+}
+
+/** The value as an error message may show it: a secret's is masked. */
+function quoted(definition: SettingDefinition | undefined, text: string): string {
+  return definition?.secret === true && text !== '' ? '***' : text;
 }
 
 /** The entry among `keys` that appears last in the file: most likely the one just edited. */

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PushStatus } from '../push/types';
+import { DROP_REASONS, type UdpMuxStats } from '../webrtc/udp-mux/mux-router';
 import type { LimitName, LimitReporter } from './limits';
 
 /** What the metrics read when Prometheus scrapes. */
@@ -10,6 +11,8 @@ export interface MetricsSources {
   sentBytesTotal(): number;
   /** Source kind of every published stream ('webrtc', 'rtmp'). */
   publisherKinds(): string[];
+  /** Counters of the shared WebRTC UDP port; undefined with a port per peer. */
+  webrtcUdp?(): UdpMuxStats | undefined;
 }
 
 /** Latency buckets, seconds: fine below 10 ms where passthrough lives, coarse above for transcodes. */
@@ -66,6 +69,7 @@ export class GatewayMetrics implements LimitReporter {
         for (const [kind, count] of counts) this.set({ kind }, count);
       },
     });
+    webrtcUdpMetrics(this.registry, sources);
     this.#frameLatency = new Histogram({
       name: 'gateway_frame_latency_seconds',
       help: 'Time a frame spends in the gateway: from the arrival of its first packet to its RTMP message written to the socket',
@@ -101,6 +105,40 @@ function perPushGauge(registry: Registry, name: string, help: string, sources: M
     collect() {
       this.reset();
       for (const push of sources.pushes()) this.set({ mediaSessionId: push.id, streamName: push.sourceName }, value(push));
+    },
+  });
+}
+
+/** The shared WebRTC UDP port: peers on it, and every datagram it received, routed or dropped (by reason). */
+function webrtcUdpMetrics(registry: Registry, sources: MetricsSources): void {
+  new Gauge({
+    name: 'gateway_webrtc_udp_peers',
+    help: 'WebRTC peers registered on the shared UDP port (webrtc_udp_port)',
+    registers: [registry],
+    collect() {
+      const stats = sources.webrtcUdp?.();
+      if (stats) this.set(stats.peers);
+    },
+  });
+  const reported = new Map<string, number>();
+  new Counter({
+    name: 'gateway_webrtc_udp_datagrams_total',
+    help: 'Datagrams received on the shared WebRTC UDP port: routed to a peer, or dropped with a reason (malformed, unknown-ufrag, unauthenticated, unknown-address)',
+    labelNames: ['outcome', 'reason'],
+    registers: [registry],
+    collect() {
+      const stats = sources.webrtcUdp?.();
+      if (!stats) return;
+      const totals: Array<[{ outcome: string; reason: string }, number]> = [
+        [{ outcome: 'routed', reason: '' }, stats.routed],
+        ...DROP_REASONS.map((reason): [{ outcome: string; reason: string }, number] => [{ outcome: 'dropped', reason }, stats.dropped[reason]]),
+      ];
+      for (const [labels, total] of totals) {
+        const key = `${labels.outcome}/${labels.reason}`;
+        const before = reported.get(key) ?? 0;
+        this.inc(labels, total - before);
+        reported.set(key, total);
+      }
     },
   });
 }

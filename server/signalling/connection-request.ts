@@ -1,3 +1,4 @@
+import type { ClientIceConfiguration } from '../ice-servers/client-ice-servers';
 import { readCustom, type CustomFields } from './custom-fields';
 
 /** The `connection` request, reduced to the fields the gateway reads, each checked and bounded. */
@@ -41,10 +42,11 @@ export function readConnection(data: unknown[]): ConnectionRequest {
  * `getUserData`'s data[0]: the scalar fields of the request the SDKs may read, then the session's
  * own. The official SDK keeps `authToken` (the server's, sent back on reconnect) and reads nothing
  * else a publisher needs; WCS echoes the whole request, which is what let a nested array crash it.
+ * With ICE servers configured, `iceServers` and `iceTransportPolicy` too: our SDK applies them.
  */
-export function userData(request: ConnectionRequest, sessionId: string): Record<string, string | number | boolean> {
+export function userData(request: ConnectionRequest, sessionId: string, ice?: ClientIceConfiguration): Record<string, unknown> {
   const { authToken: _clientToken, custom: _custom, ...scalars } = request;
-  return { ...scalars, sessionId, authToken: sessionId, status: 'ESTABLISHED' };
+  return { ...scalars, sessionId, authToken: sessionId, status: 'ESTABLISHED', ...(ice ? { iceServers: ice.iceServers, iceTransportPolicy: ice.iceTransportPolicy } : {}) };
 }
 
 function boundedText(value: unknown, maxLength: number): string | undefined {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
+import type { ClientIceServers } from '../ice-servers/client-ice-servers';
 import type { Logger } from '../log';
 import type { LimitReporter } from '../metrics/limits';
 import { EndReasons, type EndReason } from '../hub/end-reason';
@@ -32,6 +33,8 @@ export interface SessionContext {
   limits: LimitReporter;
   /** Present when REST hooks are configured: asked before `getUserData` and before each publish. */
   hooks?: HookAuthorizer;
+  /** The ICE servers `getUserData` hands out, when configured. */
+  iceServers?: ClientIceServers;
 }
 
 interface PublishEntry {
@@ -190,7 +193,8 @@ export class SignallingSession {
     }
     this.#state = 'established';
     log.info('signalling session established');
-    this.#send('getUserData', userData(request, this.id));
+    const ice = this.#context.iceServers?.configured ? this.#context.iceServers.forClient(this.id) : undefined;
+    this.#send('getUserData', userData(request, this.id, ice));
   }
 
   async #onPublishStream(data: unknown[]): Promise<void> {

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { listenFailure } from '../config/listen-failure';
 import { RestHookClient, type RestHookOptions } from '../hooks/rest-hook-client';
+import type { ClientIceServers } from '../ice-servers/client-ice-servers';
 import type { Logger } from '../log';
 import type { LimitReporter } from '../metrics/limits';
 import { ConnectionAdmission, type ConnectionRefusal } from './connection-admission';
@@ -41,6 +42,8 @@ export interface SignallingOptions {
   reporter: LimitReporter;
   /** The REST hooks (`connect`, `publishStream`); absent, every connection and publish is allowed. */
   hooks?: RestHookOptions;
+  /** ICE servers handed to clients in `getUserData`. */
+  iceServers?: ClientIceServers;
 }
 
 /** Largest signalling frame accepted, bytes (an SDP offer is ~10 KB). */
@@ -76,6 +79,7 @@ export class SignallingServer {
       handshakeTimeoutMs: options.limits.handshakeTimeoutMs,
       limits: options.reporter,
       ...(this.#hookClient ? { hooks: new HookAuthorizer(this.#hookClient) } : {}),
+      ...(options.iceServers ? { iceServers: options.iceServers } : {}),
     };
   }
 

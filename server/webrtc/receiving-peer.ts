@@ -1,14 +1,9 @@
 import { RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpCodecParameters as CodecParameters } from 'werift';
 import { iceGatheringDone } from './ice-gathering';
 import { addBitrateHints, type OfferSelection, type PublishBitrates } from './offer-codecs';
+import { attachPeerNetwork, peerIceConfig, type PeerNetworkOptions } from './peer-network';
 
-/** Network settings of the receiving peers. */
-export interface PeerNetworkOptions {
-  /** UDP port range for ICE. */
-  portRange: [number, number];
-  /** Extra addresses announced as host candidates (a public IP); loopback is always added. */
-  announcedAddresses: readonly string[];
-}
+export type { PeerNetworkOptions } from './peer-network';
 
 /** How long ICE gathering may take before the answer goes out with what it has, ms. */
 const GATHERING_TIMEOUT_MS = 3000;
@@ -26,15 +21,13 @@ export async function answerOffer(
   bitrates: PublishBitrates,
 ): Promise<{ peer: RTCPeerConnection; answerSdp: string }> {
   const peer = new RTCPeerConnection({
-    // The default includes a public STUN server, unreachable from many servers and useless on loopback.
-    iceServers: [],
-    iceAdditionalHostAddresses: ['127.0.0.1', ...network.announcedAddresses],
-    icePortRange: network.portRange,
+    ...peerIceConfig(network),
     headerExtensions: { audio: [], video: [] },
     codecs: { video: videoCodecs(selection), audio: audioCodecs(selection) },
   });
   try {
     await peer.setRemoteDescription({ type: 'offer', sdp: selection.restrictedOffer });
+    attachPeerNetwork(peer, network);
     await peer.setLocalDescription(await peer.createAnswer());
     await iceGatheringDone(peer, GATHERING_TIMEOUT_MS);
     const sdp = peer.localDescription?.sdp;

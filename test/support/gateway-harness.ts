@@ -15,6 +15,8 @@ export interface TestGateway {
   readonly httpUrl: string;
   /** ws://127.0.0.1:<ws port> */
   readonly wsUrl: string;
+  /** The UDP port every WebRTC peer shares (chosen by the system); undefined with a port per peer. */
+  readonly udpPort: number | undefined;
   /** Calls the REST API: POST with a JSON body (or a raw string), or GET without one. */
   api(route: string, body?: unknown, method?: 'GET' | 'POST'): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
@@ -38,6 +40,9 @@ export async function startTestGateway(overrides: Partial<Settings> = {}, option
     wssPort: await getFreePort(),
     httpPort: await getFreePort(),
     httpsPort: await getFreePort(),
+    // The shared WebRTC port on loopback, any free port: tests run in parallel.
+    webrtcUdpPort: 0,
+    webrtcUdpAddress: '127.0.0.1',
     mediaDir: path.resolve(__dirname, '..', '..', 'media'),
     // Each gateway gets its own database, so no test sees another's RTMP servers.
     rtmpServersDbFile: path.join(dbDir, 'gateway.sqlite'),
@@ -57,6 +62,7 @@ export async function startTestGateway(overrides: Partial<Settings> = {}, option
     settings,
     httpUrl,
     wsUrl: `ws://127.0.0.1:${settings.wsPort}`,
+    udpPort: gateway.webrtcUdp?.port,
     async api(route, body, method) {
       const verb = method ?? (body === undefined ? 'GET' : 'POST');
       const response = await fetch(`${httpUrl}${route}`, {

@@ -28,7 +28,7 @@ export interface GatewayProcess {
 export async function startGatewayProcess(dir: string, settings: Record<string, string | number>, maxOpenFiles: number): Promise<GatewayProcess> {
   const [wsPort, httpPort] = [await getFreePort(), await getFreePort()];
   const config = path.join(dir, 'gateway.properties');
-  const lines = { listen_address: '127.0.0.1', 'ws.port': wsPort, 'http.port': httpPort, rtmp_servers_db: path.join(dir, 'gateway.sqlite'), ...settings };
+  const lines = { listen_address: '127.0.0.1', webrtc_udp_port: 0, webrtc_udp_address: '127.0.0.1', 'ws.port': wsPort, 'http.port': httpPort, rtmp_servers_db: path.join(dir, 'gateway.sqlite'), ...settings };
   await writeFile(config, Object.entries(lines).map(([key, value]) => `${key}=${value}`).join('\n'));
   const child = spawn('prlimit', [`--nofile=${maxOpenFiles}:${maxOpenFiles}`, process.execPath, MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

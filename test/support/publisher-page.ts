@@ -25,29 +25,39 @@ export interface PublishOptions {
    * picture carries the wall-clock time it was drawn in a time code along its bottom (time-code.ts).
    */
   flashAndBeep?: boolean;
+  /** More createSession options, e.g. `{ mediaOptions }` (the official SDK's RTCPeerConnection configuration). */
+  sessionOptions?: Record<string, unknown>;
 }
 
-/** The addresses (`address:port`) of the ICE candidate pair a peer connection sends over. */
-export interface IceRoute {
-  readonly local: string;
-  readonly remote: string;
+/** One end of the ICE candidate pair a browser peer connection selected, from its getStats(). */
+export interface CandidateEnd {
+  candidateType: string;
+  address: string;
+  port: number;
+  protocol: string;
 }
 
-/** Runs before the SDK loads: keeps every peer connection the page makes, for `iceRoute()`. */
-const PEER_RECORDER = `
+/**
+ * Loaded before the SDK: records every RTCPeerConnection the page makes (either SDK), so a test can
+ * read the candidate pairs they selected.
+ */
+const RECORD_PEER_CONNECTIONS = `
 window.peerConnections = [];
-window.RTCPeerConnection = class extends RTCPeerConnection {
+window.RTCPeerConnection = class extends window.RTCPeerConnection {
   constructor(...args) { super(...args); window.peerConnections.push(this); }
 };
-window.iceRoute = async () => {
-  const pc = window.peerConnections[window.peerConnections.length - 1];
-  if (!pc) return undefined;
-  const stats = [...(await pc.getStats()).values()];
-  const transport = stats.find((s) => s.type === 'transport');
-  const pair = stats.find((s) => s.id === (transport && transport.selectedCandidatePairId));
-  if (!pair) return undefined;
-  const end = (id) => { const c = stats.find((s) => s.id === id); return c.address + ':' + c.port; };
-  return { local: end(pair.localCandidateId), remote: end(pair.remoteCandidateId) };
+window.selectedCandidatePairs = async () => {
+  const pairs = [];
+  for (const pc of window.peerConnections) {
+    const stats = await pc.getStats();
+    stats.forEach((report) => {
+      if (report.type !== 'transport' || !report.selectedCandidatePairId) return;
+      const pair = stats.get(report.selectedCandidatePairId);
+      const end = (id) => { const c = stats.get(id); return { candidateType: c.candidateType, address: c.address, port: c.port, protocol: c.protocol }; };
+      pairs.push({ local: end(pair.localCandidateId), remote: end(pair.remoteCandidateId) });
+    });
+  }
+  return pairs;
 };
 `;
 
@@ -91,7 +101,7 @@ function flashAndBeep() {
 window.publish = (o) => new Promise((resolve, reject) => {
   Flashphoner.init({});
   const S = Flashphoner.constants.SESSION_STATUS, T = Flashphoner.constants.STREAM_STATUS;
-  const session = Flashphoner.createSession(o.authToken ? { urlServer: o.urlServer, authToken: o.authToken } : { urlServer: o.urlServer });
+  const session = Flashphoner.createSession(Object.assign({ urlServer: o.urlServer }, o.authToken ? { authToken: o.authToken } : {}, o.sessionOptions || {}));
   window.session = session;
   session.on(S.ESTABLISHED, () => {
     const options = { name: o.name, display: document.getElementById('display'), constraints: o.constraints || { audio: true, video: { width: 640, height: 480 } } };
@@ -136,7 +146,7 @@ export class PublisherPageServer {
       if (req.url === '/stock-sdk.js') {
         res.writeHead(200, { 'content-type': 'text/javascript' }).end(stockSdk);
       } else if (sdkSrc) {
-        res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><body><div id="display"></div><script>${PEER_RECORDER}</script><script src="${sdkSrc}"></script><script>${PAGE_SCRIPT}</script></body></html>`);
+        res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><body><div id="display"></div><script>${RECORD_PEER_CONNECTIONS}</script><script src="${sdkSrc}"></script><script>${PAGE_SCRIPT}</script></body></html>`);
       } else {
         res.writeHead(404).end();
       }
@@ -156,10 +166,6 @@ export class PublisherPageServer {
   }
 
   /** The candidate pair the page's last peer connection sends over; undefined until ICE has chosen one. */
-  async iceRoute(page: Page): Promise<IceRoute | undefined> {
-    return (await page.evaluate('window.iceRoute()')) as IceRoute | undefined;
-  }
-
   /** With `flashAndBeep`: the wall-clock time of the first flash (ms since the epoch); flash k starts k seconds later. */
   async flashesStartedAtMs(page: Page): Promise<number> {
     return (await page.evaluate('window.flashesStartedAtMs')) as number;
@@ -168,6 +174,11 @@ export class PublisherPageServer {
   /** Stops the publish the way a user does (unPublishStream). */
   async stopPublish(page: Page): Promise<void> {
     await page.evaluate('window.stopPublish()');
+  }
+
+  /** The candidate pair each of the page's peer connections selected (one per transport in use). */
+  async selectedCandidatePairs(page: Page): Promise<Array<{ local: CandidateEnd; remote: CandidateEnd }>> {
+    return page.evaluate('window.selectedCandidatePairs()');
   }
 
   /** Closes the signalling session (like a page reload or a network drop). */

@@ -13,6 +13,7 @@
     publishBtn: byId('publishBtn'),
     stopBtn: byId('stopBtn'),
     status: byId('status'),
+    iceInfo: byId('iceInfo'),
     pushForm: byId('pushForm'),
     rtmpUrl: byId('rtmpUrl'),
     fullUrl: byId('fullUrl'),
@@ -87,7 +88,9 @@
         new Promise((resolve, reject) => {
           const opened = Flashphoner.createSession({ urlServer: signallingUrl(info), timeout: 10000 });
           opened
-            .on(SESSION_STATUS.ESTABLISHED, () => {
+            .on(SESSION_STATUS.ESTABLISHED, (_session, userData) => {
+              // The SDK publishes through the STUN/TURN servers the gateway sent (ice_servers): show them.
+              showIceServers(userData);
               session = opened;
               resolve(opened);
             })
@@ -113,6 +116,12 @@
       return 'wss://' + location.hostname + ':' + info.wssPort;
     }
     return 'ws://' + location.hostname + ':' + info.wsPort;
+  }
+
+  function showIceServers(userData) {
+    const servers = (userData && userData.iceServers) || [];
+    const urls = servers.flatMap((server) => [].concat(server.urls));
+    ui.iceInfo.textContent = urls.length === 0 ? 'none (direct to the gateway)' : urls.join(', ') + (userData.iceTransportPolicy === 'relay' ? ' (relay only)' : '');
   }
 
   function setPublishing(active) {

@@ -17,8 +17,12 @@ export interface SessionOptions {
   authToken?: string;
   /** Connection timeout in ms: a WebSocket still connecting after it is closed (FAILED). Default: none. */
   timeout?: number;
-  /** RTCPeerConnection configuration for this session's streams, e.g. { iceServers }; default: no ICE servers. */
+  /** RTCPeerConnection configuration for this session's streams (the official SDK's option); default: the gateway's ICE servers. */
   mediaOptions?: RTCConfiguration;
+  /** STUN/TURN servers for this session's streams, instead of those the gateway sends (getUserData). */
+  iceServers?: RTCIceServer[];
+  /** "relay" sends everything through TURN; default: the gateway's setting (ice_transport_policy), else "all". */
+  iceTransportPolicy?: RTCIceTransportPolicy;
 }
 
 /** Callback arguments per session status; WARN receives the gateway's `fail` object, as in the official SDK. */

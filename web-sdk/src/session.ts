@@ -1,6 +1,7 @@
 import { ERROR_INFO, SESSION_STATUS, STREAM_STATUS, type SessionStatus } from './constants';
 import { type ClientMessage, connectionRequest, encodeClientMessage } from './client-messages';
 import { EventCallbacks } from './event-callbacks';
+import { type IceConfiguration, peerConfiguration, serverIceConfiguration } from './ice-configuration';
 import type { PublishConstraints, Session, SessionEvents, SessionOptions, Stream, StreamOptions } from './public-types';
 import { type ServerFailure, type ServerMessage, decodeServerMessage } from './server-messages';
 import { PublishStream, type StreamHost } from './stream';
@@ -14,6 +15,8 @@ export class GatewaySession implements Session {
   private readonly socket: WebSocket;
   private readonly streamHost: StreamHost;
   private currentStatus: SessionStatus = SESSION_STATUS.PENDING;
+  /** ICE servers and policy from the gateway's getUserData. */
+  private serverIce: IceConfiguration = {};
   private connectTimer?: ReturnType<typeof setTimeout>;
 
   /** Opens the WebSocket at once; throws like `new WebSocket()` for a malformed URL. */
@@ -21,10 +24,14 @@ export class GatewaySession implements Session {
     private readonly options: SessionOptions,
     defaultConstraints: PublishConstraints,
   ) {
+    const serverIce = (): IceConfiguration => this.serverIce;
     this.streamHost = {
       send: (message) => this.send(message),
       forget: (mediaSessionId) => this.streams.delete(mediaSessionId),
-      peerConfig: options.mediaOptions ?? {},
+      // Read when a stream creates its peer, after getUserData.
+      get peerConfig() {
+        return peerConfiguration(options, serverIce());
+      },
       defaultConstraints,
     };
     this.socket = new WebSocket(options.urlServer);
@@ -113,6 +120,7 @@ export class GatewaySession implements Session {
         this.send({ message: 'pong', payload: null });
         return;
       case 'userData':
+        this.serverIce = serverIceConfiguration(message.userData);
         this.currentStatus = SESSION_STATUS.ESTABLISHED;
         this.callbacks.fire(SESSION_STATUS.ESTABLISHED, this, message.userData);
         return;

@@ -13,7 +13,7 @@ export interface StreamHost {
   send(message: ClientMessage): void;
   /** Called once, when the stream reaches UNPUBLISHED or FAILED: the session stops routing messages to it. */
   forget(mediaSessionId: string): void;
-  /** RTCPeerConnection configuration (session `mediaOptions`). */
+  /** RTCPeerConnection configuration: session `mediaOptions` with the ICE servers in force (ice-configuration.ts). */
   readonly peerConfig: RTCConfiguration;
   /** Constraints used when the stream has neither `constraints` nor `mediaStream`. */
   readonly defaultConstraints: PublishConstraints;

@@ -53,6 +53,7 @@ describe('fuzz: the gateway keeps serving and loses nothing', () => {
     ports = [await getFreePort(), await getFreePort(), await getFreePort()];
     gateway = await GatewayProcess.start(dir, {
       listen_address: '127.0.0.1',
+      webrtc_udp_port: 0,
       'ws.port': wsPort,
       'http.port': httpPort,
       rtmp_servers_db: path.join(dir, 'gateway.sqlite'),

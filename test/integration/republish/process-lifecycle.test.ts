@@ -68,7 +68,7 @@ describe('gateway process', () => {
     const [wsPort, httpPort] = [await getFreePort(), await getFreePort()];
     const config = path.join(dir, 'gateway.properties');
     // Its own database: pushes are kept there, and the repository's data/ must stay untouched.
-    await writeFile(config, `listen_address=127.0.0.1\nws.port=${wsPort}\nhttp.port=${httpPort}\nrtmp_servers_db=${path.join(dir, 'sigterm.sqlite')}\nno_such_setting=1\n`);
+    await writeFile(config, `listen_address=127.0.0.1\nwebrtc_udp_port=0\nws.port=${wsPort}\nhttp.port=${httpPort}\nrtmp_servers_db=${path.join(dir, 'sigterm.sqlite')}\nno_such_setting=1\n`);
     const gateway = startProcess(config);
     let browser: TestBrowser | undefined;
     let pages: PublisherPageServer | undefined;
@@ -112,7 +112,7 @@ describe('gateway process', () => {
   test('with slow stdout and clients still connected, SIGTERM logs every line of the shutdown, in order, "stopped" last', async () => {
     const [wsPort, httpPort, rtmpPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
     const config = path.join(dir, 'slow.properties');
-    await writeFile(config, `listen_address=127.0.0.1\nws.port=${wsPort}\nhttp.port=${httpPort}\nrtmp_servers_db=${path.join(dir, 'slow.sqlite')}\n`);
+    await writeFile(config, `listen_address=127.0.0.1\nwebrtc_udp_port=0\nws.port=${wsPort}\nhttp.port=${httpPort}\nrtmp_servers_db=${path.join(dir, 'slow.sqlite')}\n`);
     const gateway = startProcess(config, ['--require', slowStdout]);
     let rtmp: RtmpTestClient | undefined;
     let ws: WebSocket | undefined;
@@ -145,12 +145,13 @@ describe('gateway process', () => {
     const holder = net.createServer();
     await new Promise<void>((resolve) => holder.listen(httpPort, '127.0.0.1', resolve));
     const config = path.join(dir, 'busy-port.properties');
-    await writeFile(config, `listen_address=127.0.0.1\nws.port=${wsPort}\nhttp.port=${httpPort}\nrtmp_servers_db=${path.join(dir, 'busy.sqlite')}\n`);
+    await writeFile(config, `listen_address=127.0.0.1\nwebrtc_udp_port=0\nws.port=${wsPort}\nhttp.port=${httpPort}\nrtmp_servers_db=${path.join(dir, 'busy.sqlite')}\n`);
     const gateway = startProcess(config, ['--require', slowStdout]);
     try {
       expect(await gateway.exited).toBe(2);
       const lines = gateway.output().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: number });
-      expect(lines[0]?.msg).toBe('signalling listening');
+      expect(lines[0]?.msg).toBe('WebRTC UDP port bound: every peer shares it');
+      expect(lines.map((line) => line.msg)).toContain('signalling listening');
       expect(lines.at(-1)).toMatchObject({ level: 60, msg: `gateway could not start: http.port: cannot listen on 127.0.0.1:${httpPort}: the port is in use (another gateway or program?)` });
     } finally {
       if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
@@ -173,7 +174,7 @@ describe('gateway process', () => {
     for (const [index, { cert, key, message }] of cases.entries()) {
       const [wsPort, httpPort] = [await getFreePort(), await getFreePort()];
       const config = path.join(dir, `tls-${index}.properties`);
-      const lines = [`listen_address=127.0.0.1`, `ws.port=${wsPort}`, `http.port=${httpPort}`, `rtmp_servers_db=${path.join(dir, `tls-${index}.sqlite`)}`];
+      const lines = [`listen_address=127.0.0.1`, 'webrtc_udp_port=0', `ws.port=${wsPort}`, `http.port=${httpPort}`, `rtmp_servers_db=${path.join(dir, `tls-${index}.sqlite`)}`];
       await writeFile(config, [...lines, `tls_certificate_file=${cert}`, `tls_private_key_file=${key}`].join('\n'));
       const gateway = startProcess(config);
       expect(await gateway.exited).toBe(2);

@@ -53,7 +53,7 @@ describe('a push survives a crash of the gateway', () => {
   test('kill -9, start again, publish again: the push resumes on its own', async () => {
     const [wsPort, httpPort, rtmpPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
     const config = path.join(dir, 'gateway.properties');
-    await writeFile(config, [`listen_address=127.0.0.1`, `ws.port=${wsPort}`, `http.port=${httpPort}`, `rtmp_servers_db=${path.join(dir, 'gateway.sqlite')}`, 'rtmp_push_retry_initial_delay=300'].join('\n'));
+    await writeFile(config, [`listen_address=127.0.0.1`, 'webrtc_udp_port=0', `ws.port=${wsPort}`, `http.port=${httpPort}`, `rtmp_servers_db=${path.join(dir, 'gateway.sqlite')}`, 'rtmp_push_retry_initial_delay=300'].join('\n'));
     const api = async (route: string, body: unknown): Promise<{ status: number; json: any }> => {
       const res = await fetch(`http://127.0.0.1:${httpPort}/rest-api/push/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       return { status: res.status, json: await res.json().catch(() => null) };

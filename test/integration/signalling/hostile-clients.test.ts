@@ -39,7 +39,8 @@ describe('the gateway process under hostile signalling clients', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ws-hostile-'));
-    gateway = await startGatewayProcess(dir, { media_port_from: MEDIA_PORTS.from, media_port_to: MEDIA_PORTS.to, ws_handshake_timeout: 5000 }, MAX_OPEN_FILES);
+    // A port per peer (webrtc_udp_port empty): the mode whose ports these attacks used to take.
+    gateway = await startGatewayProcess(dir, { webrtc_udp_port: '', media_port_from: MEDIA_PORTS.from, media_port_to: MEDIA_PORTS.to, ws_handshake_timeout: 5000 }, MAX_OPEN_FILES);
     pages = await PublisherPageServer.start(gateway.httpUrl);
     browser = await launchChromium();
   });

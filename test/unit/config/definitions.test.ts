@@ -9,6 +9,7 @@ describe('settings table', () => {
       'Network and TLS',
       'API access and limits',
       'WebRTC',
+      'ICE servers for clients (STUN/TURN)',
       'Republishing (transponders)',
       'Media',
       'RTMP server (ingest/playback)',

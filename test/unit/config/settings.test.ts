@@ -24,9 +24,17 @@ describe('parseSettings defaults', () => {
       restRateLimit: 50,
       maxPushes: 500,
       apiAccessToken: '',
+      webrtcUdpPort: 31000,
+      webrtcUdpAddress: '0.0.0.0',
       mediaPortFrom: 31001,
       mediaPortTo: 32000,
       announcedAddresses: [],
+      iceServers: [],
+      iceTurnUsername: '',
+      iceTurnPassword: '',
+      iceTurnSecret: '',
+      iceTurnCredentialTtlSeconds: 86400,
+      iceTransportPolicy: 'all',
       keyframeIntervalMs: 2000,
       rtmpTransponderStreamNamePrefix: 'rtmp_',
       rtmpTransponderFullUrl: false,
@@ -86,7 +94,7 @@ describe('parseSettings values', () => {
     expect(settings).toMatchObject({
       wsPort: 9000,
       listenAddress: '::1',
-      announcedAddresses: ['203.0.113.7', '2001:db8::1'],
+      announcedAddresses: [{ host: '203.0.113.7' }, { host: '2001:db8::1' }],
       keyframeIntervalMs: 500,
       rtmpTransponderFullUrl: true,
       rtmpTransponderStreamNamePrefix: '',
@@ -101,6 +109,37 @@ describe('parseSettings values', () => {
       ffmpegPath: path.resolve(process.cwd(), 'bin/ffmpeg'),
       logLevel: 'silent',
     });
+  });
+
+  test('ip takes addresses, host names and NAT mappings; the shared port, ICE servers and credentials parse', () => {
+    const { settings } = parse(
+      [
+        'ip=203.0.113.7, gw.example.com, 198.51.100.1:40000, gw2.example.com:3478, 2001:db8::1, [2001:db8::2]:5000',
+        'webrtc_udp_port=0',
+        'webrtc_udp_address=127.0.0.1',
+        'ice_servers=stun:stun.example.com:3478, turn:[2001:db8::3]:3478?transport=tcp, turns:turn.example.com',
+        'ice_turn_secret=s3cret',
+        'ice_turn_credential_ttl=600',
+        'ice_transport_policy=relay',
+      ].join('\n'),
+    );
+    expect(settings).toMatchObject({
+      announcedAddresses: [
+        { host: '203.0.113.7' },
+        { host: 'gw.example.com' },
+        { host: '198.51.100.1', port: 40000 },
+        { host: 'gw2.example.com', port: 3478 },
+        { host: '2001:db8::1' },
+        { host: '2001:db8::2', port: 5000 },
+      ],
+      webrtcUdpPort: 0,
+      webrtcUdpAddress: '127.0.0.1',
+      iceServers: ['stun:stun.example.com:3478', 'turn:[2001:db8::3]:3478?transport=tcp', 'turns:turn.example.com'],
+      iceTurnSecret: 's3cret',
+      iceTurnCredentialTtlSeconds: 600,
+      iceTransportPolicy: 'relay',
+    });
+    expect(parse('webrtc_udp_port=').settings.webrtcUdpPort).toBeUndefined();
   });
 
   test('integer bounds are inclusive', () => {
@@ -130,7 +169,19 @@ describe('parseSettings values', () => {
     ['log_level=verbose', 'log_level: must be one of fatal, error, warn, info, debug, trace, silent', 'verbose'],
     ['video_transcode_preset=Fast', 'video_transcode_preset: must be one of ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo', 'Fast'],
     ['listen_address=localhost', 'listen_address: must be an IPv4 or IPv6 address', 'localhost'],
-    ['ip=1.2.3.4, 1.2.3', "ip: item '1.2.3' must be an IPv4 or IPv6 address", '1.2.3.4, 1.2.3'],
+    ['ip=1.2.3.4, 1.2.3', "ip: item '1.2.3' must be an IP address or host name, optionally with :port (IPv6 as [address]:port)", '1.2.3.4, 1.2.3'],
+    ['ip=gw.example.com:0', "ip: item 'gw.example.com:0' must be an IP address or host name, optionally with :port (IPv6 as [address]:port)", 'gw.example.com:0'],
+    ['ip=[203.0.113.7]:4000', "ip: item '[203.0.113.7]:4000' must be an IP address or host name, optionally with :port (IPv6 as [address]:port)", '[203.0.113.7]:4000'],
+    ['ip=under_score.example', "ip: item 'under_score.example' must be an IP address or host name, optionally with :port (IPv6 as [address]:port)", 'under_score.example'],
+    ['webrtc_udp_port=65536', 'webrtc_udp_port: must be empty or an integer from 0 to 65535', '65536'],
+    ['webrtc_udp_port=-1', 'webrtc_udp_port: must be empty or an integer from 0 to 65535', '-1'],
+    ['webrtc_udp_address=any', 'webrtc_udp_address: must be an IPv4 or IPv6 address', 'any'],
+    ['ice_servers=stun.example.com:3478', "ice_servers: item 'stun.example.com:3478' must be a stun:, stuns:, turn: or turns: URL like turn:turn.example.com:3478?transport=udp", 'stun.example.com:3478'],
+    ['ice_servers=stun:stun.example.com?transport=udp', "ice_servers: item 'stun:stun.example.com?transport=udp' must be a stun:, stuns:, turn: or turns: URL like turn:turn.example.com:3478?transport=udp", 'stun:stun.example.com?transport=udp'],
+    ['ice_servers=turn:turn.example.com:99999', "ice_servers: item 'turn:turn.example.com:99999' must be a stun:, stuns:, turn: or turns: URL like turn:turn.example.com:3478?transport=udp", 'turn:turn.example.com:99999'],
+    ['ice_servers=turn://user@turn.example.com', "ice_servers: item 'turn://user@turn.example.com' must be a stun:, stuns:, turn: or turns: URL like turn:turn.example.com:3478?transport=udp", 'turn://user@turn.example.com'],
+    ['ice_transport_policy=none', 'ice_transport_policy: must be one of all, relay', 'none'],
+    ['ice_turn_credential_ttl=59', 'ice_turn_credential_ttl: must be an integer from 60 to 2592000', '59'],
     ['rtmp_push_auto_start_url=http://example.com/app/key', 'rtmp_push_auto_start_url: must be empty or a URL starting with rtmp:// or rtmps://', 'http://example.com/app/key'],
     ['rtmp_push_auto_start_url=rtmp:///app/key', 'rtmp_push_auto_start_url: must be empty or a URL starting with rtmp:// or rtmps://', 'rtmp:///app/key'],
     ['webhook_url=example.com/hook', 'webhook_url: must be empty or a URL starting with http:// or https://', 'example.com/hook'],
@@ -197,6 +248,26 @@ describe('parseSettings cross-setting rules', () => {
     [
       'rtmp_push_auto_start=true\nrtmp_push_auto_start_url=',
       `${FILE}:2: rtmp_push_auto_start_url: rtmp_push_auto_start is true but rtmp_push_auto_start_url is empty (got '')`,
+    ],
+    [
+      'ip=203.0.113.7:40000\nwebrtc_udp_port=',
+      `${FILE}:2: webrtc_udp_port: ip entry 203.0.113.7:40000 maps a port (1:1 NAT), which needs the shared port: set webrtc_udp_port (got '')`,
+    ],
+    ['ice_turn_username=u', `${FILE}:1: ice_turn_username: ice_turn_username and ice_turn_password must be set together (got 'u')`],
+    // A secret is never quoted back.
+    ['ice_turn_password=hunter2', `${FILE}:1: ice_turn_password: ice_turn_username and ice_turn_password must be set together (got '***')`],
+    [
+      'ice_servers=turn:t.example.com\nice_turn_username=u\nice_turn_password=p\nice_turn_secret=s3cret',
+      `${FILE}:4: ice_turn_secret: set either ice_turn_secret (time-limited credentials) or ice_turn_username and ice_turn_password (static ones), not both (got '***')`,
+    ],
+    [
+      'ice_servers=stun:s.example.com,turn:t.example.com:3478',
+      `${FILE}:1: ice_servers: ice_servers has a turn: URL but no credentials: set ice_turn_secret, or ice_turn_username and ice_turn_password (browsers refuse TURN without them) (got 'stun:s.example.com,turn:t.example.com:3478')`,
+    ],
+    ['ice_turn_secret=s3cret', `${FILE}:1: ice_turn_secret: TURN credentials are set but ice_servers has no turn: or turns: URL (got '***')`],
+    [
+      'ice_servers=stun:s.example.com\nice_transport_policy=relay',
+      `${FILE}:2: ice_transport_policy: ice_transport_policy is relay but ice_servers has no turn: or turns: URL: no publisher could connect (got 'relay')`,
     ],
   ])('%j is refused, pointing at the key set last', (text, message) => {
     const error = catchConfigError(() => parse(text));

@@ -31,6 +31,8 @@ describe('connection request and getUserData', () => {
     const request = readConnection([{ appKey: 'defaultApp', clientVersion: '2.0', clientOSVersion: 'x'.repeat(513), msePacketizationVersion: 2, keepAlive: false, authToken: 'secret', mediaProviders: ['WebRTC'], custom: { a: 1 }, sipLogin: 'l' }]);
     expect(request).toEqual({ appKey: 'defaultApp', clientVersion: '2.0', msePacketizationVersion: 2, keepAlive: false, authToken: 'secret', custom: { a: 1 } });
     expect(userData(request, 'session-1')).toEqual({ appKey: 'defaultApp', clientVersion: '2.0', msePacketizationVersion: 2, keepAlive: false, sessionId: 'session-1', authToken: 'session-1', status: 'ESTABLISHED' });
+    const ice = { iceServers: [{ urls: ['turn:t.example.com'], username: 'u', credential: 'c' }], iceTransportPolicy: 'relay' as const };
+    expect(userData(request, 'session-1', ice)).toMatchObject({ sessionId: 'session-1', iceServers: ice.iceServers, iceTransportPolicy: 'relay' });
   });
 
   test('custom keeps at most 32 scalar fields and drops nested values, long strings and __proto__', () => {
