@@ -30,6 +30,8 @@ import { StateWebhook } from './webhook/state-webhook';
 import { WebRtcPublishService } from './webrtc/webrtc-publish-service';
 
 const VERSION = '0.1.0';
+/** Shortest automatic repair window, ms: the fixed window of the versions before it adapted. */
+const MIN_REPAIR_WINDOW_MS = 50;
 /** Media time a push may have queued before whole GOPs are dropped, ms (its bytes are bounded by rtmp_push_max_buffer). */
 const PUSH_MAX_QUEUED_MS = 10_000;
 
@@ -118,6 +120,7 @@ export class Gateway {
           bitrateKbps: settings.videoTranscodeBitrateKbps,
           keyframeIntervalMs: settings.keyframeIntervalMs,
         },
+        repair: { window: settings.webrtcRepairWindow, minMs: MIN_REPAIR_WINDOW_MS, maxMs: settings.webrtcRepairMaxWindowMs },
       },
       offer: { maxBytes: settings.webrtcOfferMaxBytes, maxMediaSections: settings.webrtcOfferMaxMediaSections },
       limits: this.metrics,
