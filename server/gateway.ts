@@ -17,6 +17,7 @@ import { createHttpApp } from './rest/http-app';
 import { buildOpenApiDocument } from './rest/openapi';
 import { pushRoutes } from './rest/push-routes';
 import { rtmpServerRoutes } from './rest/rtmp-server-routes';
+import { streamRoutes } from './rest/stream-routes';
 import { transponderView } from './rest/transponder-view';
 import { RtmpServerManager } from './rtmp-servers/rtmp-server-manager';
 import { askValidationWebhook } from './rtmp-servers/validation-webhook';
@@ -71,6 +72,10 @@ export class Gateway {
       pushes: () => this.paths.pushes().map((push) => push.status()),
       sentBytesTotal: () => this.paths.sentBytesTotal(),
       publisherKinds: () => this.paths.streams().map((stream) => stream.source.kind),
+      publisherQualities: () => this.paths.streams().flatMap((stream) => {
+        const quality = stream.source.stats?.();
+        return quality ? [{ streamName: stream.name, quality }] : [];
+      }),
     });
     this.#access = new HttpAccess({
       disabled: settings.restAuthDisabled,
@@ -182,6 +187,7 @@ export class Gateway {
     const restApi = Router();
     restApi.get('/openapi.json', (_req, res) => void res.json(buildOpenApiDocument(VERSION)));
     restApi.use('/push', pushRoutes(this.paths));
+    restApi.use('/stream', streamRoutes(this.paths));
     const metrics = Router();
     metrics.get('/', async (_req, res) => {
       res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
