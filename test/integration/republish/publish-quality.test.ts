@@ -25,20 +25,21 @@ interface ChromiumVideo {
   nackCount: number;
 }
 
-async function chromiumVideo(page: Page): Promise<ChromiumVideo> {
-  return page.evaluate(async () => {
-    const peer = (window as unknown as { peers: RTCPeerConnection[] }).peers[0]!;
-    let packetsSent = 0;
-    let rtxSsrc: number | null = null;
-    let nackCount = 0;
-    (await peer.getStats()).forEach((report: { type: string; kind?: string; packetsSent?: number; rtxSsrc?: number; nackCount?: number }) => {
-      if (report.type !== 'outbound-rtp' || report.kind !== 'video') return;
-      packetsSent += report.packetsSent ?? 0;
-      rtxSsrc = report.rtxSsrc ?? rtxSsrc;
-      nackCount += report.nackCount ?? 0;
-    });
-    return { answer: peer.remoteDescription?.sdp ?? '', packetsSent, rtxSsrc, nackCount };
+/** Runs in the page (a string: the test code is not compiled against the DOM). */
+const READ_CHROMIUM_VIDEO = `(async () => {
+  const peer = window.peers[0];
+  let packetsSent = 0, rtxSsrc = null, nackCount = 0;
+  (await peer.getStats()).forEach((report) => {
+    if (report.type !== 'outbound-rtp' || report.kind !== 'video') return;
+    packetsSent += report.packetsSent ?? 0;
+    rtxSsrc = report.rtxSsrc ?? rtxSsrc;
+    nackCount += report.nackCount ?? 0;
   });
+  return { answer: peer.remoteDescription?.sdp ?? '', packetsSent, rtxSsrc, nackCount };
+})()`;
+
+async function chromiumVideo(page: Page): Promise<ChromiumVideo> {
+  return (await page.evaluate(READ_CHROMIUM_VIDEO)) as ChromiumVideo;
 }
 
 /**
