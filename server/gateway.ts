@@ -21,6 +21,7 @@ import { createHttpApp } from './rest/http-app';
 import { buildOpenApiDocument } from './rest/openapi';
 import { pushRoutes } from './rest/push-routes';
 import { rtmpServerRoutes } from './rest/rtmp-server-routes';
+import { streamRoutes } from './rest/stream-routes';
 import { transponderView } from './rest/transponder-view';
 import { RtmpServerManager } from './rtmp-servers/rtmp-server-manager';
 import { askValidationWebhook } from './rtmp-servers/validation-webhook';
@@ -36,6 +37,8 @@ import type { UdpMux } from './webrtc/udp-mux/udp-mux';
 import { WebRtcPublishService } from './webrtc/webrtc-publish-service';
 
 const VERSION = '0.1.0';
+/** Shortest automatic repair window, ms: the fixed window of the versions before it adapted. */
+const MIN_REPAIR_WINDOW_MS = 50;
 /** Media time a push may have queued before whole GOPs are dropped, ms (its bytes are bounded by rtmp_push_max_buffer). */
 const PUSH_MAX_QUEUED_MS = 10_000;
 
@@ -81,6 +84,10 @@ export class Gateway {
       sentBytesTotal: () => this.paths.sentBytesTotal(),
       publisherKinds: () => this.paths.streams().map((stream) => stream.source.kind),
       webrtcUdp: () => this.webrtcUdp?.stats,
+      publisherQualities: () => this.paths.streams().flatMap((stream) => {
+        const quality = stream.source.stats?.();
+        return quality ? [{ streamName: stream.name, quality }] : [];
+      }),
     });
     this.#access = new HttpAccess({
       disabled: settings.restAuthDisabled,
@@ -130,6 +137,7 @@ export class Gateway {
           bitrateKbps: settings.videoTranscodeBitrateKbps,
           keyframeIntervalMs: settings.keyframeIntervalMs,
         },
+        repair: { window: settings.webrtcRepairWindow, minMs: MIN_REPAIR_WINDOW_MS, maxMs: settings.webrtcRepairMaxWindowMs },
       },
       offer: { maxBytes: settings.webrtcOfferMaxBytes, maxMediaSections: settings.webrtcOfferMaxMediaSections },
       limits: this.metrics,
@@ -198,6 +206,7 @@ export class Gateway {
     const restApi = Router();
     restApi.get('/openapi.json', (_req, res) => void res.json(buildOpenApiDocument(VERSION)));
     restApi.use('/push', pushRoutes(this.paths));
+    restApi.use('/stream', streamRoutes(this.paths));
     const metrics = Router();
     metrics.get('/', async (_req, res) => {
       res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());

@@ -26,6 +26,18 @@ export function integer(min: number, max: number): SettingType<number> {
   };
 }
 
+/** The word `auto`, or a whole number from `min` to `max` inclusive. */
+export function autoOrInteger(min: number, max: number): SettingType<'auto' | number> {
+  const number = integer(min, max);
+  return {
+    parse: (text) => {
+      if (text === 'auto') return accept('auto');
+      const parsed = number.parse(text);
+      return parsed.ok ? parsed : reject(`must be auto or an integer from ${min} to ${max}`);
+    },
+  };
+}
+
 /** TCP or UDP port number, 1..65535. */
 export const port: SettingType<number> = integer(1, 65535);
 

@@ -3,6 +3,7 @@ import type { Logger } from '../log';
 import type { EndReason } from './end-reason';
 import type { Frame } from './frame';
 import { GopCache } from './gop-cache';
+import type { IngestQuality } from './ingest-quality';
 import { StreamReader, type ReaderHost, type ReaderOptions, type ReaderTracks } from './reader';
 import type { Deriver, TrackDerivation } from './track-derivation';
 import type { Codec, Track, TrackParams } from './track';
@@ -17,6 +18,8 @@ export interface StreamSource {
   readonly mediaSessionId: string;
   /** Asks the publisher for a keyframe (RTCP PLI for WebRTC; a no-op where impossible). */
   requestKeyframe(reason: string): void;
+  /** How well the publisher's video arrives, where the ingest measures it (WebRTC). */
+  stats?(): IngestQuality | undefined;
 }
 
 /** A track as the stream keeps it: its parameters change over time. */

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { IngestQuality } from '../hub/ingest-quality';
 import type { PushStatus } from '../push/types';
 import { DROP_REASONS, type UdpMuxStats } from '../webrtc/udp-mux/mux-router';
 import type { LimitName, LimitReporter } from './limits';
@@ -13,7 +14,34 @@ export interface MetricsSources {
   publisherKinds(): string[];
   /** Counters of the shared WebRTC UDP port; undefined with a port per peer. */
   webrtcUdp?(): UdpMuxStats | undefined;
+  /** Receive quality of every publisher that measures it (WebRTC), by stream name. */
+  publisherQualities(): PublisherQuality[];
 }
+
+/** One publisher's receive quality, for the per-publisher series. */
+export interface PublisherQuality {
+  readonly streamName: string;
+  readonly quality: IngestQuality;
+}
+
+/** Counters of IngestQuality, each a per-publisher `gateway_publisher_<name>_total` series. */
+const QUALITY_COUNTERS: ReadonlyArray<[name: string, help: string, value: (q: IngestQuality) => number]> = [
+  ['packets_received', 'Video RTP packets a WebRTC publisher sent that arrived (retransmissions not included)', (q) => q.packetsReceived],
+  ['packets_lost', 'Video packets of a WebRTC publisher given up on: neither arrived nor repaired within the repair window', (q) => q.packetsLost],
+  ['nacks_sent', 'RTCP generic NACK messages sent to a WebRTC publisher', (q) => q.nacksSent],
+  ['retransmissions_received', 'Retransmissions (RTX) from a WebRTC publisher that repaired a missing packet', (q) => q.retransmissionsReceived],
+  ['duplicate_packets', 'Video packets of a WebRTC publisher dropped because the same one was already waiting', (q) => q.duplicatePackets],
+  ['late_packets', 'Video packets of a WebRTC publisher that came after their slot was delivered or given up', (q) => q.latePackets],
+  ['frames_dropped', 'Video frames of a WebRTC publisher dropped: damaged by a loss, or depending on one that was', (q) => q.framesDropped],
+  ['keyframe_requests', 'Keyframes asked of a WebRTC publisher (RTCP PLI)', (q) => q.keyframesRequested],
+];
+
+/** Estimates of IngestQuality, in ms, each a per-publisher `gateway_publisher_<name>_seconds` gauge (absent while unknown). */
+const QUALITY_GAUGES: ReadonlyArray<[name: string, help: string, valueMs: (q: IngestQuality) => number | null]> = [
+  ['rtt', 'Smoothed round-trip time to a WebRTC publisher', (q) => q.rttMs],
+  ['jitter', 'RFC 3550 interarrival jitter of a WebRTC publisher\'s video', (q) => q.jitterMs],
+  ['repair_window', 'How long a missing video packet of a WebRTC publisher is waited for now', (q) => q.repairWindowMs],
+];
 
 /** Latency buckets, seconds: fine below 10 ms where passthrough lives, coarse above for transcodes. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1];
@@ -45,6 +73,8 @@ export class GatewayMetrics implements LimitReporter {
     perPushGauge(this.registry, 'gateway_push_dropped_frames', 'Frames a push dropped (whole GOPs) because its target was too slow', sources, (p) => p.droppedFrames);
     perPushGauge(this.registry, 'gateway_push_queued_frames', "Frames waiting in a push's queue now", sources, (p) => p.queuedFrames);
     perPushGauge(this.registry, 'gateway_push_queued_bytes', "Bytes waiting for a push's target now (its queue and its socket)", sources, (p) => p.queuedBytes);
+    for (const [name, help, value] of QUALITY_COUNTERS) perPublisherCounter(this.registry, `gateway_publisher_${name}_total`, help, sources, value);
+    for (const [name, help, valueMs] of QUALITY_GAUGES) perPublisherGauge(this.registry, `gateway_publisher_${name}_seconds`, help, sources, valueMs);
     let reported = 0;
     new Counter({
       name: 'gateway_push_sent_bytes_total',
@@ -138,6 +168,41 @@ function webrtcUdpMetrics(registry: Registry, sources: MetricsSources): void {
         const before = reported.get(key) ?? 0;
         this.inc(labels, total - before);
         reported.set(key, total);
+      }
+    },
+  });
+}
+
+/**
+ * A counter with one series per publisher that measures its quality, labelled with its stream
+ * name: set from the publisher's own count at each scrape (it starts again from 0 when the name is
+ * published anew, which Prometheus reads as a counter reset).
+ */
+function perPublisherCounter(registry: Registry, name: string, help: string, sources: MetricsSources, value: (quality: IngestQuality) => number): void {
+  new Counter({
+    name,
+    help,
+    labelNames: ['streamName'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { streamName, quality } of sources.publisherQualities()) this.inc({ streamName }, value(quality));
+    },
+  });
+}
+
+/** A gauge in seconds with one series per publisher, from a value in ms (no series while it is unknown). */
+function perPublisherGauge(registry: Registry, name: string, help: string, sources: MetricsSources, valueMs: (quality: IngestQuality) => number | null): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['streamName'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { streamName, quality } of sources.publisherQualities()) {
+        const ms = valueMs(quality);
+        if (ms !== null) this.set({ streamName }, ms / 1000);
       }
     },
   });

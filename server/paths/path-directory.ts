@@ -1,4 +1,5 @@
 import type { EndReason } from '../hub/end-reason';
+import type { IngestQuality } from '../hub/ingest-quality';
 import type { StreamSourceKind } from '../hub/stream';
 import type { PushFilter, PushRequest, PushStatus } from '../push/types';
 
@@ -13,8 +14,14 @@ export interface PathSummary {
     readonly publisherId: string;
     /** Unix ms. */
     readonly publishedAt: number;
+    /** Sources first, then the tracks derived from them (AAC from Opus). */
     readonly tracks: readonly { readonly kind: 'video' | 'audio'; readonly codec: string }[];
+    /** Picture size of the video, pixels; 0 until known. */
+    readonly width: number;
+    readonly height: number;
     readonly readers: number;
+    /** How well the publisher's video arrives (WebRTC publishers). */
+    readonly quality: IngestQuality | undefined;
   } | undefined;
   /** True while pushes wait for a publisher that left. */
   readonly inGrace: boolean;

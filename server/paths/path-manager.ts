@@ -309,6 +309,7 @@ function checkHasAudio(stream: HubStream): void {
 
 function summarize(path: Path): PathSummary {
   const stream = path.stream;
+  const params = stream?.video?.params;
   return {
     name: path.name,
     stream: stream && {
@@ -317,7 +318,10 @@ function summarize(path: Path): PathSummary {
       publisherId: stream.source.mediaSessionId,
       publishedAt: stream.publishedAt,
       tracks: stream.tracks.map((t) => ({ kind: t.kind, codec: t.codec })),
+      width: params?.codec === 'h264' ? params.width : 0,
+      height: params?.codec === 'h264' ? params.height : 0,
       readers: stream.readerCount,
+      quality: stream.source.stats?.(),
     },
     inGrace: path.inGrace,
     pushes: path.pushes.map((p) => p.id),

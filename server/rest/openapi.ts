@@ -1,11 +1,12 @@
 import { errorSchema, findRequestSchema, mediaSessionRequestSchema, soundOnRequestSchema, startupRequestSchema, transponderSchema } from './push-schemas';
 import { rtmpServerApiComponents, rtmpServerApiPaths } from './rtmp-server-openapi';
+import { streamFindRequestSchema, streamSchema } from './stream-schemas';
 
 /** One documented operation: its body schema (if any) and what a 200 returns. */
 interface Operation {
   summary: string;
   request?: object;
-  response: 'transponder' | 'transponders' | 'empty';
+  response: 'transponder' | 'transponders' | 'streams' | 'empty';
   errors: number[];
   methods?: Array<'get' | 'post'>;
 }
@@ -21,6 +22,11 @@ const PUSH_OPERATIONS: Record<string, Operation> = {
   sound_off: { summary: 'Stop the sound file of this transponder.', request: mediaSessionRequestSchema, response: 'empty', errors: [400, 404] },
 };
 
+const STREAM_OPERATIONS: Record<string, Operation> = {
+  find: { summary: 'Find published streams by name, mediaSessionId, published and/or status (404 when none matches).', request: streamFindRequestSchema, response: 'streams', errors: [400, 404] },
+  find_all: { summary: 'List every published stream, WebRTC publishers with their receive quality (404 when there is none). GET or POST.', response: 'streams', errors: [404], methods: ['get', 'post'] },
+};
+
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid body, malformed JSON, bad rtmpUrl or bad sound file',
   401: 'Missing or wrong access token',
@@ -31,24 +37,27 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 /** Builds the OpenAPI 3 document served at /rest-api/openapi.json from the request schemas. */
 export function buildOpenApiDocument(version: string): object {
   const paths: Record<string, object> = {};
-  for (const [name, op] of Object.entries(PUSH_OPERATIONS)) {
+  for (const [group, name, op] of [
+    ...Object.entries(PUSH_OPERATIONS).map(([name, op]) => ['push', name, op] as const),
+    ...Object.entries(STREAM_OPERATIONS).map(([name, op]) => ['stream', name, op] as const),
+  ]) {
     const operation: Record<string, unknown> = {
       summary: op.summary,
-      operationId: `push_${name}`,
+      operationId: `${group}_${name}`,
       responses: {
         200: response(op.response),
         ...Object.fromEntries(op.errors.map((status) => [status, { description: ERROR_DESCRIPTIONS[status], content: json({ $ref: '#/components/schemas/Error' }) }])),
       },
     };
     if (op.request) operation.requestBody = { required: true, content: json(op.request) };
-    paths[`/rest-api/push/${name}`] = Object.fromEntries((op.methods ?? ['post']).map((m) => [m, operation]));
+    paths[`/rest-api/${group}/${name}`] = Object.fromEntries((op.methods ?? ['post']).map((m) => [m, operation]));
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'WebRTC to RTMP gateway REST API', version, description: 'Web Call Server compatible /rest-api/push API with push states and counters, and Callaba-style /api/rtmp-servers.' },
+    info: { title: 'WebRTC to RTMP gateway REST API', version, description: 'Web Call Server compatible /rest-api/push API with push states and counters, /rest-api/stream find and find_all with receive quality, and Callaba-style /api/rtmp-servers.' },
     paths: { ...paths, ...rtmpServerApiPaths() },
     components: {
-      schemas: { Transponder: transponderSchema, Error: errorSchema, ...rtmpServerApiComponents.schemas },
+      schemas: { Transponder: transponderSchema, Stream: streamSchema, Error: errorSchema, ...rtmpServerApiComponents.schemas },
       securitySchemes: rtmpServerApiComponents.securitySchemes,
     },
   };
@@ -56,6 +65,7 @@ export function buildOpenApiDocument(version: string): object {
 
 function response(kind: Operation['response']): object {
   if (kind === 'empty') return { description: 'Done (empty body)' };
+  if (kind === 'streams') return { description: 'Matching streams', content: json({ type: 'array', items: { $ref: '#/components/schemas/Stream' } }) };
   const schema = kind === 'transponder' ? { $ref: '#/components/schemas/Transponder' } : { type: 'array', items: { $ref: '#/components/schemas/Transponder' } };
   return { description: kind === 'transponder' ? 'The transponder' : 'Matching transponders', content: json(schema) };
 }

@@ -6,6 +6,12 @@ export interface ChosenVideoCodec {
   payloadType: number;
   /** The offered fmtp, echoed to werift so its own compatibility check agrees. */
   fmtp: string;
+  /** The publisher takes generic NACKs (`a=rtcp-fb:<pt> nack`). */
+  nack: boolean;
+  /** The publisher takes Picture Loss Indications (`a=rtcp-fb:<pt> nack pli`). */
+  pli: boolean;
+  /** Payload type of the RTX stream that carries its retransmissions (RFC 4588), when negotiated. */
+  rtxPayloadType?: number;
 }
 
 /** The audio codec the gateway takes from a publisher (always Opus). */
@@ -20,7 +26,7 @@ export interface ChosenAudioCodec {
 export interface OfferSelection {
   video?: ChosenVideoCodec;
   audio?: ChosenAudioCodec;
-  /** The offer with only the chosen payload types and without transport-cc. */
+  /** The offer with only the chosen payload types (and the video's RTX) and without transport-cc. */
   restrictedOffer: string;
 }
 
@@ -36,8 +42,10 @@ const TRANSPORT_CC_EXTENSION = 'transport-wide-cc';
  * H.264 with packetization-mode 1 (constrained baseline first), then H.264 mode 0, then VP8; Opus for audio.
  *
  * werift answers with the first codec of the offer that matches its configuration, and Chromium lists
- * VP8 first, so the offer handed to werift keeps only the chosen payload type. transport-cc is removed
- * too: werift's transport-wide feedback collapses Chromium's bandwidth estimate (field notes).
+ * VP8 first, so the offer handed to werift keeps only the chosen payload type, and beside the video
+ * codec its RTX payload type (`apt=`), so that retransmissions come on their own SSRC, which werift
+ * unwraps (see `rtxPayloadTypeFor`). transport-cc is removed too: werift's transport-wide feedback
+ * collapses Chromium's bandwidth estimate (field notes).
  */
 export function selectOfferCodecs(offerSdp: string): OfferSelection {
   const doc = parseSdp(offerSdp);
@@ -45,15 +53,24 @@ export function selectOfferCodecs(offerSdp: string): OfferSelection {
   for (const section of doc.media) {
     if (section.port === '0') continue;
     if (section.kind === 'video') {
-      const chosen = chooseVideo(codecsOf(section));
+      const codecs = codecsOf(section);
+      const chosen = chooseVideo(codecs);
       if (!chosen) throw new UnsupportedOfferError('the offer has no H.264 or VP8 video');
-      selection.video = { codec: chosen.name.toUpperCase() === 'VP8' ? 'vp8' : 'h264', payloadType: Number(chosen.payloadType), fmtp: chosen.fmtp };
-      keepOnly(section, chosen.payloadType);
+      const rtx = rtxPayloadTypeFor(section, codecs, chosen.payloadType);
+      selection.video = {
+        codec: chosen.name.toUpperCase() === 'VP8' ? 'vp8' : 'h264',
+        payloadType: Number(chosen.payloadType),
+        fmtp: chosen.fmtp,
+        nack: chosen.feedback.includes('nack'),
+        pli: chosen.feedback.includes('nack pli'),
+        ...(rtx === undefined ? {} : { rtxPayloadType: Number(rtx) }),
+      };
+      keepOnly(section, rtx === undefined ? [chosen.payloadType] : [chosen.payloadType, rtx]);
     } else if (section.kind === 'audio') {
       const opus = codecsOf(section).find((c) => c.name.toLowerCase() === 'opus' && c.clockRate === 48000);
       if (!opus) throw new UnsupportedOfferError('the offer has no Opus audio');
       selection.audio = { codec: 'opus', payloadType: Number(opus.payloadType), fmtp: opus.fmtp, channels: opus.channels ?? 2 };
-      keepOnly(section, opus.payloadType);
+      keepOnly(section, [opus.payloadType]);
     }
   }
   if (!selection.video && !selection.audio) throw new UnsupportedOfferError('the offer has neither audio nor video');
@@ -83,10 +100,26 @@ function chooseVideo(codecs: OfferedCodec[]): OfferedCodec | undefined {
   return best?.codec;
 }
 
-/** Removes every payload type but `payloadType` from a section, and transport-cc with it. */
-function keepOnly(section: SdpMediaSection, payloadType: string): void {
-  const dropped = new Set(section.payloadTypes.filter((pt) => pt !== payloadType));
-  section.payloadTypes = [payloadType];
+/**
+ * The RTX payload type offered for `payloadType` (`a=fmtp:<rtx> apt=<payloadType>`), when werift
+ * can map its SSRC: werift takes the section's first SSRC as the media and the second as its RTX
+ * only when there are exactly two, so the offer must list `a=ssrc-group:FID <media> <rtx>` and
+ * those two SSRCs in that order (Chromium does, without simulcast). Otherwise RTX is left out and
+ * retransmissions come on the media SSRC itself.
+ */
+function rtxPayloadTypeFor(section: SdpMediaSection, codecs: readonly OfferedCodec[], payloadType: string): string | undefined {
+  const rtx = codecs.find((c) => c.name.toLowerCase() === 'rtx' && c.clockRate === 90000 && fmtpParameters(c.fmtp).get('apt') === payloadType);
+  if (!rtx) return undefined;
+  const fid = section.lines.find((l) => l.startsWith('a=ssrc-group:FID '))?.slice('a=ssrc-group:FID '.length).trim().split(/\s+/);
+  const ssrcs = [...new Set(section.lines.filter((l) => l.startsWith('a=ssrc:')).map((l) => l.slice('a=ssrc:'.length).split(' ')[0]))];
+  if (fid?.length !== 2 || ssrcs.length !== 2 || ssrcs[0] !== fid[0] || ssrcs[1] !== fid[1]) return undefined;
+  return rtx.payloadType;
+}
+
+/** Removes every payload type but `keep` from a section, and transport-cc with it. */
+function keepOnly(section: SdpMediaSection, keep: readonly string[]): void {
+  const dropped = new Set(section.payloadTypes.filter((pt) => !keep.includes(pt)));
+  section.payloadTypes = section.payloadTypes.filter((pt) => keep.includes(pt));
   section.lines = section.lines.filter((line) => {
     const match = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+)[ ]/.exec(line);
     if (match && dropped.has(match[1]!)) return false;
@@ -104,16 +137,18 @@ export interface PublishBitrates {
 }
 
 /**
- * Adds Chromium's x-google bitrate hints to the answer's video fmtp. Without bandwidth feedback
- * Chromium starts low and ramps up over ~30 s (and may scale the resolution down meanwhile);
- * the start hint gives full quality from the first second.
+ * Adds Chromium's x-google bitrate hints to the answer's video fmtp (not to RTX's, which only
+ * names its `apt`). Without bandwidth feedback Chromium starts low and ramps up over ~30 s (and may
+ * scale the resolution down meanwhile); the start hint gives full quality from the first second.
  */
 export function addBitrateHints(answerSdp: string, bitrates: PublishBitrates): string {
   const doc = parseSdp(answerSdp);
   const hints = `x-google-start-bitrate=${bitrates.start};x-google-min-bitrate=${bitrates.min};x-google-max-bitrate=${bitrates.max}`;
   for (const section of doc.media) {
     if (section.kind !== 'video' || section.port === '0') continue;
+    const rtx = new Set(codecsOf(section).filter((c) => c.name.toLowerCase() === 'rtx').map((c) => c.payloadType));
     for (const pt of section.payloadTypes) {
+      if (rtx.has(pt)) continue;
       const index = section.lines.findIndex((l) => l.startsWith(`a=fmtp:${pt} `));
       if (index >= 0) section.lines[index] = `${section.lines[index]};${hints}`;
       else section.lines.push(`a=fmtp:${pt} ${hints}`);

@@ -39,18 +39,24 @@ export async function answerOffer(
   }
 }
 
+/** The chosen video codec, then its RTX (werift pairs them by `apt`, the media codec listed first). */
 function videoCodecs(selection: OfferSelection): CodecParameters[] {
-  if (!selection.video) return [];
-  const h264 = selection.video.codec === 'h264';
-  return [
+  const video = selection.video;
+  if (!video) return [];
+  const h264 = video.codec === 'h264';
+  const codecs = [
     new RTCRtpCodecParameters({
       mimeType: h264 ? 'video/H264' : 'video/VP8',
       clockRate: 90000,
-      payloadType: selection.video.payloadType,
+      payloadType: video.payloadType,
       rtcpFeedback: RECEIVER_FEEDBACK,
-      ...(h264 ? { parameters: selection.video.fmtp } : {}),
+      ...(h264 ? { parameters: video.fmtp } : {}),
     }),
   ];
+  if (video.rtxPayloadType !== undefined) {
+    codecs.push(new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000, payloadType: video.rtxPayloadType, parameters: `apt=${video.payloadType}` }));
+  }
+  return codecs;
 }
 
 function audioCodecs(selection: OfferSelection): CodecParameters[] {

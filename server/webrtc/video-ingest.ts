@@ -1,11 +1,14 @@
 import type { RtpPacket } from 'werift';
+import { systemClock, type Clock, type TimerHandle } from '../events/clock';
 import type { HubStream } from '../hub/stream';
 import { msToUnits } from '../hub/frame';
+import type { IngestQuality } from '../hub/ingest-quality';
 import type { Track } from '../hub/track';
 import type { Logger } from '../log';
 import { parseSps } from '../media/h264/sps';
 import { H264Depacketizer, type H264AccessUnit } from '../media/rtp/h264-depacketizer';
-import { RtpReorderBuffer } from '../media/rtp/reorder-buffer';
+import { RtpLossRepair } from '../media/rtp/loss-repair';
+import type { RepairWindowOptions } from '../media/rtp/repair-window';
 import type { RtpStreamItem } from '../media/rtp/rtp-packet';
 import { Vp8Depacketizer, type Vp8Frame } from '../media/rtp/vp8-depacketizer';
 import { Vp8ToH264Transcoder, type Vp8ToH264Options } from '../transcode/vp8-to-h264';
@@ -21,32 +24,48 @@ export interface VideoIngestOptions {
   clock: RtpClock;
   /** Sends one RTCP PLI to the publisher. */
   sendPli: () => void;
+  /** Sends one RTCP generic NACK for these sequence numbers; absent when the publisher takes none (then gaps are only waited for). */
+  sendNack?: (sequenceNumbers: readonly number[]) => void;
+  /** How long a missing packet is waited for. */
+  repair: RepairWindowOptions;
   /** VP8 only: how to transcode to H.264. */
   transcode: Vp8ToH264Options;
   logger: Logger;
+  /** Time and timers; default: the system clock. */
+  time?: Clock;
 }
 
+/** Packets held while waiting for gaps at most: 600 ms of a 10 Mbit/s stream, ~1.2 MB. */
+const MAX_HELD_PACKETS = 1024;
+
 /**
- * The video track of a WebRTC publisher, from RTP to hub frames: reorder, depacketize, timestamp
- * and write H.264 access units (passed through, never decoded), or VP8 frames through the
- * transcoder. Owns the keyframe policy: PLI at start, after loss, and ahead of the keyframe
- * interval while someone reads the stream.
+ * The video track of a WebRTC publisher, from RTP to hub frames: repair losses (NACK, wait for
+ * the retransmission, reorder), depacketize, timestamp and write H.264 access units (passed
+ * through, never decoded), or VP8 frames through the transcoder. Owns the keyframe policy: PLI at
+ * start, as soon as a loss could not be repaired (frames wait for the keyframe meanwhile, so none
+ * that depends on a lost one reaches the hub), and ahead of the keyframe interval while someone
+ * reads the stream.
  */
 export class VideoIngest {
   readonly #options: VideoIngestOptions;
-  readonly #reorder = new RtpReorderBuffer();
+  readonly #time: Clock;
+  readonly #repair: RtpLossRepair;
   readonly #h264: H264Depacketizer | undefined;
   readonly #vp8: Vp8Depacketizer | undefined;
   readonly #keyframes: KeyframeRequester;
   #transcoder: Vp8ToH264Transcoder | undefined;
   #transcoderSize = '';
-  #pollTimer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
+  /** When #timer fires, ms on #time. */
+  #timerAt = Infinity;
   #sps: Buffer | undefined;
   #pps: Buffer | undefined;
   #closed = false;
 
   constructor(options: VideoIngestOptions) {
     this.#options = options;
+    this.#time = options.time ?? systemClock;
+    this.#repair = new RtpLossRepair({ ...options.repair, clockRate: 90000, maxPackets: MAX_HELD_PACKETS, nack: options.sendNack !== undefined });
     if (options.codec === 'h264') this.#h264 = new H264Depacketizer();
     else this.#vp8 = new Vp8Depacketizer();
     this.#keyframes = new KeyframeRequester({
@@ -54,12 +73,27 @@ export class VideoIngest {
       sendRequest: options.sendPli,
       // H.264 passes through: its keyframes come from the browser. The VP8 transcode makes its own.
       hasReaders: () => options.codec === 'h264' && options.stream.readersOf(options.track) > 0,
+      roundTripMs: () => this.#repair.stats.rttMs,
+      clock: this.#time,
     });
   }
 
-  /** Keyframe requests sent so far. */
-  get keyframeRequests(): number {
-    return this.#keyframes.requests;
+  /** How well the video arrives, since the publish started. */
+  quality(): IngestQuality {
+    const repair = this.#repair.stats;
+    return {
+      packetsReceived: repair.packetsReceived,
+      packetsLost: repair.packetsLost,
+      nacksSent: repair.nacksSent,
+      retransmissionsReceived: repair.retransmissionsReceived,
+      duplicatePackets: repair.duplicates,
+      latePackets: repair.latePackets,
+      framesDropped: this.#h264?.stats.droppedAccessUnits ?? this.#vp8?.stats.droppedFrames ?? 0,
+      keyframesRequested: this.#keyframes.requests,
+      rttMs: repair.rttMs === undefined ? null : round(repair.rttMs),
+      jitterMs: round(repair.jitterMs),
+      repairWindowMs: round(repair.windowMs),
+    };
   }
 
   /** Asks the publisher for a keyframe (a reader starts, or asks). */
@@ -67,30 +101,53 @@ export class VideoIngest {
     this.#keyframes.request();
   }
 
-  /** One RTP packet of the video track, as werift delivers it. */
-  onRtp(rtp: RtpPacket): void {
+  /** A round trip to the publisher measured elsewhere (an ICE check), ms. */
+  onRoundTrip(rttMs: number): void {
+    this.#repair.addRttSample(rttMs);
+  }
+
+  /**
+   * One RTP packet of the video track, as werift delivers it; `retransmission`: werift unwrapped
+   * it from RTX.
+   */
+  onRtp(rtp: RtpPacket, retransmission = false): void {
     if (this.#closed) return;
     const { header } = rtp;
-    this.#handle(this.#reorder.push({ sequenceNumber: header.sequenceNumber, timestamp: header.timestamp, marker: header.marker, payload: rtp.payload, receivedAt: performance.now() }));
-    this.#schedulePoll();
+    const now = this.#time.now();
+    this.#handle(this.#repair.receive({ sequenceNumber: header.sequenceNumber, timestamp: header.timestamp, marker: header.marker, payload: rtp.payload, receivedAt: now }, retransmission));
+    this.#sendNacks(now);
+    this.#schedule();
   }
 
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#pollTimer);
+    this.#time.clearTimeout(this.#timer);
     this.#keyframes.close();
     void this.#transcoder?.close();
   }
 
-  #schedulePoll(): void {
-    const deadline = this.#reorder.nextDeadline();
-    if (deadline === undefined || this.#pollTimer) return;
-    this.#pollTimer = setTimeout(() => {
-      this.#pollTimer = undefined;
+  #sendNacks(now: number): void {
+    const send = this.#options.sendNack;
+    if (!send) return;
+    for (const sequenceNumbers of this.#repair.takeNacks(now)) send(sequenceNumbers);
+  }
+
+  /** One timer for the repair's next deadline (a gap given up on, a NACK to repeat), moved earlier when needed. */
+  #schedule(): void {
+    const deadline = this.#repair.nextDeadline();
+    if (deadline === undefined) return;
+    if (this.#timer !== undefined && deadline >= this.#timerAt) return;
+    this.#time.clearTimeout(this.#timer);
+    this.#timerAt = deadline;
+    this.#timer = this.#time.setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
       if (this.#closed) return;
-      this.#handle(this.#reorder.poll(performance.now()));
-      this.#schedulePoll();
-    }, Math.max(0, deadline - performance.now()) + 1);
+      const now = this.#time.now();
+      this.#handle(this.#repair.poll(now));
+      this.#sendNacks(now);
+      this.#schedule();
+    }, Math.max(0, deadline - this.#time.now()) + 1);
   }
 
   #handle(items: RtpStreamItem[]): void {
@@ -168,4 +225,9 @@ export class VideoIngest {
       }
     });
   }
+}
+
+/** Tenths of a millisecond are enough for people and dashboards. */
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

@@ -73,6 +73,7 @@ export class WebRtcPublishService implements PublishService {
       kind: 'webrtc',
       mediaSessionId: request.mediaSessionId,
       requestKeyframe: () => publisher?.requestKeyframe(),
+      stats: () => publisher?.quality(),
     };
     let stream;
     try {

@@ -1,12 +1,17 @@
 import type { RTCPeerConnection } from 'werift';
 import { EndReasons, type EndReason } from '../hub/end-reason';
+import type { IngestQuality } from '../hub/ingest-quality';
 import type { HubStream } from '../hub/stream';
 import type { Logger } from '../log';
+import type { RepairWindowOptions } from '../media/rtp/repair-window';
 import { StreamStatusInfo } from '../hub/status-info';
 import type { PublishEvents } from '../signalling/publish-service';
 import type { Vp8ToH264Options } from '../transcode/vp8-to-h264';
 import { AudioIngest } from './audio-ingest';
+import { IceRoundTrip } from './ice-round-trip';
 import type { OfferSelection } from './offer-codecs';
+import { hookReceiverRepair } from './receiver-repair-hooks';
+import { RtcpFeedbackSender } from './rtcp-feedback';
 import { RtpClock, SenderClock } from './rtp-clock';
 import { VideoIngest } from './video-ingest';
 
@@ -19,6 +24,8 @@ const RTP_INACTIVITY_TIMEOUT_MS = 10_000;
 export interface PublisherMediaOptions {
   /** How a VP8 publisher is transcoded to H.264. */
   video: Vp8ToH264Options;
+  /** How long a missing video packet is waited for (its retransmission asked for meanwhile). */
+  repair: RepairWindowOptions;
 }
 
 /**
@@ -33,6 +40,7 @@ export class WebRtcPublisher {
   readonly #log: Logger;
   readonly #sender = new SenderClock();
   #video: VideoIngest | undefined;
+  #iceRoundTrip: IceRoundTrip | undefined;
   #lastRtpAt = performance.now();
   readonly #timers: NodeJS.Timeout[] = [];
   #publishing = false;
@@ -49,21 +57,27 @@ export class WebRtcPublisher {
         // werift creates the remote track during setRemoteDescription, before any media flows.
         const track = receiver.track;
         const clock = new RtpClock(90000, this.#sender);
+        const feedback = new RtcpFeedbackSender(receiver, () => track.ssrc, { pli: selection.video.pli, logger });
+        const repair = hookReceiverRepair(receiver);
+        if (!repair) logger.warn('werift receiver internals not as expected: werift keeps sending its own NACKs');
+        const nack = repair !== undefined && selection.video.nack;
         const video = new VideoIngest({
           codec: selection.video.codec,
           stream,
           track: stream.addTrack({ kind: 'video', codec: 'h264', timescale: 90000 }),
           clock,
-          sendPli: () => {
-            if (track.ssrc !== undefined) void receiver.sendRtcpPLI(track.ssrc);
-          },
+          sendPli: () => feedback.pli(),
+          ...(nack ? { sendNack: (sequenceNumbers: readonly number[]) => feedback.nack(sequenceNumbers) } : {}),
+          repair: media.repair,
           transcode: media.video,
           logger,
         });
         this.#video = video;
+        this.#iceRoundTrip = new IceRoundTrip(receiver);
+        logger.info({ nack, rtx: selection.video.rtxPayloadType !== undefined, pli: selection.video.pli, repairWindow: media.repair.window }, 'video loss repair');
         track.onReceiveRtp.subscribe((rtp) => {
           this.#lastRtpAt = performance.now();
-          video.onRtp(rtp);
+          video.onRtp(rtp, repair?.deliveringRetransmission ?? false);
         });
         track.onReceiveRtcp.subscribe((rtcp) => this.#onRtcp(rtcp, clock));
       } else if (transceiver.kind === 'audio' && selection.audio) {
@@ -95,6 +109,11 @@ export class WebRtcPublisher {
     this.#video?.requestKeyframe();
   }
 
+  /** How well the video arrives; undefined without video. */
+  quality(): IngestQuality | undefined {
+    return this.#video?.quality();
+  }
+
   /** Ends the publish (idempotent): peer closed, stream closed with `reason`, the client told. */
   end(reason: EndReason): void {
     if (this.#ended) return;
@@ -114,10 +133,18 @@ export class WebRtcPublisher {
     this.#lastRtpAt = performance.now();
     this.#log.info('publishing');
     this.#callbacks.onPublishing();
+    this.#takeIceRoundTrip();
     const watchdog = setInterval(() => {
       if (performance.now() - this.#lastRtpAt > RTP_INACTIVITY_TIMEOUT_MS) this.end(EndReasons.failure(StreamStatusInfo.FAILED_BY_RTP_ACTIVITY));
+      this.#takeIceRoundTrip();
     }, 1000);
     this.#timers.push(watchdog);
+  }
+
+  /** The ICE agent's latest round trip (its checks, then consent checks every ~5 s) feeds the video's estimate. */
+  #takeIceRoundTrip(): void {
+    const rttMs = this.#iceRoundTrip?.takeSample();
+    if (rttMs !== undefined) this.#video?.onRoundTrip(rttMs);
   }
 
   #onRtcp(rtcp: unknown, clock: RtpClock): void {

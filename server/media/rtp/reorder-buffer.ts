@@ -3,8 +3,10 @@ import { seqAdd, seqDistance } from './sequence-number';
 
 /** Tuning of RtpReorderBuffer. */
 export interface ReorderBufferOptions {
-  /** Longest time a packet waits for the ones missing before it, ms. Default 50. */
+  /** Longest time a packet waits for the ones missing before it, ms (`setMaxDelay` changes it). Default 50. */
   readonly maxDelayMs?: number;
+  /** How long the first packets wait before delivery starts, ms. Default: maxDelayMs. */
+  readonly startDelayMs?: number;
   /** Most packets held while waiting; one more gives up on the oldest gap. Default 256. */
   readonly maxPackets?: number;
 }
@@ -25,19 +27,22 @@ export interface ReorderStats {
 const MAX_DROPOUT = 3000;
 /** Packets at most this far behind are late arrivals; further back is a possible restart (cf. RFC 3550 MAX_MISORDER). */
 const MAX_MISORDER = 1000;
+/** Gaps given up on that `wasGivenUp` remembers. */
+const RECENT_LOSSES = 16;
 
 /**
  * Puts RTP packets of one SSRC back into sequence order (16-bit wrap aware).
  *
- * A packet that arrives ahead of a gap waits until the gap fills, until it has waited
- * `maxDelayMs`, or until more than `maxPackets` are waiting; then the gap is reported as an
- * `{ kind: 'loss' }` item and delivery goes on. Time only advances through the packets'
- * `receivedAt` and `poll(nowMs)`, so the caller owns the clock (call `poll` at `nextDeadline()`).
- * Delivery starts `maxDelayMs` after the first packet, from the lowest sequence number seen by then,
- * so a stream whose first packets arrive out of order loses nothing.
+ * A packet in order is delivered at once. A packet that arrives ahead of a gap waits until the
+ * gap fills, until it has waited `maxDelayMs`, or until more than `maxPackets` are waiting; then
+ * the gap is reported as an `{ kind: 'loss' }` item and delivery goes on. Time only advances
+ * through the packets' `receivedAt` and `poll(nowMs)`, so the caller owns the clock (call `poll`
+ * at `nextDeadline()`). Delivery starts `startDelayMs` after the first packet, from the lowest
+ * sequence number seen by then, so a stream whose first packets arrive out of order loses nothing.
  */
 export class RtpReorderBuffer {
-  readonly #maxDelayMs: number;
+  #maxDelayMs: number;
+  readonly #startDelayMs: number;
   readonly #maxPackets: number;
   /** Sequence number to deliver next; undefined until delivery starts. */
   #next: number | undefined;
@@ -45,6 +50,8 @@ export class RtpReorderBuffer {
   readonly #held = new Map<number, RtpPacketView>();
   /** A far-jumping packet kept until the next packet confirms (or not) that the sequence restarted. */
   #restartCandidate: RtpPacketView | undefined;
+  /** The last gaps given up on, oldest first: first sequence number and count. */
+  readonly #recentLosses: Array<{ readonly from: number; readonly count: number }> = [];
   #lost = 0;
   #late = 0;
   #duplicates = 0;
@@ -52,7 +59,39 @@ export class RtpReorderBuffer {
 
   constructor(options: ReorderBufferOptions = {}) {
     this.#maxDelayMs = options.maxDelayMs ?? 50;
+    this.#startDelayMs = options.startDelayMs ?? this.#maxDelayMs;
     this.#maxPackets = options.maxPackets ?? 256;
+  }
+
+  /** The current longest wait for a gap, ms. */
+  get maxDelayMs(): number {
+    return this.#maxDelayMs;
+  }
+
+  /** Changes the longest wait for a gap (a new round-trip estimate); packets waiting now follow it too. */
+  setMaxDelay(ms: number): void {
+    this.#maxDelayMs = ms;
+  }
+
+  /** The sequence number delivered next; undefined until delivery starts. Everything before it was delivered or given up. */
+  get nextSequenceNumber(): number | undefined {
+    return this.#next;
+  }
+
+  /** True when a packet with this sequence number would be kept: it is neither delivered, given up, waiting, nor far away. */
+  isWanted(sequenceNumber: number): boolean {
+    if (this.#held.has(sequenceNumber)) return false;
+    if (this.#next === undefined) return true;
+    const distance = seqDistance(this.#next, sequenceNumber);
+    return distance >= 0 && distance < MAX_DROPOUT;
+  }
+
+  /** True when this sequence number belongs to one of the last gaps given up on. */
+  wasGivenUp(sequenceNumber: number): boolean {
+    return this.#recentLosses.some((loss) => {
+      const offset = seqDistance(loss.from, sequenceNumber);
+      return offset >= 0 && offset < loss.count;
+    });
   }
 
   /** Counters since creation. */
@@ -100,7 +139,12 @@ export class RtpReorderBuffer {
   /** When `poll` should next be called, ms on the caller's clock; undefined while nothing waits. */
   nextDeadline(): number | undefined {
     const oldest = this.#oldestHeld();
-    return oldest === undefined ? undefined : oldest.receivedAt + this.#maxDelayMs;
+    return oldest === undefined ? undefined : oldest.receivedAt + this.#delayMs();
+  }
+
+  /** The wait in force: the start delay until delivery starts, then maxDelayMs. */
+  #delayMs(): number {
+    return this.#next === undefined ? this.#startDelayMs : this.#maxDelayMs;
   }
 
   /** Before delivery starts every packet waits, so that one overtaken by its successor is not lost. */
@@ -136,7 +180,8 @@ export class RtpReorderBuffer {
 
   #giveUpExpired(nowMs: number, out: RtpStreamItem[]): void {
     for (let oldest = this.#oldestHeld(); oldest !== undefined; oldest = this.#oldestHeld()) {
-      if (this.#held.size <= this.#maxPackets && nowMs - oldest.receivedAt < this.#maxDelayMs) return;
+      // The same sum as nextDeadline, so that poll(nextDeadline()) releases whatever the rounding.
+      if (this.#held.size <= this.#maxPackets && nowMs < oldest.receivedAt + this.#delayMs()) return;
       if (this.#next === undefined) {
         // Start with the lowest sequence number seen; nothing before it is known to be missing.
         this.#next = this.#lowestHeldFrom(oldest.sequenceNumber);
@@ -154,6 +199,8 @@ export class RtpReorderBuffer {
     const gap = seqDistance(next, lowest);
     out.push({ kind: 'loss', count: gap });
     this.#lost += gap;
+    this.#recentLosses.push({ from: next, count: gap });
+    if (this.#recentLosses.length > RECENT_LOSSES) this.#recentLosses.shift();
     this.#next = lowest;
     this.#releaseConsecutive(out);
   }

@@ -114,6 +114,30 @@ describe('RtpReorderBuffer', () => {
     expect(buffer.stats).toMatchObject({ late: 1, restarts: 0 });
   });
 
+  it('follows a new maxDelay for packets already waiting; the start keeps its own delay', () => {
+    const buffer = new RtpReorderBuffer({ maxDelayMs: 300, startDelayMs: 50 });
+    buffer.push(packet(10, 0));
+    expect(buffer.nextDeadline()).toBe(50);
+    expect(describe_(buffer.poll(50))).toEqual([10]);
+    buffer.push(packet(12, 100));
+    expect(buffer.nextDeadline()).toBe(400);
+    buffer.setMaxDelay(120);
+    expect(buffer.maxDelayMs).toBe(120);
+    expect(buffer.poll(219)).toEqual([]);
+    expect(describe_(buffer.poll(220))).toEqual(['lost 1', 12]);
+  });
+
+  it('says which sequence numbers it still wants and which gaps it gave up on, across the wrap', () => {
+    const buffer = started(65533);
+    expect(buffer.nextSequenceNumber).toBe(65534);
+    buffer.push(packet(1, 60)); // 65534..0 missing
+    expect([65533, 65534, 0, 1, 2, 40000].map((seq) => buffer.isWanted(seq))).toEqual([false, true, true, false, true, false]);
+    expect(describe_(buffer.poll(110))).toEqual(['lost 3', 1]);
+    expect(buffer.nextSequenceNumber).toBe(2);
+    expect([65533, 65534, 65535, 0, 1, 2].map((seq) => buffer.wasGivenUp(seq))).toEqual([false, true, true, true, false, false]);
+    expect(buffer.isWanted(0)).toBe(false);
+  });
+
   it('delivers every surviving packet once, in order, with every gap accounted for (random jitter, loss, duplicates)', () => {
     const random = seededRandom(42);
     const first = 65000; // crosses the wrap
