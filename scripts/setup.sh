@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what the gateway needs on a Debian/Ubuntu machine, doing only what is missing:
 #   - system packages: ffmpeg (always); nginx + its RTMP module, Chromium, openssl and iproute2 (with --for-tests)
-#   - Node.js >= 22 (Node 24 from the npm registry when the machine's Node is older)
+#   - Node.js >= 22 (Node 24 from the npm registry when the machine's Node is older; Debian's npm first if missing)
 #   - npm dependencies (npm ci, at the locked versions) and the build (dist/)
 # Usage: scripts/setup.sh [--for-tests]
 set -euo pipefail
@@ -13,6 +13,10 @@ for_tests=false
 
 missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+# node-env.sh fetches Node 24 with npm when the machine has no Node 22 or newer: a fresh Debian has neither.
+if [ ! -x .tools/node24/node_modules/.bin/node ] && ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)' >/dev/null 2>&1; then
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+fi
 if $for_tests; then
   command -v nginx >/dev/null 2>&1 || missing+=(nginx)
   [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)

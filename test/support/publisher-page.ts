@@ -165,7 +165,6 @@ export class PublisherPageServer {
     await page.evaluate(`window.publish(${JSON.stringify(options)})`);
   }
 
-  /** The candidate pair the page's last peer connection sends over; undefined until ICE has chosen one. */
   /** With `flashAndBeep`: the wall-clock time of the first flash (ms since the epoch); flash k starts k seconds later. */
   async flashesStartedAtMs(page: Page): Promise<number> {
     return (await page.evaluate('window.flashesStartedAtMs')) as number;

@@ -168,6 +168,9 @@ describe('fuzz: the gateway keeps serving and loses nothing', () => {
     process.stderr.write(`fuzz footprint: RSS ${(before.rssBytes / 2 ** 20).toFixed(1)} → ${(after.rssBytes / 2 ** 20).toFixed(1)} MiB, fds ${before.fds} → ${after.fds}\n`);
     expect(after.rssBytes).toBeLessThanOrEqual(before.rssBytes * 1.1);
     expect(after.fds).toBeLessThanOrEqual(Math.ceil(before.fds * 1.1));
+    // Every peer the SDP bombs made has left the shared WebRTC port.
+    const metrics = await (await fetch(`${httpUrl}/metrics`)).text();
+    expect(metrics.split('\n').find((line) => line.startsWith('gateway_webrtc_udp_peers '))).toBe('gateway_webrtc_udp_peers 0');
 
     // The canary: stop its push, and nginx's recording must have every frame, without a hole.
     const [canaryPush] = ((await post('/rest-api/push/find', { streamName: 'canary' })).json as PushView[]);

@@ -74,7 +74,7 @@ describe('gateway process', () => {
     let pages: PublisherPageServer | undefined;
     try {
       await waitFor('the gateway to listen', () => gateway.output().includes('REST API and demo page listening'));
-      expect(gateway.output()).toContain(`${config}:5: unknown setting 'no_such_setting' (ignored)`);
+      expect(gateway.output()).toContain(`${config}:6: unknown setting 'no_such_setting' (ignored)`);
       const httpUrl = `http://127.0.0.1:${httpPort}`;
       pages = await PublisherPageServer.start(httpUrl);
       browser = await launchChromium();
@@ -132,7 +132,7 @@ describe('gateway process', () => {
       // Everything logged after the clients connected comes out: what each component logs while closing, then "stopped".
       const shutdown = messages.slice(messages.indexOf('signalling session opened') + 1);
       expect([shutdown[0], shutdown.at(-1)]).toEqual(['stopping: closing every RTMP session cleanly', 'stopped']);
-      expect(shutdown.slice(1, -1).sort()).toEqual(['RTMP server stopped', 'client disconnected', 'signalling session closed']);
+      expect(shutdown.slice(1, -1).sort()).toEqual(['RTMP server stopped', 'WebRTC UDP port closed', 'client disconnected', 'signalling session closed']);
     } finally {
       if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
       rtmp?.destroy();
