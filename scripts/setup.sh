@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up what the gateway needs on a Debian/Ubuntu machine, doing only what is missing:
-#   - system packages: ffmpeg (always); nginx + its RTMP module, Chromium, openssl and iproute2 (with --for-tests)
+#   - system packages: ffmpeg (always); nginx + its RTMP module, Chromium, openssl, iproute2 and coturn (with --for-tests)
 #   - Node.js >= 22 (Node 24 from the npm registry when the machine's Node is older; Debian's npm first if missing)
 #   - npm dependencies (npm ci, at the locked versions) and the build (dist/)
 # Usage: scripts/setup.sh [--for-tests]
@@ -24,6 +24,8 @@ if $for_tests; then
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   # ip netns (client hosts in network namespaces) and ss
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+  # turnserver: the TURN tests run their own on loopback
+  command -v turnserver >/dev/null 2>&1 || missing+=(coturn)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${missing[*]}" >&2
@@ -33,8 +35,18 @@ if [ ${#missing[@]} -gt 0 ]; then
       echo "setup: run as root or install: apt-get install -y ${missing[*]}" >&2; exit 1
     fi
   fi
+  # Debian's coturn enables and starts a system TURN server under systemd (whose unit ignores
+  # /etc/default/coturn): open to anyone on every address with the stock configuration. Masked for
+  # the install, it is never started; left disabled, the admin may still enable it.
+  hold_coturn=false
+  if [[ " ${missing[*]} " == *" coturn "* ]] && [ -d /run/systemd/system ]; then hold_coturn=true; fi
+  if $hold_coturn; then "${sudo_cmd[@]}" systemctl mask --runtime --quiet coturn.service; fi
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  if $hold_coturn; then
+    "${sudo_cmd[@]}" systemctl unmask --runtime --quiet coturn.service
+    "${sudo_cmd[@]}" systemctl disable --quiet coturn.service
+  fi
 fi
 
 # shellcheck source=scripts/node-env.sh

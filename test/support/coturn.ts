@@ -10,9 +10,25 @@ const STOP_TIMEOUT_MS = 5000;
 /** Relay ports one server may hand out; a test needs a few. */
 const RELAY_PORTS = 40;
 
+/** A request coturn answered (logged with --verbose): `session <id>: realm <r> user <u>: incoming packet <METHOD> processed, success|error <code>: …`. */
+const REQUEST_LINE = /session (\d+): realm <[^>]*> user <([^>]*)>: incoming packet (\S+) processed, (?:success|error (\d+))/;
+/** A permission or channel for a peer, created or refreshed: `session <id>: peer <address[:port]> lifetime updated: <s>`. */
+const PEER_LINE = /session (\d+): peer (\S+) lifetime updated/;
+
+/** What coturn logged about the requests that carried one TURN user name. */
+export interface TurnUserLog {
+  /** Allocations granted (ALLOCATE answered with success). */
+  readonly allocations: number;
+  /** Peers (`address:port` or `address`) those allocations were given a permission or channel for. */
+  readonly peers: readonly string[];
+  /** Requests refused with 401 although they carried this user name: wrong credentials. */
+  readonly refused: number;
+}
+
 /**
  * A private coturn (Debian's `turnserver`) on 127.0.0.1, in the foreground, with its own
- * settings on the command line (no configuration file, no database): TURN REST API credentials
+ * settings on the command line (no configuration file; the SQLite user database coturn opens even
+ * unused lives in a temp directory, not /var/lib/turn): TURN REST API credentials
  * from `secret` (use-auth-secret), relaying to loopback peers (the gateway under test), UDP only.
  * Start with {@link Coturn.start}; always {@link Coturn.stop}.
  */
@@ -24,6 +40,8 @@ export class Coturn {
     private readonly dir: string,
     /** The TURN (and STUN) port, UDP and TCP. */
     readonly port: number,
+    /** The ports relayed transport addresses (relay candidates) are taken from, inclusive. */
+    readonly relayPorts: { readonly min: number; readonly max: number },
   ) {
     child.stdout!.on('data', (data: Buffer) => (this.#output = (this.#output + data.toString()).slice(-100_000)));
     child.stderr!.on('data', (data: Buffer) => (this.#output = (this.#output + data.toString()).slice(-100_000)));
@@ -34,15 +52,17 @@ export class Coturn {
     const port = await getFreePort();
     // Relay ports from a block above the listening port; coturn skips the ones in use.
     const minPort = 40_000 + ((port * 7) % 20_000);
+    const relayPorts = { min: minPort, max: minPort + RELAY_PORTS };
+    // --verbose: coturn logs each session's requests (user name, result) and peers only at this level.
     const child = spawn('turnserver', [
       '-n', // no configuration file
       '--listening-ip=127.0.0.1', `--listening-port=${port}`, '--relay-ip=127.0.0.1',
-      `--min-port=${minPort}`, `--max-port=${minPort + RELAY_PORTS}`,
+      `--min-port=${relayPorts.min}`, `--max-port=${relayPorts.max}`,
       '--allow-loopback-peers', '--use-auth-secret', `--static-auth-secret=${secret}`, '--realm=gateway-test',
       '--fingerprint', '--no-tls', '--no-dtls', '--no-cli', '--no-tcp-relay',
-      `--userdb=${path.join(dir, 'turndb')}`, `--pidfile=${path.join(dir, 'turnserver.pid')}`, '--log-file=stdout', '--simple-log',
+      `--userdb=${path.join(dir, 'turndb')}`, `--pidfile=${path.join(dir, 'turnserver.pid')}`, '--log-file=stdout', '--simple-log', '--verbose',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const turn = new Coturn(child, dir, port);
+    const turn = new Coturn(child, dir, port, relayPorts);
     try {
       await turn.#waitUntilAnswering(10_000);
     } catch (err) {
@@ -60,6 +80,27 @@ export class Coturn {
   /** What coturn logged so far (sessions, allocations, permissions). */
   output(): string {
     return this.#output;
+  }
+
+  /** The allocations, peers and refusals coturn logged so far for requests made as `username`. */
+  userLog(username: string): TurnUserLog {
+    const lines = this.#output.split('\n');
+    const sessions = new Set<string>();
+    let allocations = 0;
+    let refused = 0;
+    for (const line of lines) {
+      const [, session, user, method, errorCode] = REQUEST_LINE.exec(line) ?? [];
+      if (session === undefined || user !== username) continue;
+      sessions.add(session);
+      if (method === 'ALLOCATE' && errorCode === undefined) allocations += 1;
+      if (errorCode === '401') refused += 1;
+    }
+    const peers = new Set<string>();
+    for (const line of lines) {
+      const [, session, peer] = PEER_LINE.exec(line) ?? [];
+      if (session !== undefined && peer !== undefined && sessions.has(session)) peers.add(peer);
+    }
+    return { allocations, peers: [...peers], refused };
   }
 
   async stop(): Promise<void> {
