@@ -152,6 +152,10 @@ export class VideoIngest {
 
   #handle(items: RtpStreamItem[]): void {
     for (const item of items) {
+      if (item.kind === 'loss') {
+        const { rttMs, windowMs } = this.#repair.stats;
+        this.#options.logger.debug({ packets: item.count, windowMs, rttMs: rttMs === undefined ? null : round(rttMs) }, 'video packets lost beyond repair');
+      }
       if (this.#h264) {
         const result = this.#h264.push(item);
         if (result.needKeyframe) this.#keyframes.request();

@@ -25,6 +25,8 @@ export interface PublishOptions {
    * picture carries the wall-clock time it was drawn in a time code along its bottom (time-code.ts).
    */
   flashAndBeep?: boolean;
+  /** Note when each encoded video frame leaves the browser (`sentVideoFramesAt`). */
+  recordSentFrames?: boolean;
   /** More createSession options, e.g. `{ mediaOptions }` (the official SDK's RTCPeerConnection configuration). */
   sessionOptions?: Record<string, unknown>;
 }
@@ -39,12 +41,40 @@ export interface CandidateEnd {
 
 /**
  * Loaded before the SDK: records every RTCPeerConnection the page makes (either SDK), so a test can
- * read the candidate pairs they selected.
+ * read the candidate pairs they selected. With `recordSentFrames`, the senders' encoded frames pass
+ * through a transform (encoded insertable streams) that notes when each video frame left the
+ * encoder: where the browser itself sent nothing for a while (a busy machine, the encoder skipping).
  */
 const RECORD_PEER_CONNECTIONS = `
 window.peerConnections = [];
+window.sentVideoFramesAt = [];
+function noteEncodedFrames(sender) {
+  const video = sender.track && sender.track.kind === 'video';
+  const { readable, writable } = sender.createEncodedStreams();
+  readable.pipeThrough(new TransformStream({
+    transform(frame, out) {
+      if (video && window.sentVideoFramesAt.length < 100000) window.sentVideoFramesAt.push(Date.now());
+      out.enqueue(frame);
+    },
+  })).pipeTo(writable);
+}
 window.RTCPeerConnection = class extends window.RTCPeerConnection {
-  constructor(...args) { super(...args); window.peerConnections.push(this); }
+  constructor(config, ...rest) {
+    const record = window.sentFramesWanted === true;
+    super(record ? Object.assign({}, config, { encodedInsertableStreams: true }) : config, ...rest);
+    this.recordsSentFrames = record;
+    window.peerConnections.push(this);
+  }
+  addTransceiver(...args) {
+    const transceiver = super.addTransceiver(...args);
+    if (this.recordsSentFrames) noteEncodedFrames(transceiver.sender);
+    return transceiver;
+  }
+  addTrack(...args) {
+    const sender = super.addTrack(...args);
+    if (this.recordsSentFrames) noteEncodedFrames(sender);
+    return sender;
+  }
 };
 window.selectedCandidatePairs = async () => {
   const pairs = [];
@@ -99,6 +129,7 @@ function flashAndBeep() {
   return new MediaStream([...canvas.captureStream(30).getVideoTracks(), ...out.stream.getAudioTracks()]);
 }
 window.publish = (o) => new Promise((resolve, reject) => {
+  window.sentFramesWanted = o.recordSentFrames === true;
   Flashphoner.init({});
   const S = Flashphoner.constants.SESSION_STATUS, T = Flashphoner.constants.STREAM_STATUS;
   const session = Flashphoner.createSession(Object.assign({ urlServer: o.urlServer }, o.authToken ? { authToken: o.authToken } : {}, o.sessionOptions || {}));
@@ -114,7 +145,7 @@ window.publish = (o) => new Promise((resolve, reject) => {
       stream.on(status, () => {
         window.statuses.push(status + ':' + (stream.getInfo() || ''));
         if (status === T.PUBLISHING) resolve(status);
-        else reject(new Error(status + ': ' + stream.getInfo()));
+        else reject(new Error(status + ': ' + stream.getInfo() + (stream.getErrorInfo && stream.getErrorInfo() ? ' (' + stream.getErrorInfo() + ')' : '')));
       });
     }
     stream.publish();
@@ -168,6 +199,11 @@ export class PublisherPageServer {
   /** With `flashAndBeep`: the wall-clock time of the first flash (ms since the epoch); flash k starts k seconds later. */
   async flashesStartedAtMs(page: Page): Promise<number> {
     return (await page.evaluate('window.flashesStartedAtMs')) as number;
+  }
+
+  /** With `recordSentFrames`: when each encoded video frame left the browser's encoder, ms since the epoch, in order. */
+  async sentVideoFramesAt(page: Page): Promise<number[]> {
+    return (await page.evaluate('window.sentVideoFramesAt')) as number[];
   }
 
   /** Stops the publish the way a user does (unPublishStream). */
