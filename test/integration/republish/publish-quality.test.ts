@@ -4,19 +4,6 @@ import { startTestGateway, type TestGateway } from '../../support/gateway-harnes
 import { PublisherPageServer } from '../../support/publisher-page';
 import { waitFor } from '../../support/wait-for';
 
-/** Keeps every RTCPeerConnection the page makes in `window.peers`, so the test can read its SDP and stats. */
-const RECORD_PEERS = `
-window.peers = [];
-const NativePeerConnection = window.RTCPeerConnection;
-window.RTCPeerConnection = function (...args) {
-  const peer = new NativePeerConnection(...args);
-  window.peers.push(peer);
-  return peer;
-};
-window.RTCPeerConnection.prototype = NativePeerConnection.prototype;
-Object.setPrototypeOf(window.RTCPeerConnection, NativePeerConnection);
-`;
-
 /** What Chromium's own peer says about the video it sends. */
 interface ChromiumVideo {
   answer: string;
@@ -27,7 +14,7 @@ interface ChromiumVideo {
 
 /** Runs in the page (a string: the test code is not compiled against the DOM). */
 const READ_CHROMIUM_VIDEO = `(async () => {
-  const peer = window.peers[0];
+  const peer = window.peerConnections[0];
   let packetsSent = 0, rtxSsrc = null, nackCount = 0;
   (await peer.getStats()).forEach((report) => {
     if (report.type !== 'outbound-rtp' || report.kind !== 'video') return;
@@ -65,7 +52,6 @@ describe('publisher quality from a real Chromium publish', () => {
 
   test('RTX negotiated; stream/find_all and /metrics show packets received, a round trip, and no loss', async () => {
     const page = await browser.newPage();
-    await page.addInitScript(RECORD_PEERS);
     await pages.publish(page, 'ours', { urlServer: gw.wsUrl, name: 'quality1', constraints: { audio: true, video: { width: 640, height: 480 } } });
 
     // The answer Chromium applied pairs an rtx payload type with the H.264 one, and Chromium sends RTX for it.
