@@ -4,6 +4,8 @@ import { readFrameMarker } from './frame-marker';
 
 /** Duration of one AAC frame at 48 kHz (the rate both systems under test output), ms. */
 const AAC_FRAME_MS = 1024 / 48;
+/** A pause in the picture longer than this counts as a freeze, ms: six frame intervals of the 30 fps clip, which a viewer notices. */
+export const FREEZE_THRESHOLD_MS = 200;
 
 /** What one stream delivered to the sink during the current window. */
 export interface StreamWindow {
@@ -15,6 +17,10 @@ export interface StreamWindow {
   readonly lostAudioFrames: number;
   /** Longest interval between two keyframes, by RTMP timestamp, ms (0 with fewer than two). */
   readonly maxKeyframeGapMs: number;
+  /** Longest interval between two consecutive video frames, by RTMP timestamp, ms: the longest freeze a viewer saw. */
+  readonly longestFreezeMs: number;
+  /** Intervals between consecutive video frames longer than FREEZE_THRESHOLD_MS. */
+  readonly freezes: number;
   /** Publisher send → sink arrival of each marked video frame, ms. */
   readonly videoLatenciesMs: number[];
   /** Publisher send → sink arrival of each AAC frame, estimated through the video markers (A/V sync assumed), ms. */
@@ -25,7 +31,7 @@ export interface StreamWindow {
 
 /**
  * Counts and times the FLV tags one published stream delivers. Counters cover a window (see
- * `resetWindow`); continuity state (last marker, last keyframe, last audio timestamp) survives
+ * `resetWindow`); continuity state (last marker, last frame and keyframe, last audio timestamp) survives
  * it so a gap across the window start is still seen. Malformed tags are counted, never thrown.
  */
 export class StreamTally {
@@ -33,6 +39,7 @@ export class StreamTally {
   firstVideoAtMs: number | undefined;
   #lastSequence: number | undefined;
   #lastKeyframeTs: number | undefined;
+  #lastVideoTs: number | undefined;
   #lastAudioTs: number | undefined;
   /** The latest marked video frame: its RTMP timestamp and when the publisher sent it. */
   #clockAnchor: { ts: number; sentAtMs: number } | undefined;
@@ -47,6 +54,15 @@ export class StreamTally {
       this.firstVideoAtMs ??= arrivedAtMs;
       const w = this.#window;
       w.videoFrames++;
+      // By RTMP timestamp, not arrival: a player presents frames on their timestamps and its buffer
+      // absorbs uneven arrival (a repair's wait shows as latency), while frames that never came leave
+      // the picture standing for the whole gap. The sender's times would count its pacer's lag too.
+      if (this.#lastVideoTs !== undefined) {
+        const gap = timestampMs - this.#lastVideoTs;
+        w.longestFreezeMs = Math.max(w.longestFreezeMs, gap);
+        if (gap > FREEZE_THRESHOLD_MS) w.freezes++;
+      }
+      this.#lastVideoTs = timestampMs;
       if (tag.frameType === VideoFrameType.KEY) {
         if (this.#lastKeyframeTs !== undefined) w.maxKeyframeGapMs = Math.max(w.maxKeyframeGapMs, timestampMs - this.#lastKeyframeTs);
         this.#lastKeyframeTs = timestampMs;
@@ -90,5 +106,5 @@ export class StreamTally {
 }
 
 function emptyWindow(): { -readonly [K in keyof StreamWindow]: StreamWindow[K] } {
-  return { videoFrames: 0, audioFrames: 0, lostVideoFrames: 0, lostAudioFrames: 0, maxKeyframeGapMs: 0, videoLatenciesMs: [], audioLatenciesMs: [], malformedTags: 0 };
+  return { videoFrames: 0, audioFrames: 0, lostVideoFrames: 0, lostAudioFrames: 0, maxKeyframeGapMs: 0, longestFreezeMs: 0, freezes: 0, videoLatenciesMs: [], audioLatenciesMs: [], malformedTags: 0 };
 }

@@ -1,5 +1,5 @@
 import { buildFrameMarker } from '../../../bench/frame-marker';
-import { StreamTally } from '../../../bench/stream-tally';
+import { FREEZE_THRESHOLD_MS, StreamTally } from '../../../bench/stream-tally';
 
 /** An AVC NALU tag body (FLV video) holding a frame marker and a slice. */
 function videoTag(keyframe: boolean, sequence: number, sentAtMs: number): Buffer {
@@ -24,6 +24,7 @@ describe('StreamTally', () => {
     expect(w.videoFrames).toBe(60);
     expect(w.lostVideoFrames).toBe(0);
     expect(w.maxKeyframeGapMs).toBe(990);
+    expect(w).toMatchObject({ longestFreezeMs: 33, freezes: 0 });
     expect(w.videoLatenciesMs).toHaveLength(60);
     expect(new Set(w.videoLatenciesMs)).toEqual(new Set([5]));
   });
@@ -36,6 +37,22 @@ describe('StreamTally', () => {
     tally.onVideo(133, videoTag(false, 4, 133), 134); // 2 and 3 missing
     tally.onVideo(166, videoTag(false, 5, 166), 167);
     expect(tally.window()).toMatchObject({ videoFrames: 2, lostVideoFrames: 2 });
+  });
+
+  test('freezes: the longest RTMP timestamp gap between delivered frames, and the gaps over the threshold, also across a window reset', () => {
+    const tally = new StreamTally();
+    const frame = (ts: number, sequence: number): void => tally.onVideo(ts, videoTag(sequence % 30 === 0, sequence, ts), ts + 5);
+    frame(0, 0);
+    frame(33, 1);
+    tally.resetWindow();
+    frame(33 + FREEZE_THRESHOLD_MS + 1, 7); // a gap just over the threshold, straddling the reset
+    frame(300, 8);
+    frame(300 + FREEZE_THRESHOLD_MS, 14); // exactly the threshold: not a freeze
+    frame(1000, 30); // 500 ms
+    frame(1033, 31);
+    expect(tally.window()).toMatchObject({ videoFrames: 5, longestFreezeMs: 500, freezes: 2 });
+    tally.resetWindow();
+    expect(tally.window()).toMatchObject({ longestFreezeMs: 0, freezes: 0 });
   });
 
   test('AAC frames: gaps in timestamps are lost frames; latency estimated through the last video marker', () => {
