@@ -44,12 +44,16 @@ export class MediaPacer {
     let framesSent = 0;
     let audioPacketsSent = 0;
     let packetsSent = 0;
+    let retransmissionsSent = 0;
+    let retransmissionsUnavailable = 0;
     for (const s of this.#schedules) {
       framesSent += s.frames;
       audioPacketsSent += s.audioPackets;
       packetsSent += s.peer.packetsSent;
+      retransmissionsSent += s.peer.retransmissions.sent;
+      retransmissionsUnavailable += s.peer.retransmissions.unavailable;
     }
-    return { framesSent, audioPacketsSent, packetsSent, maxPacerLagMs: Math.round(this.#maxLagMs) };
+    return { framesSent, audioPacketsSent, packetsSent, retransmissionsSent, retransmissionsUnavailable, maxPacerLagMs: Math.round(this.#maxLagMs) };
   }
 
   #wake(): void {

@@ -16,6 +16,10 @@ export interface PublishersStats {
   readonly framesSent: number;
   readonly audioPacketsSent: number;
   readonly packetsSent: number;
+  /** Video packets sent again (RTX) on the server's NACKs. */
+  readonly retransmissionsSent: number;
+  /** Packets NACKed that the publishers no longer held (see RTX_HISTORY_PACKETS). */
+  readonly retransmissionsUnavailable: number;
   /** Longest the pacer ran behind schedule, ms: large values mean the load generator itself was saturated. */
   readonly maxPacerLagMs: number;
 }
