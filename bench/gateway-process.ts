@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { RepairWindowSetting } from '../server/media/rtp/repair-window';
 import { CLIP_FPS, type ClipFiles } from './clip';
 import type { FanoutServerConfig } from './fanout-server';
 import { freePort } from './free-port';
@@ -22,6 +23,17 @@ export interface GatewayProcessOptions {
   readonly nodeFlags?: readonly string[];
 }
 
+/** A gateway behind a 1:1 NAT (the impairment relay): its shared UDP port, the address it announces instead, its repair window. */
+export interface GatewayBehindNat {
+  /** Names the config and log files and the server in errors. */
+  readonly label: string;
+  /** Its shared WebRTC port on 127.0.0.1, where the relay forwards to. */
+  readonly udpPort: number;
+  /** `host:port` the answers announce (`ip=`): the relay's. */
+  readonly announced: string;
+  readonly repairWindow: RepairWindowSetting;
+}
+
 /**
  * Starts the real gateway process (`node dist/server/main.js --config <file>`) on free loopback
  * ports, with pushes named after their source (no `rtmp_` prefix), no publisher grace period, so a
@@ -30,6 +42,13 @@ export interface GatewayProcessOptions {
  */
 export function startGateway(options: GatewayProcessOptions): Promise<SystemUnderTest> {
   return launch('gateway', options, (configFile) => ({ script: MAIN, args: ['--config', configFile] }));
+}
+
+/** Starts the same gateway with `nat`'s settings: its answers send publishers to the relay. */
+export function startGatewayBehindNat(options: GatewayProcessOptions & { readonly nat: GatewayBehindNat }): Promise<SystemUnderTest> {
+  const { label, udpPort, announced, repairWindow } = options.nat;
+  const settings = [`webrtc_udp_port=${udpPort}`, `ip=${announced}`, `webrtc_repair_window=${repairWindow}`];
+  return launch(label, options, (configFile) => ({ script: MAIN, args: ['--config', configFile] }), settings);
 }
 
 /**
@@ -43,11 +62,14 @@ export function startFanoutGateway(options: GatewayProcessOptions & { readonly c
   });
 }
 
-/** Writes `<label>.properties` in the work dir and runs `command(<that file>)`, logging to `<label>.log`. */
-async function launch(label: string, options: GatewayProcessOptions, command: (configFile: string) => { script: string; args: string[] }): Promise<SystemUnderTest> {
+/**
+ * Writes `<label>.properties` in the work dir and runs `command(<that file>)`, logging to
+ * `<label>.log`; `settings` (`key=value` lines) replace the bench's own.
+ */
+async function launch(label: string, options: GatewayProcessOptions, command: (configFile: string) => { script: string; args: string[] }, settings: readonly string[] = []): Promise<SystemUnderTest> {
   const [wsPort, httpPort] = [await freePort(), await freePort()];
   const configFile = path.join(options.workDir, `${label}.properties`);
-  await writeFile(configFile, [
+  const ownSettings = [
     'listen_address=127.0.0.1',
     // The shared WebRTC port (the default mode) on any free port: the bench may run beside a gateway.
     'webrtc_udp_port=0',
@@ -63,8 +85,10 @@ async function launch(label: string, options: GatewayProcessOptions, command: (c
     `media_dir=${path.join(REPO_ROOT, 'media')}`,
     `rtmp_servers_db=${path.join(options.workDir, `${label}.sqlite`)}`,
     'log_level=warn',
-    '',
-  ].join('\n'));
+  ];
+  const keyOf = (line: string): string => line.slice(0, line.indexOf('='));
+  const replaced = new Set(settings.map(keyOf));
+  await writeFile(configFile, [...ownSettings.filter((line) => !replaced.has(keyOf(line))), ...settings, ''].join('\n'));
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const server = await ServerProcess.start({
     label,

@@ -34,6 +34,8 @@ export interface LoadPhaseOptions {
   readonly seconds: number;
   /** Publishes negotiated at once. */
   readonly connectConcurrency: number;
+  /** Publishers reachable only at the addresses the server announces (see PublishersConfig); default false. */
+  readonly onlyAnnouncedPaths?: boolean;
   /** Reads something from the system at both ends of the window (the gateway's /metrics). */
   readonly probe?: () => Promise<string>;
   /** Reads the pushes' reader queues at the end of the window (the gateway's find_all). */
@@ -75,6 +77,7 @@ export async function runLoadPhase(options: LoadPhaseOptions): Promise<LoadPhase
     opusPath: options.clip.opusPath,
     connectConcurrency: options.connectConcurrency,
     connectTimeoutMs: 20_000,
+    onlyAnnouncedPaths: options.onlyAnnouncedPaths ?? false,
   }, 30_000 + options.streams * 2_000);
   let publisherStats: PublishersStats | undefined;
   try {

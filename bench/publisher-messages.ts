@@ -9,6 +9,12 @@ export interface PublishersConfig {
   readonly connectConcurrency: number;
   /** Bound on one publish's negotiation, ms. */
   readonly connectTimeoutMs: number;
+  /**
+   * Publishers answer ICE checks only from the addresses the server's answer announces, as a NAT in
+   * front of them would: behind the impairment relay, the server's own checks to their loopback
+   * candidates would otherwise find the direct path around it.
+   */
+  readonly onlyAnnouncedPaths: boolean;
 }
 
 /** Totals of one publishers process, reported when it stops. */

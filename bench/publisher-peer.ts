@@ -45,9 +45,15 @@ export class PublisherPeer {
     this.#nacks = nacks;
   }
 
-  /** Negotiates a publish of `streamName` at `wsUrl`; resolves once the server says PUBLISHING. */
-  static async connect(wsUrl: string, streamName: string, timeoutMs: number): Promise<PublisherPeer> {
+  /**
+   * Negotiates a publish of `streamName` at `wsUrl`; resolves once the server says PUBLISHING.
+   * `onlyAnnouncedPaths`: ICE checks are answered only from the answer's candidates (see PublishersConfig).
+   */
+  static async connect(wsUrl: string, streamName: string, { timeoutMs, onlyAnnouncedPaths }: { timeoutMs: number; onlyAnnouncedPaths: boolean }): Promise<PublisherPeer> {
+    /** `host:port` of each candidate of the answer, once it is in. */
+    const announced = new Set<string>();
     const peer = new RTCPeerConnection({
+      ...(onlyAnnouncedPaths ? { iceFilterStunResponse: (_message: unknown, [host, port]: readonly [string, number]) => announced.has(`${host}:${port}`) } : {}),
       iceServers: [],
       iceAdditionalHostAddresses: ['127.0.0.1'],
       iceInterfaceAddresses: { udp4: '127.0.0.1' },
@@ -71,6 +77,7 @@ export class PublisherPeer {
       await peer.setLocalDescription(await peer.createOffer());
       await iceGatheringDone(peer, GATHERING_TIMEOUT_MS);
       const signalling = await publishOverWcs(wsUrl, streamName, peer.localDescription!.sdp, timeoutMs);
+      for (const [, host, port] of signalling.answerSdp.matchAll(/^a=candidate:\S+ \d+ udp \d+ (\S+) (\d+) typ /gim)) announced.add(`${host}:${port}`);
       try {
         await peer.setRemoteDescription({ type: 'answer', sdp: signalling.answerSdp });
         await withTimeout(signalling.publishing, timeoutMs, `${streamName} did not reach PUBLISHING`);

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const connectNext = async (): Promise<void> => {
     for (let name = queue.shift(); name !== undefined && !stopping; name = queue.shift()) {
       try {
-        const peer = await PublisherPeer.connect(config.wsUrl, name, config.connectTimeoutMs);
+        const peer = await PublisherPeer.connect(config.wsUrl, name, { timeoutMs: config.connectTimeoutMs, onlyAnnouncedPaths: config.onlyAnnouncedPaths });
         peers.push(peer);
         pacer.add(peer);
         send({ kind: 'publishing', streamName: name });
