@@ -1,3 +1,6 @@
+import type { RepairWindowSetting } from '../server/media/rtp/repair-window';
+import { RELAY_PROFILES, type RelayProfileName } from './impairment-relay';
+
 /** What `npm run bench -- <flags>` asked for. */
 export interface BenchOptions {
   /** Concurrent streams of the load phases (default 8). */
@@ -10,6 +13,14 @@ export interface BenchOptions {
   readonly fanout: readonly number[];
   /** Window of each fan-out measurement, s (default 20; every level but the top is measured twice). */
   readonly fanoutSeconds: number;
+  /** Impairment profile of the lossy-link phases; undefined skips them (default rtt100Jitter20Loss2). */
+  readonly link: RelayProfileName | undefined;
+  /** webrtc_repair_window of each lossy-link phase, one phase each (default auto, 50). */
+  readonly repairWindows: readonly RepairWindowSetting[];
+  /** Streams of each lossy-link phase (default 4). */
+  readonly linkStreams: number;
+  /** Window of each lossy-link phase, s (default 25). */
+  readonly linkSeconds: number;
   /** Measure the usual recipe too (default true). */
   readonly baseline: boolean;
   /** Where to write the results as JSON, if anywhere. */
@@ -39,6 +50,10 @@ export const USAGE = `usage: npm run bench -- [flags]
   --warmup S             pause before each window, s (default 5)
   --fanout 1,10,20|off   target counts of the fan-out phase (default 1,10,20)
   --fanout-seconds S     window per fan-out measurement, s (default 20)
+  --link PROFILE|off     impairment of the lossy-link phases: ${Object.keys(RELAY_PROFILES).join(', ')} (default rtt100Jitter20Loss2)
+  --repair-windows LIST  webrtc_repair_window of each lossy-link phase, auto or ms (default auto,50)
+  --link-streams N       streams per lossy-link phase (default 4)
+  --link-seconds S       window per lossy-link phase, s (default 25)
   --baseline on|off      measure the usual werift + ffmpeg recipe too (default on)
   --json FILE            also write the results as JSON
   --clip-seconds S       length of the looped clip, s (default 10)
@@ -63,13 +78,17 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     if (value === undefined) throw new BenchUsageError(`${flag} needs a value`);
     flags.set(flag, value);
   }
-  const known = new Set(['--streams', '--seconds', '--warmup', '--fanout', '--fanout-seconds', '--baseline', '--json', '--clip-seconds', '--connect-concurrency', '--media-ports', '--rtp-base-port', '--cpu-prof', '--ffmpeg']);
+  const known = new Set(['--streams', '--seconds', '--warmup', '--fanout', '--fanout-seconds', '--link', '--repair-windows', '--link-streams', '--link-seconds', '--baseline', '--json', '--clip-seconds', '--connect-concurrency', '--media-ports', '--rtp-base-port', '--cpu-prof', '--ffmpeg']);
   for (const flag of flags.keys()) if (!known.has(flag)) throw new BenchUsageError(`unknown flag ${flag}`);
 
   const seconds = number(flags, '--seconds', 30, 1, 3600);
   const fanoutText = flags.get('--fanout') ?? '1,10,20';
   const fanout = fanoutText === 'off' ? [] : fanoutText.split(',').map((v) => integerValue('--fanout', v, 1, 100));
   if (fanout.some((v, i) => i > 0 && v <= fanout[i - 1]!)) throw new BenchUsageError('--fanout counts must be ascending');
+  const linkText = flags.get('--link') ?? 'rtt100Jitter20Loss2';
+  if (linkText !== 'off' && !Object.hasOwn(RELAY_PROFILES, linkText)) throw new BenchUsageError(`--link must be off or one of ${Object.keys(RELAY_PROFILES).join(', ')}, got '${linkText}'`);
+  const repairWindows = (flags.get('--repair-windows') ?? 'auto,50').split(',').map(repairWindow);
+  if (new Set(repairWindows).size !== repairWindows.length) throw new BenchUsageError('--repair-windows must not repeat a window');
   const ports = (flags.get('--media-ports') ?? '45001-46000').split('-').map((v) => integerValue('--media-ports', v, 1024, 65535));
   if (ports.length !== 2 || ports[0]! >= ports[1]!) throw new BenchUsageError('--media-ports must be FROM-TO');
   return {
@@ -78,6 +97,10 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     warmupSeconds: number(flags, '--warmup', 5, 0, 600),
     fanout,
     fanoutSeconds: number(flags, '--fanout-seconds', 20, 1, 3600),
+    link: linkText === 'off' ? undefined : (linkText as RelayProfileName),
+    repairWindows,
+    linkStreams: integer(flags, '--link-streams', 4, 1, 32),
+    linkSeconds: number(flags, '--link-seconds', 25, 1, 3600),
     baseline: onOff(flags, '--baseline', true),
     json: flags.get('--json'),
     clipSeconds: integer(flags, '--clip-seconds', 10, 2, 600),
@@ -105,6 +128,14 @@ function integer(flags: Map<string, string>, flag: string, fallback: number, min
 function integerValue(flag: string, text: string, min: number, max: number): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < min || value > max) throw new BenchUsageError(`${flag} must be an integer from ${min} to ${max}, got '${text}'`);
+  return value;
+}
+
+/** One webrtc_repair_window: auto, or ms within the gateway's own bounds. */
+function repairWindow(text: string): RepairWindowSetting {
+  if (text === 'auto') return 'auto';
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 5000) throw new BenchUsageError(`--repair-windows takes auto or whole ms from 0 to 5000, got '${text}'`);
   return value;
 }
 

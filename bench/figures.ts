@@ -61,8 +61,8 @@ export function cpuPercent(start: TreeUsage, end: TreeUsage): { total: number; r
   return { total: ((cpu.root + cpu.descendants) / elapsed) * 100, root: (cpu.root / elapsed) * 100, descendants: (cpu.descendants / elapsed) * 100 };
 }
 
-/** Turns a load phase into the report's figures; `label` names the system. */
-export function loadFigures(label: string, phase: LoadPhaseResult): SystemFigures {
+/** Turns a load phase into the report's figures; `label` names the system. Its probes, if any, hold the gateway's /metrics. */
+export function loadFigures(label: string, phase: LoadPhaseResult<{ readonly metrics: string }>): SystemFigures {
   const n = Math.max(1, phase.streams);
   const { idle, start, end } = phase.usage;
   const cpu = cpuPercent(start, end);
@@ -82,7 +82,7 @@ export function loadFigures(label: string, phase: LoadPhaseResult): SystemFigure
     pssMbPerStream: (memory(end, 'pssBytes') - memory(idle, 'pssBytes')) / MB / n,
     processRssMbPerStream: (end.root.rssBytes - idle.root.rssBytes) / MB / n,
     childrenRssMbPerStream: (children(end, 'rssBytes') - children(idle, 'rssBytes')) / MB / n,
-    ...(phase.probes ? { addedLatencyMs: addedLatency(phase.probes.start, phase.probes.end) } : {}),
+    ...(phase.probes ? { addedLatencyMs: addedLatency(phase.probes.start.metrics, phase.probes.end.metrics) } : {}),
     endToEndLatencyMs: {
       video: samplePercentiles(windows.flatMap((w) => w.videoLatenciesMs)),
       audio: samplePercentiles(windows.flatMap((w) => w.audioLatenciesMs)),

@@ -20,8 +20,8 @@ const FIRST_FRAME_TIMEOUT_MS = 20_000;
  */
 const SENDER_REPORT_SETTLE_MS = 2000;
 
-/** What one load phase needs. */
-export interface LoadPhaseOptions {
+/** What one load phase needs; `P` is what `probe` reads. */
+export interface LoadPhaseOptions<P> {
   readonly system: SystemUnderTest;
   readonly sink: CountingRtmpSink;
   readonly clip: ClipFiles;
@@ -36,14 +36,14 @@ export interface LoadPhaseOptions {
   readonly connectConcurrency: number;
   /** Publishers reachable only at the addresses the server announces (see PublishersConfig); default false. */
   readonly onlyAnnouncedPaths?: boolean;
-  /** Reads something from the system at both ends of the window (the gateway's /metrics). */
-  readonly probe?: () => Promise<string>;
+  /** Reads something at both ends of the window (the gateway's /metrics and find_all, a relay's counters). */
+  readonly probe?: () => Promise<P>;
   /** Reads the pushes' reader queues at the end of the window (the gateway's find_all). */
   readonly readerQueues?: () => Promise<ReaderQueues>;
 }
 
 /** What one load phase measured. */
-export interface LoadPhaseResult {
+export interface LoadPhaseResult<P> {
   /** Streams that published and delivered video to the sink. */
   readonly streams: number;
   /** Publishes or pushes that failed, with the reason. */
@@ -55,7 +55,7 @@ export interface LoadPhaseResult {
   /** What the sink received during the window, per stream. */
   readonly windows: readonly StreamWindow[];
   /** `probe` at the start and the end of the window. */
-  readonly probes?: { readonly start: string; readonly end: string };
+  readonly probes?: { readonly start: P; readonly end: P };
   /** `readerQueues` at the end of the window. */
   readonly readerQueues?: ReaderQueues;
   readonly publishers: PublishersStats | undefined;
@@ -66,7 +66,7 @@ export interface LoadPhaseResult {
  * first frame, warms up, then measures a window: the system's CPU and memory (children included),
  * what the sink received, `probe` at both ends and `readerQueues` at the end.
  */
-export async function runLoadPhase(options: LoadPhaseOptions): Promise<LoadPhaseResult> {
+export async function runLoadPhase<P>(options: LoadPhaseOptions<P>): Promise<LoadPhaseResult<P>> {
   const { system, sink } = options;
   const idle = await system.server.usage();
   const names = Array.from({ length: options.streams }, (_, i) => `bench${String(i + 1).padStart(3, '0')}`);
@@ -112,7 +112,7 @@ export async function runLoadPhase(options: LoadPhaseOptions): Promise<LoadPhase
 }
 
 /** Starts a push per publishing stream and waits for each one's first frame; failures are recorded, not thrown. */
-async function startPushes(options: LoadPhaseOptions, names: readonly string[], failures: string[]): Promise<Array<{ name: string; startupMs: number }>> {
+async function startPushes(options: LoadPhaseOptions<unknown>, names: readonly string[], failures: string[]): Promise<Array<{ name: string; startupMs: number }>> {
   const queue = [...names];
   const firstFrames: Array<Promise<{ name: string; startupMs: number } | undefined>> = [];
   const startNext = async (): Promise<void> => {

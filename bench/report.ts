@@ -2,8 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import type { BenchOptions } from './cli-options';
 import type { FanoutLevel, FanoutResult } from './fanout-phase';
 import type { Percentiles, SystemFigures } from './figures';
+import type { LinkResult } from './link-figures';
+import { formatLinkTable } from './link-report';
 import type { MachineInfo } from './machine';
 import type { ReaderQueues } from './reader-queues';
+import { fixed, table } from './text-table';
 
 /** Everything one bench run measured. */
 export interface BenchResult {
@@ -14,6 +17,7 @@ export interface BenchResult {
   readonly gateway: SystemFigures;
   readonly baseline?: SystemFigures;
   readonly fanout?: FanoutResult;
+  readonly link?: LinkResult;
 }
 
 /** The issue's targets (reported, never asserted). */
@@ -35,7 +39,7 @@ export const TARGETS = {
 
 type Row = [metric: string, gateway: string, baseline: string, versus: string, target: string, status: string];
 
-/** The report: a header with the machine and the command, ONE table, then its footnotes. */
+/** The report: a header with the machine and the command, the main table and its footnotes, then the lossy-link table and its own. */
 export function formatReport(result: BenchResult): string {
   const { gateway: g, baseline: b, machine: m, options } = result;
   const rows: Row[] = [['metric', 'gateway', 'baseline', 'gateway vs baseline', 'target', 'status']];
@@ -87,7 +91,8 @@ export function formatReport(result: BenchResult): string {
   const title = `WebRTC→RTMP gateway bench: ${options.streams} streams of 720p30 H.264 ≈2.5 Mbit/s + Opus, ${fixed(g.windowSeconds, 0)} s window after ${options.warmupSeconds} s warm-up`;
   const machine = `machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.kernel}, node ${m.node}, ${m.ffmpeg}; load average at start ${m.loadAverage}`;
   const failures = [...g.failures.map((f) => `gateway: ${f}`), ...(b?.failures ?? []).map((f) => `baseline: ${f}`)];
-  return [title, machine, `command: ${result.command}`, '', table(rows), '', ...FOOTNOTES, ...(failures.length ? ['', 'failures:', ...failures.map((f) => `  ${f}`)] : [])].join('\n');
+  const link = result.link ? ['', formatLinkTable(result.link, { streams: options.linkStreams, seconds: options.linkSeconds, warmupSeconds: options.warmupSeconds })] : [];
+  return [title, machine, `command: ${result.command}`, '', table(rows), '', ...FOOTNOTES, ...(failures.length ? ['', 'failures:', ...failures.map((f) => `  ${f}`)] : []), ...link].join('\n');
 }
 
 /** Writes the result as JSON (NaN and Infinity become null). */
@@ -107,15 +112,6 @@ const FOOTNOTES = [
   '⁹ the same gateway in another process (bench/fanout-server.ts) with the clip published straight into its hub, paced in real time: the H.264 above and an AAC of the same tone (≈2.5 Mbit/s in all), no WebRTC receive path, no transcoder, so only the pushes change from level to level. Its stream is pushed through /rest-api/push/startup to more and more targets (one sink application each), then back down, each level measured on the way up and down: least-squares slope of the node process\'s CPU (utime + stime from /proc) over the number of targets.',
   '¹⁰ the publishers run in their own process; a large lag means the load generator itself was saturated and the other figures are pessimistic.',
 ];
-
-function table(rows: readonly Row[]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
-}
-
-function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : '—';
-}
 
 function pair(p: Percentiles): string {
   return `${milliseconds(p.p50)} / ${milliseconds(p.p99)}`;

@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- [flags]` (node dist/bench/run.js): loads the gateway, then the usual werift +
  * ffmpeg recipe, with the same synthetic WebRTC publishers, measures a one-stream fan-out in a
- * gateway whose stream is published in-process (fanout-server.ts), and prints ONE table (see
- * report.ts). Loopback only; every step is bounded in time, and the run stops
- * by itself. Progress goes to stderr, the report to stdout.
+ * gateway whose stream is published in-process (fanout-server.ts), then the gateway over a lossy
+ * link (link-phase.ts) once per repair window, and prints the main table and the lossy-link table
+ * (see report.ts). Loopback only; every step is bounded in time, and the run stops by itself.
+ * Progress goes to stderr, the report to stdout.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,14 +14,20 @@ import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './
 import { makeClip, removeClip, type ClipFiles } from './clip';
 import { runFanoutPhase, type FanoutResult } from './fanout-phase';
 import { loadFigures, type SystemFigures } from './figures';
-import { startFanoutGateway, startGateway } from './gateway-process';
+import { startFanoutGateway, startGateway, startGatewayBehindNat } from './gateway-process';
+import type { RelayProfileName } from './impairment-relay';
+import { readIngestTotals } from './ingest-quality';
+import { linkFigures, type LinkFigures } from './link-figures';
+import { runLinkPhase, startLinkRelay } from './link-phase';
 import { runLoadPhase } from './load-phase';
 import { describeMachine } from './machine';
 import { readReaderQueues } from './reader-queues';
 import { formatReport, writeReportJson } from './report';
 import { CountingRtmpSink } from './rtmp-sink';
 import { ServerProcess } from './server-process';
+import { FREEZE_THRESHOLD_MS } from './stream-tally';
 import type { SystemUnderTest } from './system-under-test';
+import type { RepairWindowSetting } from '../server/media/rtp/repair-window';
 
 /** Grace given to a server under test to stop, ms. */
 const STOP_GRACE_MS = 10_000;
@@ -50,9 +57,10 @@ async function main(): Promise<number> {
   const clip = await makeClip({ seconds: options.clipSeconds, ffmpegPath: options.ffmpegPath });
   const sink = await CountingRtmpSink.start();
   try {
-    const gateway = await measureGateway(options, work, clip, sink);
+    const { gateway, clean } = await measureGateway(options, work, clip, sink);
     const baseline = options.baseline ? await measureBaseline(options, work, clip, sink) : undefined;
     const fanout = options.fanout.length > 0 ? await measureFanout(options, work, clip, sink) : undefined;
+    const lossy = options.link ? await measureLinks(options, work, clip, sink, options.link) : [];
     const result = {
       startedAt: new Date().toISOString(),
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -61,10 +69,12 @@ async function main(): Promise<number> {
       gateway,
       ...(baseline ? { baseline } : {}),
       ...(fanout ? { fanout } : {}),
+      ...(options.link ? { link: { profile: options.link, freezeThresholdMs: FREEZE_THRESHOLD_MS, columns: [clean, ...lossy] } } : {}),
     };
     process.stdout.write(`${formatReport(result)}\n`);
     if (options.json) await writeReportJson(result, options.json);
-    return gateway.streams === options.streams && (!baseline || baseline.streams === options.streams) ? 0 : 1;
+    const allUp = gateway.streams === options.streams && (!baseline || baseline.streams === options.streams) && lossy.every((c) => c.streams === options.linkStreams);
+    return allUp ? 0 : 1;
   } finally {
     await sink.close();
     await removeClip(clip);
@@ -74,15 +84,17 @@ async function main(): Promise<number> {
   }
 }
 
-async function measureGateway(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<SystemFigures> {
+/** The gateway's load phase: the main table's figures, and the same run as the lossy-link table's clean column. */
+async function measureGateway(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<{ gateway: SystemFigures; clean: LinkFigures }> {
   progress(`gateway: ${options.streams} streams`);
   const system = await startGateway({ workDir: work, mediaPorts: options.mediaPorts, ...profiling(options, work) });
   return withSystem(system, async () => {
     const phase = await runLoadPhase({
       system, sink, clip, streams: options.streams, app: 'gateway', warmupSeconds: options.warmupSeconds, seconds: options.seconds,
-      connectConcurrency: options.connectConcurrency, probe: () => metrics(system), readerQueues: () => readReaderQueues(system),
+      connectConcurrency: options.connectConcurrency, probe: async () => ({ metrics: await metrics(system), ingest: await readIngestTotals(system) }),
+      readerQueues: () => readReaderQueues(system),
     });
-    return loadFigures('gateway', phase);
+    return { gateway: loadFigures('gateway', phase), clean: linkFigures('clean', phase) };
   });
 }
 
@@ -90,7 +102,7 @@ async function measureBaseline(options: BenchOptions, work: string, clip: ClipFi
   progress(`baseline (werift + one ffmpeg per push): ${options.streams} streams`);
   const system = await startBaseline({ workDir: work, rtpBasePort: options.rtpBasePort, ffmpegPath: options.ffmpegPath });
   return withSystem(system, async () => {
-    const phase = await runLoadPhase({
+    const phase = await runLoadPhase<never>({
       system, sink, clip, streams: options.streams, app: 'baseline', warmupSeconds: options.warmupSeconds, seconds: options.seconds,
       connectConcurrency: options.connectConcurrency,
     });
@@ -104,6 +116,27 @@ async function measureFanout(options: BenchOptions, work: string, clip: ClipFile
   return withSystem(system, () => runFanoutPhase({
     system, streamName: FANOUT_STREAM, sink, levels: options.fanout, warmupSeconds: options.warmupSeconds, seconds: options.fanoutSeconds,
   }));
+}
+
+/** For each repair window, a gateway with it behind an impairment relay with `profile`: the lossy-link table's columns. */
+async function measureLinks(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink, profile: RelayProfileName): Promise<LinkFigures[]> {
+  const columns: LinkFigures[] = [];
+  for (const repairWindow of options.repairWindows) columns.push(await measureLink(options, work, clip, sink, profile, repairWindow));
+  return columns;
+}
+
+async function measureLink(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink, profile: RelayProfileName, repairWindow: RepairWindowSetting): Promise<LinkFigures> {
+  progress(`lossy link ${profile}, repair window ${repairWindow}: ${options.linkStreams} streams through the impairment relay`);
+  const { relay, gateway } = await startLinkRelay(profile, repairWindow);
+  try {
+    const system = await startGatewayBehindNat({ workDir: work, mediaPorts: options.mediaPorts, nat: gateway });
+    return await withSystem(system, () => runLinkPhase({
+      system, relay, label: `${profile} ${repairWindow}`, sink, clip, streams: options.linkStreams, app: `link${repairWindow}`,
+      warmupSeconds: options.warmupSeconds, seconds: options.linkSeconds, connectConcurrency: options.connectConcurrency,
+    }));
+  } finally {
+    await relay.close();
+  }
 }
 
 /** With --cpu-prof, node flags that write the server's CPU profile into the work dir. */
@@ -133,7 +166,8 @@ function budgetMs(options: BenchOptions): number {
   const phases = 1 + (options.baseline ? 1 : 0);
   const perPhase = 60 + options.streams * 3 + options.warmupSeconds + options.seconds;
   const fanout = (2 * options.fanout.length - 1) * (options.warmupSeconds + options.fanoutSeconds + 10) + (options.fanout.at(-1) ?? 0) * 4 + 60;
-  return (120 + phases * perPhase + (options.fanout.length > 0 ? fanout : 0)) * 1000;
+  const links = options.link ? options.repairWindows.length * (60 + options.linkStreams * 3 + options.warmupSeconds + options.linkSeconds) : 0;
+  return (120 + phases * perPhase + (options.fanout.length > 0 ? fanout : 0) + links) * 1000;
 }
 
 function abort(reason: string): void {

@@ -10,10 +10,10 @@ const RUN_JS = path.resolve(__dirname, '..', '..', '..', 'dist', 'bench', 'run.j
 const BENCH_TIMEOUT_MS = 52_000;
 
 /**
- * A small real run of `npm run bench`: the gateway and the baseline each carry 2 synthetic WebRTC
- * publishers for a few seconds, then a stream published in-process fans out to 1 and 2 targets.
- * Figures are noisy at this size, so only their presence and plausibility are checked, never the
- * targets.
+ * Small real runs of `npm run bench`: the gateway and the baseline each carry 2 synthetic WebRTC
+ * publishers for a few seconds, then a stream published in-process fans out to 1 and 2 targets;
+ * then one stream over a lossy link. Figures are noisy at this size, so only their presence and
+ * plausibility are checked, never the targets.
  */
 describe('bench smoke run', () => {
   let dir: string;
@@ -29,26 +29,31 @@ describe('bench smoke run', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('2 streams for a few seconds: completes, prints one table and reports every figure plausibly', async () => {
+  /** Runs the bench with `args` and `--json`; expects it to exit with 0, returns what it printed and wrote. */
+  async function runBench(args: readonly string[]): Promise<{ stdout: string; result: BenchResult }> {
     expect(existsSync(RUN_JS)).toBe(true); // built by `npm run build`
     const jsonFile = path.join(dir, 'bench.json');
-    bench = spawnTracked(process.execPath, [
-      RUN_JS, '--streams', '2', '--seconds', '3', '--warmup', '1', '--fanout', '1,2', '--fanout-seconds', '2', '--clip-seconds', '3', '--json', jsonFile,
-    ], { stdout: 'pipe' });
+    bench = spawnTracked(process.execPath, [RUN_JS, ...args, '--json', jsonFile], { stdout: 'pipe' });
     let stdout = '';
     bench.child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), BENCH_TIMEOUT_MS)));
     const exit: ExitStatus | 'timeout' = await Promise.race([bench.exited, timedOut]);
     clearTimeout(timer);
-
     expect({ exit, stderr: exit === 'timeout' || exit.code !== 0 ? bench.stderrTail() : '' }).toEqual({ exit: { code: 0, signal: null }, stderr: '' });
+    return { stdout, result: JSON.parse(await readFile(jsonFile, 'utf8')) as BenchResult };
+  }
+
+  test('2 streams for a few seconds: completes, prints one table and reports every figure plausibly', async () => {
+    const { stdout, result } = await runBench([
+      '--streams', '2', '--seconds', '3', '--warmup', '1', '--fanout', '1,2', '--fanout-seconds', '2', '--clip-seconds', '3', '--link', 'off',
+    ]);
     expect(stdout.match(/^metric +gateway +baseline/gm)).toHaveLength(1);
+    expect(stdout).not.toMatch(/^lossy link/m);
     for (const row of ['CPU per stream', 'RSS per stream', 'added latency video', 'added latency audio', 'end-to-end video', 'startup → first frame', 'longest keyframe gap', 'frames lost', 'reader queues: frames dropped', 'fan-out', 'frames dropped per level']) {
       expect(stdout).toContain(row);
     }
 
-    const result = JSON.parse(await readFile(jsonFile, 'utf8')) as BenchResult;
     for (const system of [result.gateway, result.baseline!]) {
       expect(system.streams).toBe(2);
       expect(system.failures).toEqual([]);
@@ -95,5 +100,30 @@ describe('bench smoke run', () => {
     }
     expect(Number.isFinite(result.fanout!.marginalCpuPercentPerTarget)).toBe(true);
     expect(result.machine.cpus).toBeGreaterThan(0);
+    expect(result.link).toBeUndefined();
+  }, 60_000);
+
+  test('a lossy link: the relay applies the loss and keeps up, the gateway NACKs and the publisher answers with RTX, the table compares it with the clean run', async () => {
+    const { stdout, result } = await runBench([
+      '--streams', '1', '--seconds', '2', '--warmup', '1', '--clip-seconds', '3', '--baseline', 'off', '--fanout', 'off',
+      '--link', 'rtt100Jitter20Loss2', '--repair-windows', 'auto', '--link-streams', '1', '--link-seconds', '6',
+    ]);
+    expect(stdout.match(/^lossy link ¹¹ +clean +rtt100Jitter20Loss2 auto$/gm)).toHaveLength(1);
+    for (const row of ['video frames lost', 'longest freeze', 'freezes > 200 ms', 'NACKs sent / RTX received', 'relay: dropped by bound']) expect(stdout).toContain(row);
+    const [clean, lossy] = result.link!.columns;
+    expect(clean).toMatchObject({ label: 'clean', streams: 1 });
+    expect(clean!.relay).toBeUndefined();
+    expect(lossy).toMatchObject({ label: 'rtt100Jitter20Loss2 auto', streams: 1, failures: [] });
+    // The media crossed the relay (≈ 350 packets/s of video and audio), which dropped 2 % of it on purpose and nothing of its own.
+    expect(lossy!.relay!.forwarded).toBeGreaterThan(1000);
+    expect(lossy!.relay!.droppedByLoss).toBeGreaterThan(0);
+    expect(lossy!.relay).toMatchObject({ droppedByBound: 0, sendFailed: 0 });
+    expect(lossy!.ingest.nacksSent).toBeGreaterThan(0);
+    expect(lossy!.ingest.retransmissionsReceived).toBeGreaterThan(0);
+    expect(lossy!.publishers!.retransmissionsSent).toBeGreaterThanOrEqual(lossy!.ingest.retransmissionsReceived);
+    // The gateway measured the profile's 100 ms round trip (plus jitter), not loopback's.
+    expect(lossy!.ingest.meanRttMs).toBeGreaterThan(80);
+    expect(lossy!.videoFramesDelivered).toBeGreaterThan(6 * 20);
+    expect(lossy!.longestFreezeMs).toBeGreaterThan(0);
   }, 60_000);
 });

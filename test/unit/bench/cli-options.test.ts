@@ -3,17 +3,19 @@ import { BenchUsageError, parseBenchOptions } from '../../../bench/cli-options';
 describe('bench flags', () => {
   test('defaults make a run of a few minutes', () => {
     expect(parseBenchOptions([])).toMatchObject({
-      streams: 8, seconds: 30, warmupSeconds: 5, fanout: [1, 10, 20], fanoutSeconds: 20, baseline: true, json: undefined, cpuProfile: false, mediaPorts: [45001, 46000],
+      streams: 8, seconds: 30, warmupSeconds: 5, fanout: [1, 10, 20], fanoutSeconds: 20, link: 'rtt100Jitter20Loss2', repairWindows: ['auto', 50], linkStreams: 4, linkSeconds: 25, baseline: true, json: undefined, cpuProfile: false, mediaPorts: [45001, 46000],
     });
   });
 
   test('every flag is read', () => {
-    const options = parseBenchOptions(['--streams', '2', '--seconds', '3', '--warmup', '1', '--fanout', '1,2', '--fanout-seconds', '2', '--baseline', 'off', '--json', 'out.json', '--clip-seconds', '4', '--connect-concurrency', '2', '--media-ports', '40000-40100', '--rtp-base-port', '50000', '--cpu-prof', '--ffmpeg', '/usr/bin/ffmpeg']);
+    const options = parseBenchOptions(['--streams', '2', '--seconds', '3', '--warmup', '1', '--fanout', '1,2', '--fanout-seconds', '2', '--link', 'rtt250Loss1', '--repair-windows', '50,auto,0', '--link-streams', '3', '--link-seconds', '7.5', '--baseline', 'off', '--json', 'out.json', '--clip-seconds', '4', '--connect-concurrency', '2', '--media-ports', '40000-40100', '--rtp-base-port', '50000', '--cpu-prof', '--ffmpeg', '/usr/bin/ffmpeg']);
     expect(options).toEqual({
-      streams: 2, seconds: 3, warmupSeconds: 1, fanout: [1, 2], fanoutSeconds: 2, baseline: false, json: 'out.json', clipSeconds: 4, connectConcurrency: 2,
+      streams: 2, seconds: 3, warmupSeconds: 1, fanout: [1, 2], fanoutSeconds: 2, link: 'rtt250Loss1', repairWindows: [50, 'auto', 0], linkStreams: 3, linkSeconds: 7.5, baseline: false, json: 'out.json', clipSeconds: 4, connectConcurrency: 2,
       mediaPorts: [40000, 40100], rtpBasePort: 50000, cpuProfile: true, ffmpegPath: '/usr/bin/ffmpeg',
     });
     expect(parseBenchOptions(['--fanout', 'off']).fanout).toEqual([]);
+    expect(parseBenchOptions(['--link', 'off']).link).toBeUndefined();
+    expect(parseBenchOptions(['--link', 'clean']).link).toBe('clean');
   });
 
   test.each([
@@ -24,6 +26,13 @@ describe('bench flags', () => {
     [['--seconds', 'soon'], '--seconds must be a number'],
     [['--fanout', '3,1'], 'ascending'],
     [['--baseline', 'yes'], '--baseline must be on or off'],
+    [['--link', 'lossy'], '--link must be off or one of clean, rtt100Jitter20Loss2, rtt250Loss1'],
+    [['--link', 'toString'], '--link must be off or one of'],
+    [['--repair-windows', 'auto,fast'], "--repair-windows takes auto or whole ms from 0 to 5000, got 'fast'"],
+    [['--repair-windows', '5001'], '--repair-windows takes auto or whole ms'],
+    [['--repair-windows', 'auto,auto'], '--repair-windows must not repeat'],
+    [['--link-streams', '33'], '--link-streams must be an integer from 1 to 32'],
+    [['--link-seconds', '0'], '--link-seconds must be a number from 1'],
     [['--media-ports', '5000'], '--media-ports'],
     [['extra'], "unexpected argument 'extra'"],
   ])('%j is refused: %s', (args, message) => {
