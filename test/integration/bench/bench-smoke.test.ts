@@ -93,7 +93,8 @@ describe('bench smoke run', () => {
     expect(result.fanout!.levels.map((level) => [level.targets, level.windows])).toEqual([[1, 2], [2, 1]]);
     for (const level of result.fanout!.levels) {
       expect(level.processCpuPercent).toBeGreaterThan(0);
-      expect(level.processSystemCpuPercent).toBeGreaterThan(0);
+      // Kernel time comes in 10 ms clock ticks: a short window at one target can hold none of them.
+      expect(level.processSystemCpuPercent).toBeGreaterThanOrEqual(0);
       expect(level.processSystemCpuPercent).toBeLessThan(level.processCpuPercent);
       expect(level.lostVideoFrames + level.lostAudioFrames).toBe(0);
       expect(level.readerQueues).toMatchObject({ pushes: level.targets, droppedFrames: 0 });
