@@ -1,14 +1,11 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { RepairWindowSetting } from '../server/media/rtp/repair-window';
-import type { ClipFiles } from './clip';
 import { freeUdpPort } from './free-port';
 import type { GatewayBehindNat } from './gateway-process';
 import { ImpairmentRelay, RELAY_PROFILES, type RelayProfileName } from './impairment-relay';
 import { readIngestTotals, type IngestTotals } from './ingest-quality';
 import { linkFigures, type LinkFigures, type RelayReading } from './link-figures';
-import { runLoadPhase } from './load-phase';
-import type { CountingRtmpSink } from './rtmp-sink';
-import type { SystemUnderTest } from './system-under-test';
+import { runLoadPhase, type LoadPhaseOptions } from './load-phase';
 
 /** Sampling interval of the event loop delay, ms: the histogram records each interval as it was, so the delay is what exceeds it. */
 const LOOP_RESOLUTION_MS = 10;
@@ -33,22 +30,13 @@ export async function startLinkRelay(profile: RelayProfileName, repairWindow: Re
   return { relay, gateway: { label: `gateway-link-${repairWindow}`, udpPort, announced: `${address}:${port}`, repairWindow } };
 }
 
-/** What one lossy-link phase needs. */
-export interface LinkPhaseOptions {
-  /** The gateway started behind `relay`. */
-  readonly system: SystemUnderTest;
+/** What one lossy-link phase needs: a load phase's, the relay in front of the gateway and the column's label. */
+export type LinkPhaseOptions = Omit<LoadPhaseOptions<never>, 'onlyAnnouncedPaths' | 'probe' | 'readerQueues'> & {
+  /** The relay `system` (the gateway) was started behind. */
   readonly relay: ImpairmentRelay;
   /** Column label: the profile and the repair window. */
   readonly label: string;
-  readonly sink: CountingRtmpSink;
-  readonly clip: ClipFiles;
-  readonly streams: number;
-  /** Sink application of the phase's pushes. */
-  readonly app: string;
-  readonly warmupSeconds: number;
-  readonly seconds: number;
-  readonly connectConcurrency: number;
-}
+};
 
 /**
  * A load phase whose publishers reach the gateway only through the relay: what the sink received,
@@ -57,7 +45,7 @@ export interface LinkPhaseOptions {
  * the profile did not ask for.
  */
 export async function runLinkPhase(options: LinkPhaseOptions): Promise<LinkFigures> {
-  const { system, relay } = options;
+  const { relay, label, ...load } = options;
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   const delayMs = (nanoseconds: number): number => Math.max(0, nanoseconds / 1e6 - LOOP_RESOLUTION_MS);
   loop.enable();
@@ -65,13 +53,10 @@ export async function runLinkPhase(options: LinkPhaseOptions): Promise<LinkFigur
     const probe = async (): Promise<{ ingest: IngestTotals; relay: RelayReading }> => {
       const reading: RelayReading = { stats: relay.stats(), eventLoopDelayMs: { p99: delayMs(loop.percentile(99)), max: delayMs(loop.max) } };
       loop.reset();
-      return { ingest: await readIngestTotals(system), relay: reading };
+      return { ingest: await readIngestTotals(load.system), relay: reading };
     };
-    const phase = await runLoadPhase({
-      system, sink: options.sink, clip: options.clip, streams: options.streams, app: options.app, warmupSeconds: options.warmupSeconds,
-      seconds: options.seconds, connectConcurrency: options.connectConcurrency, onlyAnnouncedPaths: true, probe,
-    });
-    return linkFigures(options.label, phase);
+    const phase = await runLoadPhase({ ...load, onlyAnnouncedPaths: true, probe });
+    return linkFigures(label, phase);
   } finally {
     loop.disable();
   }

@@ -1,4 +1,4 @@
-import dgram from 'node:dgram';
+import { freeUdpPort } from '../../../bench/free-port';
 import { BURST_30_PERCENT_1S, ImpairmentRelay, RELAY_PROFILES, type RelayProfileName } from '../../../bench/impairment-relay';
 import type { Settings } from '../../../server/config/settings';
 import { launchChromium, type TestBrowser } from '../../support/chromium';
@@ -34,15 +34,6 @@ const SENDER_STALL_MS = 100;
 const MAX_FREEZE_MS = 300;
 const MAX_RECOVERY_MS = 2000;
 const MAX_AV_SYNC_MS = 100;
-
-/** A UDP port on 127.0.0.1 that was free a moment ago: the gateway's, which the relay must know before it starts. */
-async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
-}
 
 /**
  * A gateway behind a 1:1 NAT that is an impaired link: the gateway binds its WebRTC port on
