@@ -55,7 +55,9 @@ source "$ROOT/scripts/node-env.sh"
 # `npm ci`: exactly the locked versions, and the tracked lock file is never rewritten.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies" >&2
-  npm ci --no-audit --no-fund >&2
+  # SKIP_FFMPEG: node-av's postinstall would download an ffmpeg CLI from outside the registry; its
+  # library comes in @seydx/node-av-<platform> from the registry and is all the gateway uses.
+  SKIP_FFMPEG=true npm ci --no-audit --no-fund >&2
 fi
 
 npm run --silent build >&2
