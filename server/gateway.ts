@@ -1,8 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Router } from 'express';
 import { HttpAccess } from './access/http-access';
+import { CODEC_POOL_DEFAULTS, CodecPool } from './codec/codec-pool';
 import { OutboundPolicy } from './access/outbound-policy';
 import { PasswordFile } from './access/password-file';
 import { RateLimiter } from './access/rate-limiter';
@@ -64,6 +66,8 @@ export class Gateway {
   readonly rtmpServers: RtmpServerManager;
   /** The UDP socket every WebRTC peer shares (webrtc_udp_port); undefined with a port per peer. */
   readonly webrtcUdp: UdpMux | undefined;
+  /** The codec worker processes (Opus → AAC, sound mixing, VP8 → H.264). */
+  readonly codecs: CodecPool;
   readonly #signalling: SignallingServer;
   /** STUN/TURN servers handed to browsers (getUserData, GET /ice-servers). */
   readonly #iceServers: ClientIceServers;
@@ -79,6 +83,8 @@ export class Gateway {
   private constructor(settings: Settings, logger: Logger, options: GatewayOptions, network: PeerNetwork) {
     this.#log = logger;
     this.webrtcUdp = network.mux;
+    const codecWorkers = settings.codecWorkers === 'auto' ? availableParallelism() : settings.codecWorkers;
+    this.codecs = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: codecWorkers }, logger.child({ component: 'codecs' }));
     this.metrics = new GatewayMetrics({
       pushes: () => this.paths.pushes().map((push) => push.status()),
       sentBytesTotal: () => this.paths.sentBytesTotal(),
@@ -108,7 +114,7 @@ export class Gateway {
     }));
     for (const kind of options.sinkKinds ?? []) sinks.register(kind);
     this.paths = new PathManager({
-      derivations: [aacFromOpus({ ffmpegPath: settings.ffmpegPath, bitrateBps: settings.aacBitrateBps, batchMs: settings.opusToAacBatchMs })],
+      derivations: [aacFromOpus({ pool: this.codecs, bitrateBps: settings.aacBitrateBps, batchMs: settings.opusToAacBatchMs })],
       sinks,
       pushes: {
         backoff: { initialDelayMs: settings.rtmpPushRetryInitialDelayMs, maxDelayMs: settings.rtmpPushRetryMaxDelayMs, maxAttempts: settings.rtmpPushRetryAttempts },
@@ -276,6 +282,7 @@ export class Gateway {
     await this.#signalling.close();
     await this.#webhook?.close();
     await this.webrtcUdp?.close();
+    await this.codecs.close();
     this.#pushStore.close();
   }
 }

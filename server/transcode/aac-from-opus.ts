@@ -8,7 +8,7 @@ import { AAC_FROM_OPUS, OpusToAacTranscoder, type OpusToAacOptions } from './opu
 
 /** After a transcoder failure, wait this long before starting another, ms. */
 const RESTART_DELAY_MS = 1000;
-/** The transcoder's reader queue: Opus is ~16 kB/s, so this is only reached when ffmpeg stalls. */
+/** The transcoder's reader queue: Opus is ~16 kB/s, so this is only reached when the transcoder stalls. */
 const READER_LIMITS = { maxBytes: 1024 * 1024, maxMs: 2000 };
 
 /** AAC-LC 48 kHz stereo made from a stream's Opus track, once per stream, while a reader wants it (pushes, players). */
@@ -22,7 +22,7 @@ export function aacFromOpus(options: OpusToAacOptions): TrackDerivation {
   };
 }
 
-/** One running Opus→AAC derivation: a reader of the Opus track, one ffmpeg, AAC frames written back into the stream. */
+/** One running Opus→AAC derivation: a reader of the Opus track, one codec session, AAC frames written back into the stream. */
 class AacFromOpus implements Deriver {
   readonly #stream: HubStream;
   readonly #target: Track;
@@ -59,14 +59,15 @@ class AacFromOpus implements Deriver {
   #start(): void {
     const transcoder = new OpusToAacTranscoder(this.#options);
     this.#transcoder = transcoder;
-    this.#log.info({ pid: transcoder.pid }, 'Opus to AAC transcoder started');
+    this.#log.info({ codecSession: transcoder.sessionId }, 'Opus to AAC transcoder started');
     transcoder.on('frame', (aac) => {
       this.#stream.write({ track: this.#target, pts: aac.pts, dts: aac.pts, keyframe: true, data: aac.data, wallClock: aac.wallClock, receivedAt: aac.receivedAt });
     });
-    transcoder.on('failed', (reason) => {
-      this.#log.error({ err: reason }, 'Opus to AAC transcoder failed; restarting');
+    transcoder.on('failed', (reason, workerLost) => {
+      this.#log.error({ err: reason, codecSession: transcoder.sessionId }, 'Opus to AAC transcoder failed; restarting');
       if (this.#transcoder === transcoder) this.#transcoder = undefined;
-      this.#restartNotBefore = performance.now() + RESTART_DELAY_MS;
+      // A lost worker is replaced (or another takes over) at once; a failing codec is given a pause.
+      this.#restartNotBefore = workerLost ? 0 : performance.now() + RESTART_DELAY_MS;
     });
   }
 
@@ -75,6 +76,6 @@ class AacFromOpus implements Deriver {
     if (!transcoder) return;
     this.#transcoder = undefined;
     this.#log.info('Opus to AAC transcoder stopped');
-    void transcoder.close();
+    transcoder.close();
   }
 }

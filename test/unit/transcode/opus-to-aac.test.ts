@@ -1,6 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
+import { CODEC_POOL_DEFAULTS, CodecPool } from '../../../server/codec/codec-pool';
 import { oggPackets, readOggPages } from '../../../server/media/containers/ogg-reader';
 import { OpusToAacTranscoder, type TranscodedAac } from '../../../server/transcode/opus-to-aac';
 import { runOrThrow } from '../../support/processes';
@@ -22,9 +24,12 @@ async function opusPackets(): Promise<Buffer[]> {
   }
 }
 
+/** One codec worker for the whole file, as the gateway would have. */
+let pool: CodecPool;
+
 /** Feeds packets (960 units apart from `firstPts`, skipping `lost` indexes) and collects every AAC frame. */
 async function transcode(packets: Buffer[], firstPts: number, lost = new Set<number>(), batchMs = 60): Promise<TranscodedAac[]> {
-  const transcoder = new OpusToAacTranscoder({ ffmpegPath: 'ffmpeg', bitrateBps: 128_000, batchMs });
+  const transcoder = new OpusToAacTranscoder({ pool, bitrateBps: 128_000, batchMs });
   const frames: TranscodedAac[] = [];
   transcoder.on('frame', (frame) => frames.push(frame));
   packets.forEach((packet, i) => {
@@ -44,7 +49,7 @@ async function transcode(packets: Buffer[], firstPts: number, lost = new Set<num
       });
     });
   } finally {
-    await transcoder.close(); // also on failure, or the ffmpeg keeps jest from exiting
+    transcoder.close();
   }
   return frames;
 }
@@ -53,8 +58,11 @@ describe('OpusToAacTranscoder', () => {
   let packets: Buffer[];
 
   beforeAll(async () => {
+    pool = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: 1 }, pino({ level: 'silent' }));
     packets = await opusPackets();
   });
+
+  afterAll(() => pool.close());
 
   test('frame k carries input samples from (k-1)·1024: times follow the input clock exactly, with arrival and wall clock', async () => {
     const firstPts = 1_000_000;
@@ -75,7 +83,7 @@ describe('OpusToAacTranscoder', () => {
   });
 
   test('packets that do not fill a batch are written when the batch time runs out (a source that pauses loses nothing)', async () => {
-    // 8 packets (160 ms) never fill a 200 ms batch: only the batch timer can hand them to ffmpeg.
+    // 8 packets (160 ms) never fill a 200 ms batch: only the batch timer can hand them to the worker.
     // The encoder's lookahead makes the exact count vary by one; every frame the input allows must come.
     const frames = await transcode(packets.slice(0, 8), 0, new Set(), 200);
     expect(frames.length).toBeGreaterThanOrEqual(Math.floor((8 * 960) / 1024) - 2);
@@ -89,7 +97,7 @@ describe('OpusToAacTranscoder', () => {
 
   test('a clock that steps back (a track\'s first RTCP sender report) keeps the audio continuous: the frames made after it follow the new clock', async () => {
     let step = 0;
-    const transcoder = new OpusToAacTranscoder({ ffmpegPath: 'ffmpeg', bitrateBps: 128_000, batchMs: 60 });
+    const transcoder = new OpusToAacTranscoder({ pool, bitrateBps: 128_000, batchMs: 60 });
     const frames: Array<{ pts: number; stepWhenMade: number }> = [];
     const enough = (count: number): Promise<void> =>
       new Promise((resolve) => transcoder.on('frame', () => frames.length >= count && resolve()));
@@ -101,7 +109,7 @@ describe('OpusToAacTranscoder', () => {
     const rest = enough(100);
     packets.slice(60, 120).forEach((packet, i) => transcoder.push(packet, (60 + i) * 960 + step, 0, 0));
     await rest;
-    await transcoder.close();
+    transcoder.close();
     expect(frames.filter((f) => f.stepWhenMade === step).length).toBeGreaterThan(40);
     // No frame was dropped or repeated: frame k is sample (k-1)·1024 on the clock of its time.
     frames.forEach((frame, k) => expect(frame.pts).toBe((k - 1) * AAC_FRAME + frame.stepWhenMade));
