@@ -1,4 +1,3 @@
-import { childProcesses } from '../../support/child-processes';
 import { startE2eSetup, type E2eSetup } from '../../support/e2e-setup';
 import { maxKeyframeGap, probeFrames, probeStreams } from '../../support/media-probe';
 import type { SdkKind } from '../../support/publisher-page';
@@ -100,11 +99,11 @@ describe('browser → gateway → nginx-rtmp', () => {
     expect((await gw.api('/rest-api/push/find', { streamName: 'dup_key' })).body).toEqual([expect.objectContaining({ mediaSessionId: second.body.mediaSessionId })]);
     expect((await gw.api('/rest-api/push/find', { streamName: 'dup', rtmpUrl: nginx.rtmpUrl('live') })).body).toEqual([expect.objectContaining({ mediaSessionId: first.body.mediaSessionId })]);
     await nginx.waitForStream('live', 'dup_key', 10_000);
-    // Both pushes share the stream's one Opus → AAC transcoder.
-    const transcoders = async () => (await childProcesses()).filter((c) => c.commandLine.includes('-f ogg -i pipe:0'));
+    // Both pushes share the stream's one Opus → AAC transcoder: one codec session.
+    const codecSessions = () => gw.gateway.codecs.stats().workers.reduce((sum, worker) => sum + worker.sessions, 0);
     await waitFor('both pushes to read audio', async () => (await gw.api('/rest-api/push/find', { streamName: 'dup' })).body.every((p: { state: string }) => p.state === 'publishing'));
-    await waitFor('the transcoder to start', async () => (await transcoders()).length > 0);
-    expect(await transcoders()).toHaveLength(1);
+    await waitFor('the transcoder to start', () => codecSessions() > 0);
+    expect(codecSessions()).toBe(1);
 
     await pages.stopPublish(page);
     await waitFor('both pushes to end', async () => (await gw.api('/rest-api/push/find_all')).status === 404, 10_000);
