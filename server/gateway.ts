@@ -90,6 +90,7 @@ export class Gateway {
       sentBytesTotal: () => this.paths.sentBytesTotal(),
       publisherKinds: () => this.paths.streams().map((stream) => stream.source.kind),
       webrtcUdp: () => this.webrtcUdp?.stats,
+      codecs: () => this.codecs.stats(),
       publisherQualities: () => this.paths.streams().flatMap((stream) => {
         const quality = stream.source.stats?.();
         return quality ? [{ streamName: stream.name, quality }] : [];

@@ -1,7 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CodecPoolStats } from '../codec/codec-pool';
 import type { IngestQuality } from '../hub/ingest-quality';
 import type { PushStatus } from '../push/types';
 import { DROP_REASONS, type UdpMuxStats } from '../webrtc/udp-mux/mux-router';
+import { codecMetrics } from './codec-metrics';
 import type { LimitName, LimitReporter } from './limits';
 
 /** What the metrics read when Prometheus scrapes. */
@@ -16,6 +18,8 @@ export interface MetricsSources {
   webrtcUdp?(): UdpMuxStats | undefined;
   /** Receive quality of every publisher that measures it (WebRTC), by stream name. */
   publisherQualities(): PublisherQuality[];
+  /** The codec workers. */
+  codecs?(): CodecPoolStats;
 }
 
 /** One publisher's receive quality, for the per-publisher series. */
@@ -100,6 +104,7 @@ export class GatewayMetrics implements LimitReporter {
       },
     });
     webrtcUdpMetrics(this.registry, sources);
+    if (sources.codecs) codecMetrics(this.registry, sources.codecs);
     this.#frameLatency = new Histogram({
       name: 'gateway_frame_latency_seconds',
       help: 'Time a frame spends in the gateway: from the arrival of its first packet to its RTMP message written to the socket',
