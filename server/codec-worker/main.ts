@@ -4,10 +4,14 @@
  * is answered by one batch of outputs. A native crash here ends this process only: the gateway
  * restarts it and reopens its sessions elsewhere.
  */
-import { getFFmpegInfo } from 'node-av/lib';
+import { AV_LOG_ERROR } from 'node-av/constants';
+import { getFFmpegInfo, Log } from 'node-av/lib';
 import type { FromWorkerBatch, ToWorkerBatch, WorkerReady } from '../codec/protocol';
 import { createWorkerSession } from './session-factory';
 import { InputRefusedError, type SessionOutputs, type WorkerSession } from './worker-session';
+
+// FFmpeg's own messages go to stderr, which the gateway keeps to explain a crash: errors only.
+Log.setLevel(AV_LOG_ERROR);
 
 const sessions = new Map<number, WorkerSession>();
 
