@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what the gateway needs on a Debian/Ubuntu machine, doing only what is missing:
-#   - system packages: ffmpeg (always); nginx + its RTMP module, Chromium, openssl, iproute2 and coturn (with --for-tests)
+#   - system packages, with --for-tests only: ffmpeg, nginx + its RTMP module, Chromium, openssl, iproute2 and coturn
+#     (the gateway itself needs none: its codecs are FFmpeg's libraries from the npm package node-av)
 #   - Node.js >= 22 (Node 24 from the npm registry when the machine's Node is older; Debian's npm first if missing)
 #   - npm dependencies (npm ci, at the locked versions) and the build (dist/)
 # Usage: scripts/setup.sh [--for-tests]
@@ -12,12 +13,13 @@ for_tests=false
 [ "${1:-}" = "--for-tests" ] && for_tests=true
 
 missing=()
-command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 # node-env.sh fetches Node 24 with npm when the machine has no Node 22 or newer: a fresh Debian has neither.
 if [ ! -x .tools/node24/node_modules/.bin/node ] && ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)' >/dev/null 2>&1; then
   command -v npm >/dev/null 2>&1 || missing+=(npm)
 fi
 if $for_tests; then
+  # the tests' sources and receivers, and the bench's baseline
+  command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
   command -v nginx >/dev/null 2>&1 || missing+=(nginx)
   [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
   [ -x /usr/bin/chromium ] || missing+=(chromium)

@@ -121,7 +121,7 @@ export class Gateway {
         backoff: { initialDelayMs: settings.rtmpPushRetryInitialDelayMs, maxDelayMs: settings.rtmpPushRetryMaxDelayMs, maxAttempts: settings.rtmpPushRetryAttempts },
         wedgeTimeoutMs: settings.rtmpPushWedgeTimeoutMs,
         readerLimits: { maxBytes: settings.rtmpPushMaxBufferBytes, maxMs: PUSH_MAX_QUEUED_MS },
-        audio: { ffmpegPath: settings.ffmpegPath, bitrateBps: settings.aacBitrateBps },
+        audio: { pool: this.codecs, bitrateBps: settings.aacBitrateBps },
         mediaDir: settings.mediaDir,
         autoStartUrl: settings.rtmpPushAutoStart && settings.rtmpPushAutoStartUrl ? settings.rtmpPushAutoStartUrl : undefined,
         maxPushes: settings.maxPushes,
@@ -139,7 +139,7 @@ export class Gateway {
       bitrates: { start: settings.webrtcStartBitrateKbps, min: settings.webrtcMinBitrateKbps, max: settings.webrtcMaxBitrateKbps },
       media: {
         video: {
-          ffmpegPath: settings.ffmpegPath,
+          pool: this.codecs,
           preset: settings.videoTranscodePreset,
           bitrateKbps: settings.videoTranscodeBitrateKbps,
           keyframeIntervalMs: settings.keyframeIntervalMs,

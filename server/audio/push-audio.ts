@@ -1,3 +1,4 @@
+import type { CodecPool } from '../codec/codec-pool';
 import type { Frame } from '../hub/frame';
 import type { AacParams, Track } from '../hub/track';
 import type { Logger } from '../log';
@@ -7,7 +8,8 @@ import { SoundMixer } from './sound-mixer';
 
 /** Settings shared by every push's audio. */
 export interface PushAudioOptions {
-  ffmpegPath: string;
+  /** The codec workers that mix sounds in. */
+  pool: CodecPool;
   /** AAC bitrate of mixed audio, bit/s. */
   bitrateBps: number;
 }

@@ -1,9 +1,7 @@
+import type { CodecPool } from '../codec/codec-pool';
+import type { CodecSession } from '../codec/codec-session';
 import { TypedEmitter } from '../events/typed-emitter';
 import type { AacParams } from '../hub/track';
-import { AdtsParser } from '../media/aac/adts-parser';
-import { buildAdtsHeader } from '../media/aac/adts-header';
-import { parseAudioSpecificConfig } from '../media/aac/audio-specific-config';
-import { FfmpegProcess } from '../transcode/ffmpeg-process';
 import type { SoundClip } from './sound-clip';
 
 /** Rate of the sound clips fed to the mixer (they are decoded to 48 kHz stereo). */
@@ -11,7 +9,7 @@ const CLIP_RATE = 48000;
 
 /** Options of a SoundMixer. */
 export interface SoundMixerOptions {
-  ffmpegPath: string;
+  pool: CodecPool;
   bitrateBps: number;
   /** The push's audio track: the mixed AAC keeps exactly this configuration. */
   audio: AacParams;
@@ -25,51 +23,33 @@ export type SoundMixerEvents = {
   frame: [ts: number, data: Buffer];
   /** The clip reached its end (not looping). Inputs are closed; remaining frames still follow. */
   'clip-ended': [];
-  /** The mixer has delivered its last frame and exited (after finish() or a failure). */
+  /** The mixer has delivered its last frame (after finish() or a failure). */
   done: [error: string | undefined];
 };
 
 /**
- * Mixes a sound clip over one push's audio, in one ffmpeg that lives only while the sound plays:
- * the push's AAC frames (microphone or silence) go in as ADTS on stdin, the clip as PCM on fd 3,
- * fed in lockstep — for each AAC frame, the clip samples of the same duration — so `amix` pairs
- * them exactly. The mixed AAC comes back one frame per input frame (after the encoder's priming
- * frame), and each is stamped with the timestamp of the input frame it replaces.
+ * Mixes a sound clip over one push's audio, in a codec session that lives only while the sound
+ * plays: for each of the push's AAC frames (microphone or silence), the clip samples of the same
+ * duration go along, so the worker pairs them exactly. Each mixed frame comes back stamped with
+ * the timestamp of the input frame it replaces; finish() drains the encoder, so no slot is lost.
  */
 export class SoundMixer extends TypedEmitter<SoundMixerEvents> {
-  readonly #process: FfmpegProcess;
-  readonly #adtsParser = new AdtsParser();
+  readonly #session: CodecSession;
   readonly #options: SoundMixerOptions;
-  readonly #objectType: number;
-  /** Timestamps of the frames fed and not yet returned, oldest first. */
-  readonly #pending: number[] = [];
-  #outputIndex = 0;
   #clipPosition = 0;
   /** Fractional clip samples owed to the next frame (source rate ≠ 48 kHz). */
   #clipCarry = 0;
   #finished = false;
+  #done = false;
 
   constructor(options: SoundMixerOptions) {
     super();
     this.#options = options;
-    this.#objectType = parseAudioSpecificConfig(options.audio.config).objectType;
-    const { sampleRate, channels } = options.audio;
-    this.#process = new FfmpegProcess({
-      ffmpegPath: options.ffmpegPath,
-      extraInputPipes: 1,
-      args: [
-        '-probesize', '32', '-analyzeduration', '0', '-f', 'aac', '-i', 'pipe:0',
-        '-f', 's16le', '-ar', String(CLIP_RATE), '-ac', '2', '-i', 'pipe:3',
-        '-filter_complex', '[0:a][1:a]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[mixed]',
-        '-map', '[mixed]', '-c:a', 'aac', '-b:a', String(options.bitrateBps), '-ar', String(sampleRate), '-ac', String(channels),
-        '-flush_packets', '1', '-f', 'adts', 'pipe:1',
-      ],
-    });
-    this.#process.stdout.on('data', (chunk: Buffer) => this.#onOutput(chunk));
-    this.#process.on('exit', (code, signal, stderr) => {
-      const failed = code !== 0 && !(this.#finished && signal !== null);
-      this.emit('done', failed ? `mixer ffmpeg exited (${code ?? signal}): ${stderr || 'no message'}` : undefined);
-    });
+    const { sampleRate, channels, config } = options.audio;
+    this.#session = options.pool.open({ kind: 'aac-mix', bitrateBps: options.bitrateBps, sampleRate, channels, audioSpecificConfig: config });
+    this.#session.on('output', (output) => this.emit('frame', output.pts, output.data));
+    this.#session.on('drained', () => this.#end(undefined));
+    this.#session.on('failed', (reason) => this.#end(`sound mixer failed: ${reason}`));
   }
 
   /** True once the inputs are closed: the mixer only drains now. */
@@ -80,26 +60,31 @@ export class SoundMixer extends TypedEmitter<SoundMixerEvents> {
   /** Feeds one frame of the push's audio (raw AAC) due at output time `ts`, with the clip's next samples. */
   push(ts: number, aac: Buffer): void {
     if (this.#finished) return;
-    const { sampleRate, channels } = this.#options.audio;
-    this.#pending.push(ts);
-    this.#process.stdin.write(Buffer.concat([buildAdtsHeader(this.#objectType, sampleRate, channels, aac.length), aac]));
-    const wanted = (1024 * CLIP_RATE) / sampleRate + this.#clipCarry;
+    const wanted = (1024 * CLIP_RATE) / this.#options.audio.sampleRate + this.#clipCarry;
     const samples = Math.floor(wanted);
     this.#clipCarry = wanted - samples;
-    this.#process.inputPipe(3).write(this.#takeClip(samples));
+    this.#session.push(ts, aac, this.#takeClip(samples));
   }
 
   /** Stops feeding: frames already fed still come out, then 'done'. */
   finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#process.endInputs();
+    this.#session.drain();
   }
 
-  /** Kills the mixer at once (push ended). */
+  /** Ends the mixer at once, dropping what it holds; 'done' follows with an error. */
   kill(): void {
     this.#finished = true;
-    this.#process.kill();
+    this.#session.close();
+    queueMicrotask(() => this.#end('the sound mixer was stopped'));
+  }
+
+  #end(error: string | undefined): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#finished = true;
+    this.emit('done', error);
   }
 
   /** The next `count` stereo samples of the clip (looping or padded with silence), as s16le bytes. */
@@ -120,14 +105,5 @@ export class SoundMixer extends TypedEmitter<SoundMixerEvents> {
       queueMicrotask(() => this.emit('clip-ended'));
     }
     return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-  }
-
-  #onOutput(chunk: Buffer): void {
-    for (const frame of this.#adtsParser.push(chunk)) {
-      // Output frame k carries input frame k-1: the encoder's first frame is its priming.
-      if (this.#outputIndex++ === 0) continue;
-      const ts = this.#pending.shift();
-      if (ts !== undefined) this.emit('frame', ts, frame.data);
-    }
   }
 }

@@ -16,7 +16,7 @@ Log.setLevel(AV_LOG_ERROR);
 const sessions = new Map<number, WorkerSession>();
 
 function handle(batch: ToWorkerBatch): FromWorkerBatch {
-  const answer = { ack: batch.seq, outputs: [], parameters: [], refused: [], failed: [] } as {
+  const answer = { ack: batch.seq, outputs: [], parameters: [], refused: [], failed: [], drained: [] } as {
     -readonly [K in keyof FromWorkerBatch]: FromWorkerBatch[K] extends ReadonlyArray<infer T> ? T[] : FromWorkerBatch[K];
   };
   const fail = (session: number, err: unknown): void => {
@@ -31,19 +31,33 @@ function handle(batch: ToWorkerBatch): FromWorkerBatch {
       answer.failed.push({ session, reason: `could not open ${job.kind}: ${(err as Error).message}` });
     }
   }
+  const outputsOf = (session: number): SessionOutputs => ({
+    output: (output) => answer.outputs.push({ session, ...output }),
+    parameters: (sps, pps) => answer.parameters.push({ session, sps, pps }),
+  });
   for (const input of batch.inputs) {
     const session = sessions.get(input.session);
     if (!session) continue; // failed or closed earlier; the gateway knows
-    const outputs: SessionOutputs = {
-      output: (output) => answer.outputs.push({ session: input.session, ...output }),
-      parameters: (sps, pps) => answer.parameters.push({ session: input.session, sps, pps }),
-    };
+    const outputs = outputsOf(input.session);
     try {
       session.push(input, outputs);
     } catch (err) {
       if (err instanceof InputRefusedError) answer.refused.push({ session: input.session, reason: err.message });
       else fail(input.session, err);
     }
+  }
+  for (const id of batch.drains) {
+    const session = sessions.get(id);
+    if (!session) continue;
+    try {
+      session.drain?.(outputsOf(id));
+    } catch (err) {
+      fail(id, err);
+      continue;
+    }
+    session.close();
+    sessions.delete(id);
+    answer.drained.push(id);
   }
   for (const session of batch.closes) {
     sessions.get(session)?.close();

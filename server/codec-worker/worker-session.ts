@@ -14,6 +14,8 @@ export interface WorkerSession {
    * reaches native code (the session goes on); any other error ends the session.
    */
   push(input: CodecInput, outputs: SessionOutputs): void;
+  /** The input has ended: hands over what the encoder still holds. Sessions without a flush omit it. */
+  drain?(outputs: SessionOutputs): void;
   /** Frees the native contexts. Idempotent. */
   close(): void;
 }

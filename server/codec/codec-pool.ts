@@ -73,6 +73,7 @@ export class CodecPool {
     const slot = this.#leastBusy();
     const session = new CodecSession(id, job.kind, {
       input: (session, pts, data, clip) => this.#input(slot, session, pts, data, clip),
+      drain: (session) => this.#drainSession(slot, session),
       close: (session) => this.#closeSession(slot, session),
     });
     if (this.#closed) {
@@ -153,6 +154,19 @@ export class CodecPool {
     return true;
   }
 
+  #drainSession(slot: Slot, session: number): void {
+    const worker = slot.worker;
+    if (worker && !worker.exited) worker.drainSession(session);
+    // Held back by a crash loop: nothing was fed, so nothing is held.
+    else queueMicrotask(() => this.#onDrained(slot, session));
+  }
+
+  #onDrained(slot: Slot, session: number): void {
+    const owner = slot.sessions.get(session)?.session;
+    slot.sessions.delete(session);
+    owner?.receiveDrained();
+  }
+
   #closeSession(slot: Slot, session: number): void {
     if (!slot.sessions.delete(session)) return;
     slot.worker?.closeSession(session);
@@ -170,6 +184,7 @@ export class CodecPool {
       slot.sessions.delete(session);
       owner.fail(reason, false);
     }
+    for (const session of batch.drained) this.#onDrained(slot, session);
   }
 
   #onExit(slot: Slot, worker: CodecWorkerProcess, reason: string): void {

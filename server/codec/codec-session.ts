@@ -16,12 +16,15 @@ export type CodecSessionEvents = {
    * crash). Open a new session to go on; after a lost worker it can be opened at once.
    */
   failed: [reason: string, workerLost: boolean];
+  /** After drain(): every output has been emitted; the session is over. */
+  drained: [];
 };
 
 /** How a session reaches its worker (the pool's side of it). */
 export interface SessionLink {
   /** False when the input was dropped because the worker is behind. */
   input(session: number, pts: number, data: Uint8Array, clip: Uint8Array | undefined): boolean;
+  drain(session: number): void;
   close(session: number): void;
 }
 
@@ -34,6 +37,7 @@ export class CodecSession extends TypedEmitter<CodecSessionEvents> {
   readonly kind: CodecJobKind;
   readonly #link: SessionLink;
   #ended = false;
+  #draining = false;
   /** Inputs dropped because the worker was behind. */
   dropped = 0;
   /** Inputs refused by validation. */
@@ -52,11 +56,21 @@ export class CodecSession extends TypedEmitter<CodecSessionEvents> {
 
   /** One input; see CodecInput for what `pts`, `data` and `clip` mean per kind. */
   push(pts: number, data: Uint8Array, clip?: Uint8Array): void {
-    if (this.#ended) return;
+    if (this.#ended || this.#draining) return;
     if (!this.#link.input(this.id, pts, data, clip)) this.dropped++;
   }
 
-  /** Ends the session; no more events. Idempotent. */
+  /**
+   * Ends the input: what the codec still holds comes out as `output` events, then `drained`
+   * (or `failed`, if the worker is lost meanwhile). Idempotent.
+   */
+  drain(): void {
+    if (this.#ended || this.#draining) return;
+    this.#draining = true;
+    this.#link.drain(this.id);
+  }
+
+  /** Ends the session at once; no more events. Idempotent. */
   close(): void {
     if (this.#ended) return;
     this.#ended = true;
@@ -78,6 +92,13 @@ export class CodecSession extends TypedEmitter<CodecSessionEvents> {
     if (this.#ended) return;
     this.refused++;
     this.emit('refused', reason);
+  }
+
+  /** The pool's report that a drain is complete. */
+  receiveDrained(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.emit('drained');
   }
 
   /** The pool's report that the session is over. */

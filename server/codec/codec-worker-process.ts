@@ -35,7 +35,7 @@ export class CodecWorkerProcess extends TypedEmitter<CodecWorkerProcessEvents> {
   #exited = false;
   #closing = false;
   #stderrTail = '';
-  #pending: { opens: Array<{ session: number; job: CodecJob }>; inputs: CodecInput[]; closes: number[]; bytes: number } = emptyBatch();
+  #pending: PendingBatch = emptyBatch();
   #flushScheduled = false;
   #seq = 0;
   /** Sent batches not acknowledged yet: sequence, bytes, performance.now() when sent. */
@@ -91,6 +91,12 @@ export class CodecWorkerProcess extends TypedEmitter<CodecWorkerProcessEvents> {
     this.#scheduleFlush();
   }
 
+  /** The session's input has ended: its last outputs come back, then `drained`. */
+  drainSession(session: number): void {
+    this.#pending.drains.push(session);
+    this.#scheduleFlush();
+  }
+
   closeSession(session: number): void {
     this.#pending.closes.push(session);
     this.#scheduleFlush();
@@ -119,10 +125,10 @@ export class CodecWorkerProcess extends TypedEmitter<CodecWorkerProcessEvents> {
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#exited) return;
-    const { opens, inputs, closes, bytes } = this.#pending;
-    if (opens.length + inputs.length + closes.length === 0) return;
+    const { opens, inputs, drains, closes, bytes } = this.#pending;
+    if (opens.length + inputs.length + drains.length + closes.length === 0) return;
     this.#pending = emptyBatch();
-    const batch: ToWorkerBatch = { seq: ++this.#seq, opens, inputs, closes };
+    const batch: ToWorkerBatch = { seq: ++this.#seq, opens, inputs, drains, closes };
     this.#unacked.push([batch.seq, bytes, performance.now()]);
     this.#unackedBytes += bytes;
     this.#child.send(batch);
@@ -161,8 +167,17 @@ export class CodecWorkerProcess extends TypedEmitter<CodecWorkerProcessEvents> {
   }
 }
 
-function emptyBatch(): { opens: Array<{ session: number; job: CodecJob }>; inputs: CodecInput[]; closes: number[]; bytes: number } {
-  return { opens: [], inputs: [], closes: [], bytes: 0 };
+/** What is gathered for the next batch, and the input bytes in it. */
+interface PendingBatch {
+  opens: Array<{ session: number; job: CodecJob }>;
+  inputs: CodecInput[];
+  drains: number[];
+  closes: number[];
+  bytes: number;
+}
+
+function emptyBatch(): PendingBatch {
+  return { opens: [], inputs: [], drains: [], closes: [], bytes: 0 };
 }
 
 /**

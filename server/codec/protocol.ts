@@ -40,6 +40,11 @@ export interface ToWorkerBatch {
   readonly seq: number;
   readonly opens: ReadonlyArray<{ readonly session: number; readonly job: CodecJob }>;
   readonly inputs: readonly CodecInput[];
+  /**
+   * Sessions whose input has ended: the worker flushes what the encoder still holds (aac-mix: the
+   * last frames fed), answers it with `drained`, and closes them.
+   */
+  readonly drains: readonly number[];
   readonly closes: readonly number[];
 }
 
@@ -71,6 +76,8 @@ export interface FromWorkerBatch {
   readonly refused: ReadonlyArray<{ readonly session: number; readonly reason: string }>;
   /** Sessions that cannot go on (open failed, codec error); the worker has closed them. */
   readonly failed: ReadonlyArray<{ readonly session: number; readonly reason: string }>;
+  /** Sessions drained as asked: their last outputs are in `outputs`, and the worker has closed them. */
+  readonly drained: readonly number[];
 }
 
 /** Worker → gateway, once, when node-av is loaded and batches can be sent. */

@@ -1,7 +1,6 @@
 import {
   announcedEntry,
   autoOrInteger,
-  executable,
   flag,
   freeText,
   hostOrRange,
@@ -128,7 +127,6 @@ export const SETTING_GROUPS = [
     title: 'Media',
     settings: [
       { key: 'media_dir', field: 'mediaDir', type: requiredPath, default: 'media', doc: 'Directory of the sound files played by sound_on' },
-      { key: 'ffmpeg_path', field: 'ffmpegPath', type: executable, default: 'ffmpeg', doc: 'ffmpeg binary: a bare name is looked up on PATH' },
       { key: 'codec_workers', field: 'codecWorkers', type: autoOrInteger(1, 64), default: 'auto', doc: 'Codec worker processes (Opus to AAC, sound mixing, VP8 to H.264), each serving many streams in-process: auto = one per CPU core; a native crash costs the streams of one worker for a moment, never the gateway' },
       { key: 'aac_bitrate', field: 'aacBitrateBps', type: integer(16_000, 512_000), default: '128000', doc: 'bit/s (not kbit/s) of the AAC audio sent to RTMP targets' },
       { key: 'opus_to_aac_batch', field: 'opusToAacBatchMs', type: integer(20, 200), default: '60', doc: 'ms of Opus audio handed to the Opus to AAC transcoder at a time: larger costs less CPU and adds up to this much audio delay (timestamps and A/V sync are unaffected); 20 sends every packet at once' },

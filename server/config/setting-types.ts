@@ -100,17 +100,6 @@ export const optionalPath: SettingType<string | undefined> = {
   parse: (value) => accept(value === '' ? undefined : path.resolve(value)),
 };
 
-/**
- * A program to run: a bare name (no path separator) is kept so the OS looks it up on PATH when spawning;
- * anything else is a path, resolved against the process working directory.
- */
-export const executable: SettingType<string> = {
-  parse: (value) => {
-    if (value === '') return reject('must not be empty');
-    return accept(value.includes('/') || value.includes(path.sep) ? path.resolve(value) : value);
-  },
-};
-
 /** A browser origin (`https://app.example.com`, scheme, host and optional port), or `*` for any. */
 export const origin: SettingType<string> = {
   parse: (value) => {

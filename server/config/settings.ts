@@ -21,7 +21,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Reads a flashphoner.properties file (UTF-8; synchronous, meant for start-up).
  * Keys absent from the file take their defaults; relative paths (media_dir, the *_file settings,
- * rtmp_servers_db, an ffmpeg_path containing `/`) are resolved against the process working directory.
+ * rtmp_servers_db) are resolved against the process working directory.
  * Throws ConfigError: CONFIG_FILE_NOT_FOUND, CONFIG_FILE_UNREADABLE, CONFIG_SYNTAX or CONFIG_INVALID_VALUE.
  */
 export function loadSettings(filePath: string): LoadedSettings {

@@ -123,7 +123,7 @@ export class VideoIngest {
     this.#closed = true;
     this.#time.clearTimeout(this.#timer);
     this.#keyframes.close();
-    void this.#transcoder?.close();
+    this.#transcoder?.close();
   }
 
   #sendNacks(now: number): void {
@@ -207,11 +207,11 @@ export class VideoIngest {
 
   /** Starts (or restarts, on a resolution change) the VP8 → H.264 transcode at a keyframe. */
   #startTranscoder(width: number, height: number): void {
-    void this.#transcoder?.close();
+    this.#transcoder?.close();
     const transcoder = new Vp8ToH264Transcoder(this.#options.transcode, width, height);
     this.#transcoder = transcoder;
     this.#transcoderSize = `${width}x${height}`;
-    this.#options.logger.info({ width, height, pid: transcoder.pid }, 'VP8 publisher: transcoding to H.264');
+    this.#options.logger.info({ width, height, codecSession: transcoder.sessionId }, 'VP8 publisher: transcoding to H.264');
     transcoder.on('parameters', (sps, pps) => this.#updateParameters(sps, pps));
     transcoder.on('frame', (frame) => {
       const { stream, track, clock } = this.#options;

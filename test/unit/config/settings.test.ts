@@ -46,7 +46,7 @@ describe('parseSettings defaults', () => {
       aacBitrateBps: 128_000,
       opusToAacBatchMs: 60,
       videoTranscodePreset: 'veryfast',
-      ffmpegPath: 'ffmpeg',
+      codecWorkers: 'auto',
       logLevel: 'info',
     });
   });
@@ -86,7 +86,7 @@ describe('parseSettings values', () => {
         'tls_certificate_file=certs/cert.pem',
         'tls_private_key_file=/etc/gw/key.pem',
         'media_dir=/srv/media',
-        'ffmpeg_path=./bin/ffmpeg',
+        'codec_workers=3',
         'log_level=silent',
       ].join('\n'),
     );
@@ -106,7 +106,7 @@ describe('parseSettings values', () => {
       tlsCertificateFile: path.resolve(process.cwd(), 'certs/cert.pem'),
       tlsPrivateKeyFile: '/etc/gw/key.pem',
       mediaDir: '/srv/media',
-      ffmpegPath: path.resolve(process.cwd(), 'bin/ffmpeg'),
+      codecWorkers: 3,
       logLevel: 'silent',
     });
   });
@@ -187,7 +187,7 @@ describe('parseSettings values', () => {
     ['webhook_url=example.com/hook', 'webhook_url: must be empty or a URL starting with http:// or https://', 'example.com/hook'],
     ['media_dir=', 'media_dir: must not be empty', ''],
     ['rtmp_servers_db=', 'rtmp_servers_db: must not be empty', ''],
-    ['ffmpeg_path=', 'ffmpeg_path: must not be empty', ''],
+    ['codec_workers=0', 'codec_workers: must be auto or an integer from 1 to 64', '0'],
   ])('%s is refused with file, line, key, problem and value', (line, problem, value) => {
     const error = catchConfigError(() => parse(`# line 1\n\n${line}\n`));
     expect(error.code).toBe('CONFIG_INVALID_VALUE');

@@ -1,3 +1,4 @@
+import { CODEC_POOL_DEFAULTS, CodecPool } from '../../../server/codec/codec-pool';
 import pino from 'pino';
 import { EndReasons } from '../../../server/hub/end-reason';
 import type { HubStream } from '../../../server/hub/stream';
@@ -8,6 +9,9 @@ import { SinkRegistry, type SinkKind, type SinkTarget } from '../../../server/si
 import { FakeClock } from '../../support/fake-clock';
 import { FakeSink } from '../../support/fake-sink';
 import { h264Params } from '../../support/media-frames';
+
+/** Sound mixing is not exercised here: a pool that never starts a worker. */
+const unusedCodecPool = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: 1 }, pino({ level: 'silent' }));
 
 const silent = pino({ level: 'silent' });
 
@@ -34,7 +38,7 @@ function directory(options: { gracePeriodMs?: number; autoStartUrl?: string } = 
       backoff: { initialDelayMs: 1000, maxDelayMs: 1000, maxAttempts: 0 },
       wedgeTimeoutMs: 10_000,
       readerLimits: { maxBytes: 1 << 20, maxMs: 10_000 },
-      audio: { ffmpegPath: 'ffmpeg', bitrateBps: 128_000 },
+      audio: { pool: unusedCodecPool, bitrateBps: 128_000 },
       mediaDir: 'media',
       autoStartUrl: options.autoStartUrl,
       maxPushes: 4,

@@ -1,3 +1,4 @@
+import { CODEC_POOL_DEFAULTS, CodecPool } from '../../../server/codec/codec-pool';
 import pino from 'pino';
 import { EndReasons } from '../../../server/hub/end-reason';
 import { HubStream } from '../../../server/hub/stream';
@@ -9,6 +10,9 @@ import { FakeClock } from '../../support/fake-clock';
 import { fakeTarget } from '../../support/fake-sink';
 import { readersDrained } from '../../support/hub-readers';
 import { aacParams, frameOf, h264Params } from '../../support/media-frames';
+
+/** Sound mixing is not exercised here: a pool that never starts a worker. */
+const unusedCodecPool = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: 1 }, pino({ level: 'silent' }));
 
 const silent = pino({ level: 'silent' });
 
@@ -34,7 +38,7 @@ function pushTask(overrides: Partial<PushTaskConfig> = {}) {
     backoff: { initialDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 0 },
     wedgeTimeoutMs: 3000,
     readerLimits: { maxBytes: 1 << 20, maxMs: 10_000 },
-    audio: { ffmpegPath: 'ffmpeg', bitrateBps: 128_000 },
+    audio: { pool: unusedCodecPool, bitrateBps: 128_000 },
     sinkContext: {},
     logger: silent,
     clock,

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import type { RtpPacket } from 'werift';
+import { CODEC_POOL_DEFAULTS, CodecPool } from '../../../server/codec/codec-pool';
 import type { Frame } from '../../../server/hub/frame';
 import { HubStream } from '../../../server/hub/stream';
 import { NalType, nalType, splitAnnexB } from '../../../server/media/h264/nal';
@@ -11,6 +12,8 @@ import { h264Payloads, toRtpPackets } from '../media/support/rtp-packetizers';
 import { killRunningTools, runTool } from '../media/support/run-tool';
 
 const silent = pino({ level: 'silent' });
+/** H.264 passes through here: a pool that never starts a worker. */
+const unusedCodecPool = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: 1 }, silent);
 const FRAME_MS = 1000 / 30;
 
 /** Access units of a 320x240 x264 stream, 30 frames, an IDR every 10 (each a list of NAL units). */
@@ -66,7 +69,7 @@ function ingestSetup() {
     sendPli: () => plis.push(time.now()),
     sendNack: (sequenceNumbers) => nacks.push({ at: time.now(), sequenceNumbers }),
     repair: { window: 'auto', minMs: 50, maxMs: 600 },
-    transcode: { ffmpegPath: 'ffmpeg', preset: 'veryfast', bitrateKbps: 1000, keyframeIntervalMs: 2000 },
+    transcode: { pool: unusedCodecPool, preset: 'veryfast', bitrateKbps: 1000, keyframeIntervalMs: 2000 },
     logger: silent,
     time,
   });
