@@ -52,3 +52,27 @@ export function drainPackets(encoder: CodecContext, frame: Frame, packet: Packet
     packet.unref();
   }
 }
+
+/** What a decoded or scaled video frame must be before it reaches an encoder. */
+export interface VideoShape {
+  format: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Throws unless a video frame has the shape the encoder was opened for: node-av 6.1.1 crashes the
+ * process, instead of throwing, on frames the encoder cannot take.
+ */
+export function checkVideoFrame(frame: Frame, shape: VideoShape): void {
+  const planes = frame.data;
+  if (frame.format !== shape.format || frame.width !== shape.width || frame.height !== shape.height || !planes || planes.length < 3) {
+    throw new Error(`video frame ${frame.width}x${frame.height} in format ${frame.format}, expected ${shape.width}x${shape.height} in ${shape.format}`);
+  }
+}
+
+/** Float samples of a planar audio plane, without copying. */
+export function floatPlane(plane: Buffer, samples: number): Float32Array {
+  if (plane.byteLength < samples * 4) throw new Error(`audio plane of ${plane.byteLength} bytes holds fewer than ${samples} samples`);
+  return new Float32Array(plane.buffer, plane.byteOffset, samples);
+}
