@@ -69,7 +69,13 @@ export class AacMixSession implements WorkerSession {
       this.#decoder.freeContext();
       throw err;
     }
-    this.#clip = new ClipConverter(sampleRate, layout, AAC_FRAME_SAMPLES);
+    try {
+      this.#clip = new ClipConverter(sampleRate, layout, AAC_FRAME_SAMPLES);
+    } catch (err) {
+      this.#decoder.freeContext();
+      this.#encoder.freeContext();
+      throw err;
+    }
     this.#packet.alloc();
     this.#decoded.alloc();
     this.#encoded.alloc();

@@ -35,7 +35,10 @@ export class ClipConverter {
     this.#channels = layout.nbChannels;
     this.#frame = Array.from({ length: this.#channels }, () => Buffer.alloc(frameSamples * 4));
     this.#resampler.allocSetOpts2(layout, AV_SAMPLE_FMT_FLTP, sampleRate, AV_CHANNEL_LAYOUT_STEREO, AV_SAMPLE_FMT_S16, CLIP_RATE);
-    if (this.#resampler.init() < 0) throw new Error('cannot set up the clip resampler');
+    if (this.#resampler.init() < 0) {
+      this.#resampler.free();
+      throw new Error('cannot set up the clip resampler');
+    }
     this.#fifo.alloc(AV_SAMPLE_FMT_FLTP, this.#channels, frameSamples * MAX_QUEUED_FRAMES);
     const lead = Array.from({ length: this.#channels }, () => Buffer.alloc(LEAD_SAMPLES * 4));
     if (this.#fifo.writeSync(lead, LEAD_SAMPLES) < 0) throw new Error('cannot queue the clip lead-in');

@@ -4,10 +4,15 @@
  * is answered by one batch of outputs. A native crash here ends this process only: the gateway
  * restarts it and reopens its sessions elsewhere.
  */
-import { getFFmpegInfo } from 'node-av/lib';
+import { getFFmpegInfo, Log } from 'node-av/lib';
+import { AV_LOG_ERROR } from 'node-av/constants';
 import type { FromWorkerBatch, ToWorkerBatch, WorkerReady } from '../codec/protocol';
 import { createWorkerSession } from './session-factory';
 import { InputRefusedError, type SessionOutputs, type WorkerSession } from './worker-session';
+
+// FFmpeg's info lines (x264 prints statistics at every close) would push the messages that
+// explain a crash out of the stderr tail the gateway keeps.
+Log.setLevel(AV_LOG_ERROR);
 
 const sessions = new Map<number, WorkerSession>();
 
