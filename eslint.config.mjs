@@ -54,6 +54,11 @@ export default tseslint.config(
     rules: { 'no-console': ['error', { allow: ['warn', 'error'] }] },
   },
   {
+    // CommonJS scripts (a --require hook must be one) load their modules with require().
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Test clients read JSON answers of many shapes; each assertion states the shape it expects.
     files: ['test/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

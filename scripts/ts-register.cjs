@@ -1,7 +1,6 @@
 // Lets Node run the TypeScript sources directly (`node --require ./scripts/ts-register.cjs x.ts`),
 // with the same swc transform as jest: the tests start child processes (codec workers) from
 // server/ without a build. Production runs the compiled dist/ and never loads this.
-/* eslint-disable @typescript-eslint/no-require-imports -- a --require preload is CommonJS by nature */
 const { transformSync } = require('@swc/core');
 const Module = require('node:module');
 const fs = require('node:fs');

@@ -40,8 +40,8 @@ export function checkedAudioFrame(frame: Frame, shape: AudioShape): Buffer[] {
   return planes.slice(0, shape.channels);
 }
 
-/** Sends one frame to an encoder and hands every packet it has ready to `onPacket`. */
-export function drainPackets(encoder: CodecContext, frame: Frame, packet: Packet, onPacket: (packet: Packet) => void): void {
+/** Sends one frame to an encoder (null: the end, flush everything) and hands every packet it has ready to `onPacket`. */
+export function drainPackets(encoder: CodecContext, frame: Frame | null, packet: Packet, onPacket: (packet: Packet) => void): void {
   const sent = encoder.sendFrameSync(frame);
   if (sent < 0) throw new Error(`encoder refused a frame (${sent})`);
   for (;;) {
@@ -51,4 +51,28 @@ export function drainPackets(encoder: CodecContext, frame: Frame, packet: Packet
     onPacket(packet);
     packet.unref();
   }
+}
+
+/** What a decoded or scaled video frame must be before it reaches an encoder. */
+export interface VideoShape {
+  format: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Throws unless a video frame has the shape the encoder was opened for: node-av 6.1.1 crashes the
+ * process, instead of throwing, on frames the encoder cannot take.
+ */
+export function checkVideoFrame(frame: Frame, shape: VideoShape): void {
+  const planes = frame.data;
+  if (frame.format !== shape.format || frame.width !== shape.width || frame.height !== shape.height || !planes || planes.length < 3) {
+    throw new Error(`video frame ${frame.width}x${frame.height} in format ${frame.format}, expected ${shape.width}x${shape.height} in ${shape.format}`);
+  }
+}
+
+/** Float samples of a planar audio plane, without copying. */
+export function floatPlane(plane: Buffer, samples: number): Float32Array {
+  if (plane.byteLength < samples * 4) throw new Error(`audio plane of ${plane.byteLength} bytes holds fewer than ${samples} samples`);
+  return new Float32Array(plane.buffer, plane.byteOffset, samples);
 }

@@ -10,7 +10,8 @@ import type { FromWorkerBatch, ToWorkerBatch, WorkerReady } from '../codec/proto
 import { createWorkerSession } from './session-factory';
 import { InputRefusedError, type SessionOutputs, type WorkerSession } from './worker-session';
 
-// FFmpeg's own messages go to stderr, which the gateway keeps to explain a crash: errors only.
+// FFmpeg's info lines (x264 prints statistics at every close) would push the messages that
+// explain a crash out of the stderr tail the gateway keeps.
 Log.setLevel(AV_LOG_ERROR);
 
 const sessions = new Map<number, WorkerSession>();

@@ -1,0 +1,61 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { buildAdtsHeader } from '../../../server/media/aac/adts-header';
+import { AAC_LC } from '../../../server/media/aac/audio-specific-config';
+import { oggPackets, readOggPages } from '../../../server/media/containers/ogg-reader';
+import { recordPcm, rmsDbfs } from '../../support/audio-analysis';
+import { runOrThrow } from '../../support/processes';
+import { WorkerHarness } from './support/worker-harness';
+import { tonePower } from './support/tone';
+
+const FFMPEG_TIMEOUT_MS = 20_000;
+const SESSION = 7;
+
+describe('codec worker: opus-to-aac', () => {
+  let dir: string;
+  let harness: WorkerHarness;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'cw-opus-'));
+    harness = await WorkerHarness.start();
+  });
+
+  afterAll(async () => {
+    await harness.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a 440 Hz tone comes out as contiguous AAC of the same tone and level; malformed packets are refused and the session goes on', async () => {
+    const ogg = path.join(dir, 'tone.ogg');
+    await runOrThrow('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '3', '-ac', '2', '-c:a', 'libopus', '-frame_duration', '20', ogg], { timeoutMs: FFMPEG_TIMEOUT_MS });
+    // The first two packets are OpusHead and OpusTags.
+    const packets = oggPackets(readOggPages(await readFile(ogg))).slice(2).map((p) => p.data);
+    const malformed = [Buffer.alloc(0), Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 7919) & 0xff)), Buffer.from([0x03, 0x00])];
+
+    harness.worker.open(SESSION, { kind: 'opus-to-aac', bitrateBps: 128_000 });
+    packets.slice(0, 50).forEach((data) => harness.worker.input({ session: SESSION, pts: 0, data }));
+    await harness.settle();
+    const before = harness.outputs(SESSION).length;
+    for (const data of malformed) harness.worker.input({ session: SESSION, pts: 0, data });
+    packets.slice(50).forEach((data) => harness.worker.input({ session: SESSION, pts: 0, data }));
+    await harness.settle();
+
+    expect(harness.refused(SESSION)).toHaveLength(malformed.length);
+    expect(harness.failed(SESSION)).toEqual([]);
+    const outputs = harness.outputs(SESSION);
+    expect(outputs.length).toBeGreaterThan(before);
+    // The encoder holds back at most a frame or two of lookahead.
+    expect(outputs.length).toBeGreaterThanOrEqual(Math.floor((packets.length * 960) / 1024) - 2);
+    outputs.forEach((output, k) => expect(output.pts).toBe((k - 1) * 1024));
+
+    const adts = path.join(dir, 'out.aac');
+    await writeFile(adts, Buffer.concat(outputs.flatMap((o) => [buildAdtsHeader(AAC_LC, 48000, 2, o.data.length), Buffer.from(o.data)])));
+    // Skip the first 200 ms (priming and the decoder's start), compare 2 s.
+    const decoded = (await recordPcm(adts, { seconds: 2.7 })).subarray(9600);
+    const input = (await recordPcm(ogg, { seconds: 2.7 })).subarray(9600);
+    const tone = tonePower(decoded, 48000, 440);
+    for (const other of [220, 880, 1000]) expect(tone / tonePower(decoded, 48000, other)).toBeGreaterThan(100);
+    expect(Math.abs(rmsDbfs(decoded) - rmsDbfs(input))).toBeLessThan(1);
+  });
+});
