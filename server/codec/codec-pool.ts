@@ -44,6 +44,10 @@ export interface CodecPoolStats {
   workers: Array<{ pid: number | undefined; sessions: number; backlogBytes: number }>;
   /** Workers that ended without being asked to, since the start. */
   restarts: number;
+  /** Inputs dropped because their worker was behind or not running, since the start. */
+  droppedInputs: number;
+  /** Inputs a worker refused (they failed its checks and never reached FFmpeg), since the start. */
+  refusedInputs: number;
 }
 
 /**
@@ -59,6 +63,8 @@ export class CodecPool {
   readonly #slots: Slot[];
   #nextId = 1;
   #restarts = 0;
+  #droppedInputs = 0;
+  #refusedInputs = 0;
   #closed = false;
 
   constructor(options: CodecPoolOptions, logger: Logger) {
@@ -71,7 +77,7 @@ export class CodecPool {
   open(job: CodecJob): CodecSession {
     const id = this.#nextId++;
     const slot = this.#leastBusy();
-    const session = new CodecSession(id, job.kind, {
+    const session = new CodecSession(id, {
       input: (session, pts, data, clip) => this.#input(slot, session, pts, data, clip),
       drain: (session) => this.#drainSession(slot, session),
       close: (session) => this.#closeSession(slot, session),
@@ -89,6 +95,8 @@ export class CodecPool {
     return {
       workers: this.#slots.filter((slot) => slot.worker).map((slot) => ({ pid: slot.worker!.pid, sessions: slot.sessions.size, backlogBytes: slot.worker!.backlogBytes })),
       restarts: this.#restarts,
+      droppedInputs: this.#droppedInputs,
+      refusedInputs: this.#refusedInputs,
     };
   }
 
@@ -146,12 +154,14 @@ export class CodecPool {
     return worker;
   }
 
-  #input(slot: Slot, session: number, pts: number, data: Uint8Array, clip: Uint8Array | undefined): boolean {
+  #input(slot: Slot, session: number, pts: number, data: Uint8Array, clip: Uint8Array | undefined): void {
     const worker = slot.worker;
-    if (!worker || worker.exited || !slot.sessions.has(session)) return false;
-    if (worker.backlogBytes > this.#options.maxBacklogBytes) return false;
+    if (!slot.sessions.has(session)) return;
+    if (!worker || worker.exited || worker.backlogBytes > this.#options.maxBacklogBytes) {
+      this.#droppedInputs++;
+      return;
+    }
     worker.input(clip ? { session, pts, data, clip } : { session, pts, data });
-    return true;
   }
 
   #drainSession(slot: Slot, session: number): void {
@@ -177,7 +187,8 @@ export class CodecPool {
       slot.sessions.get(output.session)?.session.receiveOutput({ ...output, data: asBuffer(output.data) });
     }
     for (const { session, sps, pps } of batch.parameters) slot.sessions.get(session)?.session.receiveParameters(asBuffer(sps), asBuffer(pps));
-    for (const { session, reason } of batch.refused) slot.sessions.get(session)?.session.receiveRefusal(reason);
+    // A refusal is the worker's check at work (a malformed or hostile input), counted, not logged: a peer could flood the log.
+    this.#refusedInputs += batch.refused.length;
     for (const { session, reason } of batch.failed) {
       const owner = slot.sessions.get(session)?.session;
       if (!owner) continue;

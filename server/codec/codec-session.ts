@@ -1,5 +1,5 @@
 import { TypedEmitter } from '../events/typed-emitter';
-import type { CodecJobKind, CodecOutput } from './protocol';
+import type { CodecOutput } from './protocol';
 
 /** An output of a session, its bytes as a Buffer. */
 export type SessionOutput = CodecOutput & { readonly data: Buffer };
@@ -9,8 +9,6 @@ export type CodecSessionEvents = {
   output: [output: SessionOutput];
   /** vp8-to-h264: the encoder's SPS and PPS, before its first frame and when they change. */
   parameters: [sps: Buffer, pps: Buffer];
-  /** An input refused by the worker's validation; the session goes on. */
-  refused: [reason: string];
   /**
    * The session is over: its codec failed, or its worker ended (`workerLost`, e.g. a native
    * crash). Open a new session to go on; after a lost worker it can be opened at once.
@@ -22,8 +20,8 @@ export type CodecSessionEvents = {
 
 /** How a session reaches its worker (the pool's side of it). */
 export interface SessionLink {
-  /** False when the input was dropped because the worker is behind. */
-  input(session: number, pts: number, data: Uint8Array, clip: Uint8Array | undefined): boolean;
+  /** Hands the input to the worker, or drops it (and counts it) when the worker is behind. */
+  input(session: number, pts: number, data: Uint8Array, clip: Uint8Array | undefined): void;
   drain(session: number): void;
   close(session: number): void;
 }
@@ -34,30 +32,20 @@ export interface SessionLink {
  */
 export class CodecSession extends TypedEmitter<CodecSessionEvents> {
   readonly id: number;
-  readonly kind: CodecJobKind;
   readonly #link: SessionLink;
   #ended = false;
   #draining = false;
-  /** Inputs dropped because the worker was behind. */
-  dropped = 0;
-  /** Inputs refused by validation. */
-  refused = 0;
 
-  constructor(id: number, kind: CodecJobKind, link: SessionLink) {
+  constructor(id: number, link: SessionLink) {
     super();
     this.id = id;
-    this.kind = kind;
     this.#link = link;
-  }
-
-  get ended(): boolean {
-    return this.#ended;
   }
 
   /** One input; see CodecInput for what `pts`, `data` and `clip` mean per kind. */
   push(pts: number, data: Uint8Array, clip?: Uint8Array): void {
     if (this.#ended || this.#draining) return;
-    if (!this.#link.input(this.id, pts, data, clip)) this.dropped++;
+    this.#link.input(this.id, pts, data, clip);
   }
 
   /**
@@ -85,13 +73,6 @@ export class CodecSession extends TypedEmitter<CodecSessionEvents> {
   /** The pool hands over the encoder's parameters. */
   receiveParameters(sps: Buffer, pps: Buffer): void {
     if (!this.#ended) this.emit('parameters', sps, pps);
-  }
-
-  /** The pool reports an input the worker refused. */
-  receiveRefusal(reason: string): void {
-    if (this.#ended) return;
-    this.refused++;
-    this.emit('refused', reason);
   }
 
   /** The pool's report that a drain is complete. */

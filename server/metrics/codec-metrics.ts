@@ -31,15 +31,22 @@ export function codecMetrics(registry: Registry, stats: () => CodecPoolStats): v
       for (const worker of stats().workers) this.set({ pid: String(worker.pid) }, worker.backlogBytes);
     },
   });
+  totalCounter(registry, 'gateway_codec_worker_restarts_total', 'Codec workers that ended without being asked to (a native crash, a wedge) and were replaced', () => stats().restarts);
+  totalCounter(registry, 'gateway_codec_inputs_dropped_total', 'Codec inputs dropped because their worker was behind or restarting', () => stats().droppedInputs);
+  totalCounter(registry, 'gateway_codec_inputs_refused_total', "Codec inputs refused by a worker's checks before they reached FFmpeg (malformed or hostile)", () => stats().refusedInputs);
+}
+
+/** A counter that follows a total kept elsewhere. */
+function totalCounter(registry: Registry, name: string, help: string, total: () => number): void {
   let reported = 0;
   new Counter({
-    name: 'gateway_codec_worker_restarts_total',
-    help: 'Codec workers that ended without being asked to (a native crash, a wedge) and were replaced',
+    name,
+    help,
     registers: [registry],
     collect() {
-      const { restarts } = stats();
-      if (restarts > reported) this.inc(restarts - reported);
-      reported = Math.max(reported, restarts);
+      const now = total();
+      if (now > reported) this.inc(now - reported);
+      reported = Math.max(reported, now);
     },
   });
 }

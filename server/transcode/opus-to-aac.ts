@@ -95,11 +95,6 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
     return this.#session.id;
   }
 
-  /** Packets dropped because the codec worker was not keeping up. */
-  get droppedPackets(): number {
-    return this.#session.dropped;
-  }
-
   /** One Opus packet at input time `pts` (48 kHz units), which arrived at `receivedAt` (performance.now()). */
   push(packet: Buffer, pts: number, receivedAt: number, wallClock: number): void {
     if (this.#closed || packet.length === 0) return;
