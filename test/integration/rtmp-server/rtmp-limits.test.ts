@@ -185,10 +185,11 @@ describe('RTMP server limits', () => {
     await reported('rtmp_partial_message_bytes', 1);
     expect(reporter.count('rtmp_partial_message_bytes')).toBe(1);
     expect(logged('rtmp_partial_message_bytes')).toEqual([expect.objectContaining({ client: expect.stringMatching(/^127\.0\.0\.4:/), reason: expect.stringContaining(`${DEFAULT_CLIENT_LIMITS.maxPartialMessageBytes} bytes`) })]);
-    // The budget, plus what socket reads, the client's flood and the steady stream hold meanwhile (about
-    // 10 MiB); the eight messages whole would be 48 MiB or more.
+    // The budget, plus what socket reads, the client's flood and the steady stream hold meanwhile, plus the
+    // assembly buffers outgrown on the way that a young-generation collection does not free (15 to 28 MiB
+    // in all idle, 38 on a loaded CI machine); the eight messages held whole would be 48 MiB or more.
     process.stderr.write(`partial messages: array buffers grew ${(buffers.maxGrowth / MIB).toFixed(1)} MiB at most\n`);
-    expect(buffers.maxGrowth).toBeLessThan(DEFAULT_CLIENT_LIMITS.maxPartialMessageBytes + 16 * MIB);
+    expect(buffers.maxGrowth).toBeLessThan(8 * 6 * MIB);
     expectSteadyUnharmed(frames, performance.now() - started);
   });
 
