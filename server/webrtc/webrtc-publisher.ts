@@ -55,7 +55,7 @@ export class WebRtcPublisher {
     this.#log = logger;
     // Media goes straight to the ingests once DTLS is up; werift's track events carry what it leaves to werift.
     const fastPath = MediaFastPath.attach(peer, logger);
-    if (!fastPath) logger.warn('werift transport internals not as expected: RTP takes werift\'s receive path');
+    if (!fastPath) logger.warn('RTP takes werift\'s receive path: its transport internals are not as expected, or SRTP has already started');
     for (const transceiver of peer.getTransceivers()) {
       const { receiver } = transceiver;
       if (transceiver.kind === 'video' && selection.video) {
