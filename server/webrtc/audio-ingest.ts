@@ -1,7 +1,7 @@
-import type { RtpPacket } from 'werift';
 import type { HubStream } from '../hub/stream';
 import type { Track } from '../hub/track';
 import { opusPacketSamples } from '../media/opus/opus-packet';
+import type { ReceivedRtp } from './received-rtp';
 import type { RtpClock } from './rtp-clock';
 
 /**
@@ -25,8 +25,8 @@ export class AudioIngest {
     this.#clock = clock;
   }
 
-  /** One RTP packet of the audio track, as werift delivers it. */
-  onRtp(rtp: RtpPacket): void {
+  /** One RTP packet of the audio track (read during the call only; its payload is kept). */
+  onRtp(rtp: ReceivedRtp): void {
     const receivedAt = performance.now();
     const extended = this.#clock.extend(rtp.header.timestamp);
     if (rtp.payload.length === 0 || (this.#next !== undefined && extended < this.#next)) {

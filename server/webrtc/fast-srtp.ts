@@ -24,6 +24,8 @@ const PROFILES = new Map<unknown, SrtpProfile>([
 ]);
 
 let installed = false;
+/** The decryptor behind each session whose decrypt was replaced, for callers that want its payload-only form. */
+const decryptors = new WeakMap<object, SrtpDecryptor>();
 
 /**
  * Speeds up werift's SRTP, which the gateway pays for on every received packet. werift creates a
@@ -53,6 +55,11 @@ export function installFastSrtp(): void {
   installed = true;
 }
 
+/** The SrtpDecryptor that decrypts for this werift SrtpSession, if installFastSrtp replaced its decrypt. */
+export function srtpDecryptorOf(session: object): SrtpDecryptor | undefined {
+  return decryptors.get(session);
+}
+
 function useKeyObjects(cipher: WeriftCipher | undefined): void {
   if (!cipher) return;
   for (const field of KEY_FIELDS) {
@@ -66,6 +73,7 @@ function replaceDecrypt(session: WeriftSession, profile: SrtpProfile, cipher: We
   if (!(key instanceof KeyObject) || !Buffer.isBuffer(salt)) return;
   if (profile === 'AES_CM_128_HMAC_SHA1_80' && !(authKey instanceof KeyObject)) return;
   const decryptor = new SrtpDecryptor(profile, { key, salt, ...(authKey instanceof KeyObject ? { authKey } : {}) });
+  decryptors.set(session, decryptor);
   session.decrypt = (packet) => {
     try {
       return decryptor.decrypt(packet);

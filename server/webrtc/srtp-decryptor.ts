@@ -37,8 +37,8 @@ interface RolloverState {
  * AES-128-GCM (RFC 7714) and AES-128-CM with HMAC-SHA1-80 (RFC 3711). Keys are KeyObjects made
  * once, so a packet costs one decipher (and one HMAC for AES-CM) and one output allocation; the
  * packet index follows RFC 3711's rollover estimation per SSRC, updated only once a packet
- * authenticates. Returns the RTP packet (header and plaintext payload, tag removed); throws
- * SrtpDecryptError for a packet to drop.
+ * authenticates. Returns the RTP packet (header and plaintext payload, tag removed), or only its
+ * payload; throws SrtpDecryptError for a packet to drop.
  */
 export class SrtpDecryptor {
   readonly #profile: SrtpProfile;
@@ -47,17 +47,38 @@ export class SrtpDecryptor {
   /** Reused IV buffer (the decipher copies it). */
   readonly #iv: Buffer;
   readonly #roc = Buffer.allocUnsafe(4);
+  readonly #tagBytes: number;
 
   constructor(profile: SrtpProfile, keys: SrtpSessionKeys) {
     if (profile === 'AES_CM_128_HMAC_SHA1_80' && keys.authKey === undefined) throw new TypeError('AES-CM SRTP needs an authentication key');
     this.#profile = profile;
     this.#keys = keys;
     this.#iv = Buffer.alloc(profile === 'AEAD_AES_128_GCM' ? 12 : 16);
+    this.#tagBytes = profile === 'AEAD_AES_128_GCM' ? GCM_TAG_BYTES : HMAC_TAG_BYTES;
+  }
+
+  /** Bytes of the authentication tag that ends each packet. */
+  get tagBytes(): number {
+    return this.#tagBytes;
   }
 
   /** Decrypts one SRTP packet into a new RTP packet. */
   decrypt(packet: Buffer): Buffer {
-    const tagBytes = this.#profile === 'AEAD_AES_128_GCM' ? GCM_TAG_BYTES : HMAC_TAG_BYTES;
+    const payload = this.decryptPayload(packet);
+    const headerBytes = packet.length - this.#tagBytes - payload.length;
+    const out = Buffer.allocUnsafe(headerBytes + payload.length);
+    packet.copy(out, 0, 0, headerBytes);
+    payload.copy(out, headerBytes);
+    return out;
+  }
+
+  /**
+   * Decrypts one SRTP packet and returns only its plaintext payload (padding included, tag
+   * removed), the one buffer the cipher makes: the header is the packet's own first bytes, which
+   * SRTP leaves in clear, so a caller that reads it there saves a copy of the whole packet.
+   */
+  decryptPayload(packet: Buffer): Buffer {
+    const tagBytes = this.#tagBytes;
     if (packet.length < RTP_HEADER_BYTES + tagBytes) throw new SrtpDecryptError('SRTP_TOO_SHORT', `SRTP packet of ${packet.length} bytes`);
     const headerBytes = rtpHeaderLength(packet, packet.length - tagBytes);
     const sequence = packet.readUInt16BE(2);
@@ -87,15 +108,13 @@ export class SrtpDecryptor {
     const decipher = createDecipheriv('aes-128-gcm', this.#keys.key, iv);
     decipher.setAAD(packet.subarray(0, headerBytes));
     decipher.setAuthTag(packet.subarray(tagAt));
-    const out = Buffer.allocUnsafe(tagAt);
-    packet.copy(out, 0, 0, headerBytes);
-    decipher.update(packet.subarray(headerBytes, tagAt)).copy(out, headerBytes);
+    const payload = decipher.update(packet.subarray(headerBytes, tagAt));
     try {
       decipher.final();
     } catch {
       throw new SrtpDecryptError('SRTP_AUTH_FAILED', 'SRTP packet failed GCM authentication');
     }
-    return out;
+    return payload;
   }
 
   #decryptCm(packet: Buffer, headerBytes: number, ssrc: number, roc: number, sequence: number): Buffer {
@@ -112,11 +131,7 @@ export class SrtpDecryptor {
     iv.writeUInt32BE(roc >>> 0, 8);
     iv.writeUInt16BE(sequence, 12);
     xorInto(iv, this.#keys.salt);
-    const decipher = createDecipheriv('aes-128-ctr', this.#keys.key, iv);
-    const out = Buffer.allocUnsafe(tagAt);
-    packet.copy(out, 0, 0, headerBytes);
-    decipher.update(packet.subarray(headerBytes, tagAt)).copy(out, headerBytes);
-    return out;
+    return createDecipheriv('aes-128-ctr', this.#keys.key, iv).update(packet.subarray(headerBytes, tagAt));
   }
 }
 

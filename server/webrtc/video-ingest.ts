@@ -1,4 +1,3 @@
-import type { RtpPacket } from 'werift';
 import { systemClock, type Clock, type TimerHandle } from '../events/clock';
 import type { HubStream } from '../hub/stream';
 import { msToUnits } from '../hub/frame';
@@ -13,6 +12,7 @@ import type { RtpStreamItem } from '../media/rtp/rtp-packet';
 import { Vp8Depacketizer, type Vp8Frame } from '../media/rtp/vp8-depacketizer';
 import { Vp8ToH264Transcoder, type Vp8ToH264Options } from '../transcode/vp8-to-h264';
 import { KeyframeRequester } from './keyframe-requester';
+import type { ReceivedRtp } from './received-rtp';
 import type { RtpClock } from './rtp-clock';
 
 /** Options of a VideoIngest. */
@@ -107,10 +107,10 @@ export class VideoIngest {
   }
 
   /**
-   * One RTP packet of the video track, as werift delivers it; `retransmission`: werift unwrapped
-   * it from RTX.
+   * One RTP packet of the video track (read during the call only); `retransmission`: it came
+   * unwrapped from RTX.
    */
-  onRtp(rtp: RtpPacket, retransmission = false): void {
+  onRtp(rtp: ReceivedRtp, retransmission = false): void {
     if (this.#closed) return;
     const { header } = rtp;
     const now = this.#time.now();

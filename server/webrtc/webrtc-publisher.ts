@@ -9,7 +9,9 @@ import type { PublishEvents } from '../signalling/publish-service';
 import type { Vp8ToH264Options } from '../transcode/vp8-to-h264';
 import { AudioIngest } from './audio-ingest';
 import { IceRoundTrip } from './ice-round-trip';
+import { MediaFastPath } from './media-fast-path';
 import type { OfferSelection } from './offer-codecs';
+import type { RtpSink } from './received-rtp';
 import { hookReceiverRepair } from './receiver-repair-hooks';
 import { RtcpFeedbackSender } from './rtcp-feedback';
 import { RtpClock, SenderClock } from './rtp-clock';
@@ -51,6 +53,9 @@ export class WebRtcPublisher {
     this.#stream = stream;
     this.#callbacks = callbacks;
     this.#log = logger;
+    // Media goes straight to the ingests once DTLS is up; werift's track events carry what it leaves to werift.
+    const fastPath = MediaFastPath.attach(peer, logger);
+    if (!fastPath) logger.warn('RTP takes werift\'s receive path: its transport internals are not as expected, or SRTP has already started');
     for (const transceiver of peer.getTransceivers()) {
       const { receiver } = transceiver;
       if (transceiver.kind === 'video' && selection.video) {
@@ -75,20 +80,25 @@ export class WebRtcPublisher {
         this.#video = video;
         this.#iceRoundTrip = new IceRoundTrip(receiver);
         logger.info({ nack, rtx: selection.video.rtxPayloadType !== undefined, pli: selection.video.pli, repairWindow: media.repair.window }, 'video loss repair');
-        track.onReceiveRtp.subscribe((rtp) => {
+        const onRtp: RtpSink = (rtp, retransmission) => {
           this.#lastRtpAt = performance.now();
-          video.onRtp(rtp, repair?.deliveringRetransmission ?? false);
-        });
+          video.onRtp(rtp, retransmission);
+        };
+        track.onReceiveRtp.subscribe((rtp) => onRtp(rtp, repair?.deliveringRetransmission ?? false));
+        // Only with the repair hooks: without them werift's own NACKs need its receive path.
+        if (repair) fastPath?.deliver(receiver, onRtp);
         track.onReceiveRtcp.subscribe((rtcp) => this.#onRtcp(rtcp, clock));
       } else if (transceiver.kind === 'audio' && selection.audio) {
         const track = receiver.track;
         const clock = new RtpClock(48000, this.#sender);
         const opus = stream.addTrack({ kind: 'audio', codec: 'opus', timescale: 48000, params: { codec: 'opus', channels: selection.audio.channels } });
         const audio = new AudioIngest(stream, opus, clock);
-        track.onReceiveRtp.subscribe((rtp) => {
+        const onRtp: RtpSink = (rtp) => {
           this.#lastRtpAt = performance.now();
           audio.onRtp(rtp);
-        });
+        };
+        track.onReceiveRtp.subscribe((rtp) => onRtp(rtp, false));
+        fastPath?.deliver(receiver, onRtp);
         track.onReceiveRtcp.subscribe((rtcp) => this.#onRtcp(rtcp, clock));
       }
     }

@@ -68,6 +68,21 @@ describe.each(PROFILES)('SrtpDecryptor, %s', (profile, weriftProfile, saltLength
     expect(() => decryptor.decrypt(tampered)).toThrow(expect.objectContaining({ code: 'SRTP_AUTH_FAILED' }));
   });
 
+  test('decryptPayload gives the plaintext payload alone (the header stays in the packet), across the rollover too; tagBytes says what ends a packet', () => {
+    const { sender, decryptor } = pair(profile, weriftProfile, saltLength);
+    expect(decryptor.tagBytes).toBe(profile === 'AEAD_AES_128_GCM' ? 16 : 10);
+    for (let i = 0; i < 300; i++) {
+      const header = new RtpHeader({ ssrc: 77, sequenceNumber: (65500 + i) & 0xffff, timestamp: 90 * i, payloadType: 102, csrc: [i], csrcLength: 1 });
+      const payload = randomBytes(1 + ((i * 53) % 1200));
+      const packet = sender.encrypt(payload, header);
+      expect(decryptor.decryptPayload(packet)).toEqual(payload);
+      expect(packet.length - decryptor.tagBytes - payload.length).toBe(header.serializeSize);
+    }
+    const tampered = sender.encrypt(randomBytes(50), new RtpHeader({ ssrc: 77, sequenceNumber: 300, timestamp: 0, payloadType: 102 }));
+    tampered[20]! ^= 0x01;
+    expect(() => decryptor.decryptPayload(tampered)).toThrow(expect.objectContaining({ code: 'SRTP_AUTH_FAILED' }));
+  });
+
   test('a flipped bit anywhere fails authentication; a short or malformed packet is refused with a code', () => {
     const { sender, decryptor } = pair(profile, weriftProfile, saltLength);
     const packet = sender.encrypt(randomBytes(200), new RtpHeader({ ssrc: 3, sequenceNumber: 10, timestamp: 0, payloadType: 102 }));
