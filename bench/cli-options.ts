@@ -14,7 +14,7 @@ export interface BenchOptions {
   readonly warmupSeconds: number;
   /** Profiled window after each gateway window that splits the process's CPU between receive path, codecs and sinks, s; 0 skips it (default 5). */
   readonly splitSeconds: number;
-  /** Stream counts the saturation phase ramps through, ascending; empty skips it (default 16,32,48,64,96,128). */
+  /** Stream counts the saturation phase ramps through, ascending, up to the first that fails; empty skips it (default 100, 200 … 800). */
   readonly saturation: readonly number[];
   /** Window of each saturation level, s (default 8). */
   readonly saturationSeconds: number;
@@ -58,7 +58,7 @@ export class BenchUsageError extends Error {
 export const USAGE = `usage: npm run bench -- [flags]
   --streams 8,32         stream counts of the load phases, ascending (default 8,32)
   --split-seconds S      profiled window after each gateway window for the CPU split, s; 0 skips it (default 5)
-  --saturation LIST|off  stream counts of the saturation phase's ramp (default 16,32,48,64,96,128)
+  --saturation LIST|off  stream counts of the saturation phase's ramp (default 100,200,...,800)
   --saturation-seconds S window per saturation level, s (default 8)
   --saturation-settings K=V,...  gateway settings of the saturation phase (default none)
   --seconds S            measurement window, s (default 30)
@@ -112,7 +112,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
   return {
     streams,
     splitSeconds: number(flags, '--split-seconds', 5, 0, 600),
-    saturation: counts(flags, '--saturation', '16,32,48,64,96,128', 1000),
+    saturation: counts(flags, '--saturation', '100,200,300,400,500,600,700,800', 5000),
     saturationSeconds: number(flags, '--saturation-seconds', 8, 1, 3600),
     saturationSettings,
     seconds,

@@ -29,6 +29,7 @@ import { describeMachine } from './machine';
 import { readReaderQueues } from './reader-queues';
 import { formatReport, writeReportJson } from './report';
 import { CountingRtmpSink } from './rtmp-sink';
+import { runSaturationPhase, type SaturationResult } from './saturation-phase';
 import { ServerProcess } from './server-process';
 import { FREEZE_THRESHOLD_MS } from './stream-tally';
 import type { SystemUnderTest } from './system-under-test';
@@ -73,6 +74,7 @@ async function main(): Promise<number> {
     }
     const { gateway, baseline, clean } = runs[0]!;
     const fanout = options.fanout.length > 0 ? await measureFanout(options, work, clip, sink) : undefined;
+    const saturation = options.saturation.length > 0 ? await measureSaturation(options, work, clip, sink) : undefined;
     const lossy = options.link ? await measureLinks(options, work, clip, sink, options.link) : [];
     const result = {
       startedAt: new Date().toISOString(),
@@ -83,6 +85,7 @@ async function main(): Promise<number> {
       ...(baseline ? { baseline } : {}),
       costs: runs.map((run) => run.cost),
       ...(fanout ? { fanout } : {}),
+      ...(saturation ? { saturation } : {}),
       ...(options.link ? { link: { profile: options.link, freezeThresholdMs: FREEZE_THRESHOLD_MS, columns: [clean, ...lossy] } } : {}),
     };
     process.stdout.write(`${formatReport(result)}\n`);
@@ -139,6 +142,18 @@ async function measureFanout(options: BenchOptions, work: string, clip: ClipFile
   }));
 }
 
+/**
+ * The saturation ramp on a gateway of its own, with the bench's settings, REST calls and RTMP
+ * ingest clients unbounded for the ramp's sake, then --saturation-settings (e.g. a number of media
+ * workers) on top.
+ */
+async function measureSaturation(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<SaturationResult> {
+  progress(`saturation: RTMP-ingested streams relayed to the sink, ${options.saturation.join(', ')}, until one is lost or late`);
+  const settings = ['rest_rate_limit=0', 'max_pushes=100000', 'rtmp_max_connections_per_ip=1000', ...options.saturationSettings];
+  const system = await startGateway({ workDir: work, mediaPorts: options.mediaPorts, label: 'gateway-saturation', settings, nodeFlags: profiling(options, work) });
+  return withSystem(system, () => runSaturationPhase({ system, sink, clip, levels: options.saturation, warmupSeconds: options.warmupSeconds, seconds: options.saturationSeconds }));
+}
+
 /** For each repair window, a gateway with it behind an impairment relay with `profile`: the lossy-link table's columns. */
 async function measureLinks(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink, profile: RelayProfileName): Promise<LinkFigures[]> {
   const columns: LinkFigures[] = [];
@@ -187,8 +202,9 @@ function budgetMs(options: BenchOptions): number {
   const systems = 1 + (options.baseline ? 1 : 0);
   const loads = options.streams.reduce((total, streams) => total + systems * (60 + streams * 3 + options.warmupSeconds + options.seconds) + options.splitSeconds + 20, 0);
   const fanout = (2 * options.fanout.length - 1) * (options.warmupSeconds + options.fanoutSeconds + 10) + (options.fanout.at(-1) ?? 0) * 4 + 60;
+  const saturation = options.saturation.reduce((total, streams) => total + 20 + streams + options.warmupSeconds + options.saturationSeconds, 0);
   const links = options.link ? options.repairWindows.length * (60 + options.linkStreams * 3 + options.warmupSeconds + options.linkSeconds) : 0;
-  return (120 + loads + (options.fanout.length > 0 ? fanout : 0) + links) * 1000;
+  return (120 + loads + (options.fanout.length > 0 ? fanout : 0) + saturation + links) * 1000;
 }
 
 function abort(reason: string): void {
