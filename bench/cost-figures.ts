@@ -29,7 +29,8 @@ export interface CostColumn {
   readonly childProcesses: number;
   /** The load generator's process over the window, % of one core. */
   readonly publishersCpuPercent: number;
-  readonly maxPacerLagMs: number | undefined;
+  /** The load generator's pacer: its longest lag during the window, and during the whole phase (connections included), ms. */
+  readonly pacerLagMs: { readonly window: number; readonly phase: number | undefined };
 }
 
 const MB = 1024 * 1024;
@@ -54,7 +55,7 @@ export function costColumn(label: string, phase: LoadPhaseResult<unknown>, share
     memory: { total: { rssMb: node.rssMb + children.rssMb, pssMb: node.pssMb + children.pssMb }, node, children },
     childProcesses: end.descendants.length,
     publishersCpuPercent: phase.publishersCpuPercent,
-    maxPacerLagMs: phase.publishers?.maxPacerLagMs,
+    pacerLagMs: { window: phase.publishersWindowLagMs, phase: phase.publishers?.maxPacerLagMs },
   };
 }
 

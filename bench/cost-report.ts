@@ -48,7 +48,7 @@ const ROWS: readonly Row[] = [
   perStream('  child processes', (c) => c.memory.children.pssMb, 1),
   { metric: 'streams delivered / child processes', cell: (c) => `${c.streams} / ${c.childProcesses}` },
   whole('load generator, % of one core (whole) ²¹', (c) => c.publishersCpuPercent, 1),
-  whole('load generator: pacer lag max, ms ¹⁰', (c) => c.maxPacerLagMs, 0),
+  { metric: 'load generator: pacer lag max, window / phase, ms ²¹', cell: (c) => `${c.pacerLagMs.window} / ${c.pacerLagMs.phase ?? '?'}` },
 ];
 
 /**
@@ -77,6 +77,6 @@ export function costFootnotes(splitSeconds: number): string[] {
     `¹⁸ the gateway's node process, its unprofiled CPU shared out by the fractions of a CPU profile taken in a ${splitSeconds} s window of its own right after (V8 sampling profiler over the inspector, 1 ms, main thread only; the profile costs CPU, so it does not measure the total): each sample goes to the nearest script frame of its stack, leaf first, so Node's socket and Buffer work counts for the code that called it. Receive path: werift, server/webrtc, server/media/rtp, h264, opus; codecs: server/transcode, server/codec, node-av, server/media/aac, pcm, containers; sinks: server/sinks, push, rtmp, audio; other: the rest (hub, REST, metrics, timers), garbage collection and native work outside any script (libuv reading the sockets). The baseline's node process only receives (werift, then each RTP packet re-sent to its ffmpeg over loopback UDP): all of it is its receive path.`,
     "¹⁹ the server's child processes, found through /proc as descendants of its pid: the gateway's Opus→AAC transcoders (ffmpeg or codec workers, whichever it runs); the baseline's ffmpegs, which also push, so they hold its sinks too.",
     '²⁰ resident (RSS) and proportional (PSS: shared pages split between the processes that map them, from /proc/<pid>/smaps_rollup) memory at the end of the window minus before any publisher, node process and child processes.',
-    '²¹ the publishers process (werift, SRTP, pacing) over the same window, whole: it shares the box\'s cores with the server; when it and the server together need more than the box has, the server\'s figures include waiting and the pacer lags.',
+    '²¹ the publishers process (werift, SRTP, pacing) over the same window, whole: it shares the box\'s cores with the server; when it and the server together need more than the box has, the server\'s figures include waiting and the pacer lags. Lag: the longest its pacer ran behind during the window, and during the whole phase, whose connections (DTLS handshakes) stall the publishers already sending.',
   ];
 }

@@ -66,6 +66,8 @@ export interface LoadPhaseResult<P> {
   readonly publishers: PublishersStats | undefined;
   /** The publishers process (the load generator) over the window, % of one core. */
   readonly publishersCpuPercent: number;
+  /** Its pacer's longest lag during the window, ms (`publishers` holds the whole phase's, connections included). */
+  readonly publishersWindowLagMs: number;
 }
 
 /**
@@ -97,10 +99,12 @@ export async function runLoadPhase<P>(options: LoadPhaseOptions<P>): Promise<Loa
     const startProbe = await options.probe?.();
     const start = await system.server.usage();
     const publishersStart = await readProcessUsage(publishers.pid);
+    await publishers.lag(5000);
     sink.resetWindows();
     await sleep(options.seconds * 1000);
     const end = await system.server.usage();
     const publishersEnd = await readProcessUsage(publishers.pid);
+    const publishersWindowLagMs = await publishers.lag(5000);
     const endProbe = await options.probe?.();
     const readerQueues = await options.readerQueues?.();
     const windows = sink.windows();
@@ -118,6 +122,7 @@ export async function runLoadPhase<P>(options: LoadPhaseOptions<P>): Promise<Loa
       ...(cpuShares ? { cpuShares } : {}),
       publishers: publisherStats,
       publishersCpuPercent: ((publishersEnd.cpuMs - publishersStart.cpuMs) / (end.atMs - start.atMs)) * 100,
+      publishersWindowLagMs,
     };
   } finally {
     if (!publisherStats) await publishers.stop(10_000);

@@ -48,8 +48,9 @@ async function main(): Promise<void> {
           maxLagMs = Math.max(maxLagMs, now - due);
           const picture = clip.pictures[s.frames % clip.pictures.length]!;
           const marker = joinAvcc([buildFrameMarker({ sequence: s.frames, sentAtMs: performance.timeOrigin + performance.now() })]);
-          const [header, data] = buildAvcNalu(picture.keyframe, Buffer.concat([picture.prefix, marker, picture.slice]));
-          s.client.sendVideo(Math.round(s.frames * frameMs), [header, data]);
+          // The tag body in parts, written back to back: the clip's own buffers are never copied.
+          const [header] = buildAvcNalu(picture.keyframe, picture.slice);
+          s.client.sendVideo(Math.round(s.frames * frameMs), [header, picture.prefix, marker, picture.slice]);
           s.frames++;
         }
         for (let due = s.startedAt + s.audioFrames * audioMs; due <= now; due = s.startedAt + s.audioFrames * audioMs) {
@@ -69,7 +70,6 @@ async function main(): Promise<void> {
       for (let entry = queue.shift(); entry !== undefined && !stopping; entry = queue.shift()) {
         const { name, url } = entry;
         const client = new RtmpPublishClient({ target: parseRtmpUrl(url), streamName: name, connectTimeoutMs: CONNECT_TIMEOUT_MS });
-        client.on('close', () => undefined); // a source the gateway drops shows as frames missing at the sink
         try {
           await client.connect();
         } catch (err) {

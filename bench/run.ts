@@ -1,10 +1,12 @@
 /**
- * `npm run bench -- [flags]` (node dist/bench/run.js): loads the gateway, then the usual werift +
- * ffmpeg recipe, with the same synthetic WebRTC publishers, measures a one-stream fan-out in a
- * gateway whose stream is published in-process (fanout-server.ts), then the gateway over a lossy
- * link (link-phase.ts) once per repair window, and prints the main table and the lossy-link table
- * (see report.ts). Loopback only; every step is bounded in time, and the run stops by itself.
- * Progress goes to stderr, the report to stdout.
+ * `npm run bench -- [flags]` (node dist/bench/run.js): at each stream count of --streams, loads the
+ * gateway, then the usual werift + ffmpeg recipe, with the same synthetic WebRTC publishers;
+ * measures a one-stream fan-out in a gateway whose stream is published in-process
+ * (fanout-server.ts), ramps RTMP-ingested streams relayed by a gateway until one is lost or late
+ * (saturation-phase.ts), then the gateway over a lossy link (link-phase.ts) once per repair window,
+ * and prints the main table (first count), the cost table (every count), the saturation table and
+ * the lossy-link table (see report.ts). Loopback only; every step is bounded in time, and the run
+ * stops by itself. Progress goes to stderr, the report to stdout.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

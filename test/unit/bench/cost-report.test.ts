@@ -9,7 +9,7 @@ function column(label: string, streams: number, perStream: number, split: boolea
     label, streams, failures: [], cpuPercent: cpu, nodeCpuPercent: cpu / 2, childrenCpuPercent: cpu / 2,
     ...(split ? { nodeSplit: { receive: cpu / 4, codecs: 0, sinks: cpu / 8, other: cpu / 8, sampledMs: 1000 } } : {}),
     memory: { total: memory, node: memory, children: { rssMb: 0, pssMb: 0 } },
-    childProcesses: streams, publishersCpuPercent: 12.5, maxPacerLagMs: 3,
+    childProcesses: streams, publishersCpuPercent: 12.5, pacerLagMs: { window: 3, phase: 40 },
   };
 }
 
@@ -37,5 +37,6 @@ describe('cost table', () => {
     expect(row(text, '  sinks (node)')).toEqual(['0.19', 'n/a', '0.14', 'n/a', '0.13', 'n/a']);
     expect(row(text, 'streams delivered / child processes')).toEqual(['8 / 8', '8 / 8', '32 / 32', '32 / 32']);
     expect(row(text, 'load generator, % of one core (whole)')).toEqual(['12.5', '12.5', '12.5', '12.5']);
+    expect(row(text, 'load generator: pacer lag max, window / phase, ms')).toEqual(['3 / 40', '3 / 40', '3 / 40', '3 / 40']);
   });
 });
