@@ -13,6 +13,8 @@ export interface BaselineProcessOptions {
   /** First UDP port handed to its ffmpegs (four per push). */
   readonly rtpBasePort: number;
   readonly ffmpegPath: string;
+  /** Names the server and its log (default baseline). */
+  readonly label?: string;
 }
 
 /**
@@ -30,11 +32,11 @@ export async function startBaseline(options: BaselineProcessOptions): Promise<Sy
   };
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const server = await ServerProcess.start({
-    label: 'baseline',
+    label: options.label ?? 'baseline',
     script: path.join(__dirname, 'baseline.js'),
     args: [JSON.stringify(config)],
     cwd: options.workDir,
-    logFile: path.join(options.workDir, 'baseline.log'),
+    logFile: path.join(options.workDir, `${options.label ?? 'baseline'}.log`),
     readyUrl: `${httpUrl}/`,
     startTimeoutMs: START_TIMEOUT_MS,
   });

@@ -3,12 +3,23 @@ import { RELAY_PROFILES, type RelayProfileName } from './impairment-relay';
 
 /** What `npm run bench -- <flags>` asked for. */
 export interface BenchOptions {
-  /** Concurrent streams of the load phases (default 8). */
-  readonly streams: number;
+  /**
+   * Stream counts of the load phases, ascending (default 8, 32): the gateway and the recipe are
+   * loaded at each, the main table shows the first, the cost table all of them.
+   */
+  readonly streams: readonly number[];
   /** Measurement window of each load phase, s (default 30). */
   readonly seconds: number;
   /** Pause between the last first frame and the window, s (default 5). */
   readonly warmupSeconds: number;
+  /** Profiled window after each gateway window that splits the process's CPU between receive path, codecs and sinks, s; 0 skips it (default 5). */
+  readonly splitSeconds: number;
+  /** Stream counts the saturation phase ramps through, ascending, up to the first that fails; empty skips it (default 100, 200 … 800). */
+  readonly saturation: readonly number[];
+  /** Window of each saturation level, s (default 8). */
+  readonly saturationSeconds: number;
+  /** Gateway settings (`key=value`) of the saturation phase, on top of the bench's own (default none). */
+  readonly saturationSettings: readonly string[];
   /** Target counts of the fan-out phase, ascending; empty skips it (default 1,10,20). */
   readonly fanout: readonly number[];
   /** Window of each fan-out measurement, s (default 20; every level but the top is measured twice). */
@@ -45,7 +56,11 @@ export class BenchUsageError extends Error {
 
 /** One line per flag, printed with usage errors. */
 export const USAGE = `usage: npm run bench -- [flags]
-  --streams N            concurrent streams per load phase (default 8)
+  --streams 8,32         stream counts of the load phases, ascending (default 8,32)
+  --split-seconds S      profiled window after each gateway window for the CPU split, s; 0 skips it (default 5)
+  --saturation LIST|off  stream counts of the saturation phase's ramp (default 100,200,...,800)
+  --saturation-seconds S window per saturation level, s (default 8)
+  --saturation-settings K=V,...  gateway settings of the saturation phase (default none)
   --seconds S            measurement window, s (default 30)
   --warmup S             pause before each window, s (default 5)
   --fanout 1,10,20|off   target counts of the fan-out phase (default 1,10,20)
@@ -78,13 +93,16 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     if (value === undefined) throw new BenchUsageError(`${flag} needs a value`);
     flags.set(flag, value);
   }
-  const known = new Set(['--streams', '--seconds', '--warmup', '--fanout', '--fanout-seconds', '--link', '--repair-windows', '--link-streams', '--link-seconds', '--baseline', '--json', '--clip-seconds', '--connect-concurrency', '--media-ports', '--rtp-base-port', '--cpu-prof', '--ffmpeg']);
+  const known = new Set(['--streams', '--split-seconds', '--saturation', '--saturation-seconds', '--saturation-settings', '--seconds', '--warmup', '--fanout', '--fanout-seconds', '--link', '--repair-windows', '--link-streams', '--link-seconds', '--baseline', '--json', '--clip-seconds', '--connect-concurrency', '--media-ports', '--rtp-base-port', '--cpu-prof', '--ffmpeg']);
   for (const flag of flags.keys()) if (!known.has(flag)) throw new BenchUsageError(`unknown flag ${flag}`);
 
   const seconds = number(flags, '--seconds', 30, 1, 3600);
-  const fanoutText = flags.get('--fanout') ?? '1,10,20';
-  const fanout = fanoutText === 'off' ? [] : fanoutText.split(',').map((v) => integerValue('--fanout', v, 1, 100));
-  if (fanout.some((v, i) => i > 0 && v <= fanout[i - 1]!)) throw new BenchUsageError('--fanout counts must be ascending');
+  const fanout = counts(flags, '--fanout', '1,10,20', 100);
+  const streams = counts(flags, '--streams', '8,32', 1000);
+  if (streams.length === 0) throw new BenchUsageError('--streams needs at least one count');
+  const saturationSettings = (flags.get('--saturation-settings') ?? '').split(',').filter((setting) => setting !== '');
+  const badSetting = saturationSettings.find((setting) => !/^[a-z][\w.]*=[^=]*$/.test(setting));
+  if (badSetting !== undefined) throw new BenchUsageError(`--saturation-settings takes key=value,..., got '${badSetting}'`);
   const linkText = flags.get('--link') ?? 'rtt100Jitter20Loss2';
   if (linkText !== 'off' && !Object.hasOwn(RELAY_PROFILES, linkText)) throw new BenchUsageError(`--link must be off or one of ${Object.keys(RELAY_PROFILES).join(', ')}, got '${linkText}'`);
   const repairWindows = (flags.get('--repair-windows') ?? 'auto,50').split(',').map(repairWindow);
@@ -92,7 +110,11 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
   const ports = (flags.get('--media-ports') ?? '45001-46000').split('-').map((v) => integerValue('--media-ports', v, 1024, 65535));
   if (ports.length !== 2 || ports[0]! >= ports[1]!) throw new BenchUsageError('--media-ports must be FROM-TO');
   return {
-    streams: integer(flags, '--streams', 8, 1, 1000),
+    streams,
+    splitSeconds: number(flags, '--split-seconds', 5, 0, 600),
+    saturation: counts(flags, '--saturation', '100,200,300,400,500,600,700,800', 5000),
+    saturationSeconds: number(flags, '--saturation-seconds', 8, 1, 3600),
+    saturationSettings,
     seconds,
     warmupSeconds: number(flags, '--warmup', 5, 0, 600),
     fanout,
@@ -110,6 +132,14 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     cpuProfile: flags.has('--cpu-prof'),
     ffmpegPath: flags.get('--ffmpeg') ?? 'ffmpeg',
   };
+}
+
+/** Ascending positive integers, comma-separated; `off` is none. */
+function counts(flags: Map<string, string>, flag: string, fallback: string, max: number): number[] {
+  const text = flags.get(flag) ?? fallback;
+  const values = text === 'off' ? [] : text.split(',').map((v) => integerValue(flag, v, 1, max));
+  if (values.some((v, i) => i > 0 && v <= values[i - 1]!)) throw new BenchUsageError(`${flag} counts must be ascending`);
+  return values;
 }
 
 function number(flags: Map<string, string>, flag: string, fallback: number, min: number, max: number): number {

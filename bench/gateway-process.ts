@@ -21,6 +21,10 @@ export interface GatewayProcessOptions {
   readonly mediaPorts: readonly [number, number];
   /** Extra node flags, e.g. `--cpu-prof --cpu-prof-dir=<dir>` to profile it. */
   readonly nodeFlags?: readonly string[];
+  /** Names its config, log and database files (default after the kind of server): one per phase, so no phase inherits another's pushes. */
+  readonly label?: string;
+  /** `key=value` settings that replace the bench's own. */
+  readonly settings?: readonly string[];
 }
 
 /** A gateway behind a 1:1 NAT (the impairment relay): its shared UDP port, the address it announces instead, its repair window. */
@@ -41,14 +45,14 @@ export interface GatewayBehindNat {
  * Its CPU and RSS include its children: the Opus→AAC ffmpeg of each stream is part of its cost.
  */
 export function startGateway(options: GatewayProcessOptions): Promise<SystemUnderTest> {
-  return launch('gateway', options, (configFile) => ({ script: MAIN, args: ['--config', configFile] }));
+  return launch(options.label ?? 'gateway', options, (configFile) => ({ script: MAIN, args: ['--config', configFile] }));
 }
 
 /** Starts the same gateway with `nat`'s settings: its answers send publishers to the relay. */
 export function startGatewayBehindNat(options: GatewayProcessOptions & { readonly nat: GatewayBehindNat }): Promise<SystemUnderTest> {
   const { label, udpPort, announced, repairWindow } = options.nat;
   const settings = [`webrtc_udp_port=${udpPort}`, `ip=${announced}`, `webrtc_repair_window=${repairWindow}`];
-  return launch(label, options, (configFile) => ({ script: MAIN, args: ['--config', configFile] }), settings);
+  return launch(label, { ...options, settings: [...settings, ...(options.settings ?? [])] }, (configFile) => ({ script: MAIN, args: ['--config', configFile] }));
 }
 
 /**
@@ -56,7 +60,7 @@ export function startGatewayBehindNat(options: GatewayProcessOptions & { readonl
  * AAC are published straight into its hub as `streamName`, before its REST API answers.
  */
 export function startFanoutGateway(options: GatewayProcessOptions & { readonly clip: ClipFiles; readonly streamName: string }): Promise<SystemUnderTest> {
-  return launch('fanout-gateway', options, (configFile) => {
+  return launch(options.label ?? 'fanout-gateway', options, (configFile) => {
     const config: FanoutServerConfig = { configFile, streamName: options.streamName, h264Path: options.clip.h264Path, aacPath: options.clip.aacPath, fps: CLIP_FPS };
     return { script: FANOUT_SERVER, args: [JSON.stringify(config)] };
   });
@@ -64,9 +68,10 @@ export function startFanoutGateway(options: GatewayProcessOptions & { readonly c
 
 /**
  * Writes `<label>.properties` in the work dir and runs `command(<that file>)`, logging to
- * `<label>.log`; `settings` (`key=value` lines) replace the bench's own.
+ * `<label>.log`; the options' `settings` (`key=value` lines) replace the bench's own.
  */
-async function launch(label: string, options: GatewayProcessOptions, command: (configFile: string) => { script: string; args: string[] }, settings: readonly string[] = []): Promise<SystemUnderTest> {
+async function launch(label: string, options: GatewayProcessOptions, command: (configFile: string) => { script: string; args: string[] }): Promise<SystemUnderTest> {
+  const settings = options.settings ?? [];
   const [wsPort, httpPort] = [await freePort(), await freePort()];
   const configFile = path.join(options.workDir, `${label}.properties`);
   const ownSettings = [

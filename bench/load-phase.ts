@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClipFiles } from './clip';
+import type { CpuShares } from './cpu-split';
 import type { PublishersStats } from './publisher-messages';
 import { PublishersProcess } from './publishers-process';
-import type { TreeUsage } from './process-usage';
+import { readProcessUsage, type TreeUsage } from './process-usage';
 import type { ReaderQueues } from './reader-queues';
 import type { CountingRtmpSink } from './rtmp-sink';
 import type { StreamWindow } from './stream-tally';
@@ -40,6 +41,8 @@ export interface LoadPhaseOptions<P> {
   readonly probe?: () => Promise<P>;
   /** Reads the pushes' reader queues at the end of the window (the gateway's find_all). */
   readonly readerQueues?: () => Promise<ReaderQueues>;
+  /** Splits the server's CPU in a window of its own after the measured one, under the same load (a profile costs CPU itself). */
+  readonly cpuShares?: () => Promise<CpuShares>;
 }
 
 /** What one load phase measured. */
@@ -58,13 +61,20 @@ export interface LoadPhaseResult<P> {
   readonly probes?: { readonly start: P; readonly end: P };
   /** `readerQueues` at the end of the window. */
   readonly readerQueues?: ReaderQueues;
+  /** `cpuShares`, measured after the window. */
+  readonly cpuShares?: CpuShares;
   readonly publishers: PublishersStats | undefined;
+  /** The publishers process (the load generator) over the window, % of one core. */
+  readonly publishersCpuPercent: number;
+  /** Its pacer's longest lag during the window, ms (`publishers` holds the whole phase's, connections included). */
+  readonly publishersWindowLagMs: number;
 }
 
 /**
  * Runs N publishers against a system, starts one push per stream to the sink, waits for every
  * first frame, warms up, then measures a window: the system's CPU and memory (children included),
- * what the sink received, `probe` at both ends and `readerQueues` at the end.
+ * the load generator's CPU, what the sink received, `probe` at both ends and `readerQueues` at the
+ * end; then `cpuShares` in a window of its own.
  */
 export async function runLoadPhase<P>(options: LoadPhaseOptions<P>): Promise<LoadPhaseResult<P>> {
   const { system, sink } = options;
@@ -88,12 +98,17 @@ export async function runLoadPhase<P>(options: LoadPhaseOptions<P>): Promise<Loa
 
     const startProbe = await options.probe?.();
     const start = await system.server.usage();
+    const publishersStart = await readProcessUsage(publishers.pid);
+    await publishers.lag(5000);
     sink.resetWindows();
     await sleep(options.seconds * 1000);
     const end = await system.server.usage();
+    const publishersEnd = await readProcessUsage(publishers.pid);
+    const publishersWindowLagMs = await publishers.lag(5000);
     const endProbe = await options.probe?.();
     const readerQueues = await options.readerQueues?.();
     const windows = sink.windows();
+    const cpuShares = await options.cpuShares?.();
 
     publisherStats = await publishers.stop(10_000);
     return {
@@ -104,7 +119,10 @@ export async function runLoadPhase<P>(options: LoadPhaseOptions<P>): Promise<Loa
       windows: started.map((s) => windows.get(`${options.app}/${s.name}`)).filter((w) => w !== undefined),
       ...(startProbe !== undefined && endProbe !== undefined ? { probes: { start: startProbe, end: endProbe } } : {}),
       ...(readerQueues ? { readerQueues } : {}),
+      ...(cpuShares ? { cpuShares } : {}),
       publishers: publisherStats,
+      publishersCpuPercent: ((publishersEnd.cpuMs - publishersStart.cpuMs) / (end.atMs - start.atMs)) * 100,
+      publishersWindowLagMs,
     };
   } finally {
     if (!publisherStats) await publishers.stop(10_000);

@@ -25,6 +25,8 @@ export class MediaPacer {
   readonly #schedules: Schedule[] = [];
   #timer: NodeJS.Timeout | undefined;
   #maxLagMs = 0;
+  /** The longest lag since the last takeLag(), ms. */
+  #recentLagMs = 0;
   #stopped = false;
 
   constructor(media: ClipMedia) {
@@ -35,6 +37,13 @@ export class MediaPacer {
   add(peer: PublisherPeer): void {
     this.#schedules.push({ peer, startedAt: performance.now(), videoBase: randomUint32(), audioBase: randomUint32(), frames: 0, audioPackets: 0 });
     this.#wake();
+  }
+
+  /** The longest the pacer ran behind schedule since the previous call, ms (a window's, not the connections'). */
+  takeLag(): number {
+    const lag = this.#recentLagMs;
+    this.#recentLagMs = 0;
+    return Math.round(lag);
   }
 
   /** Stops sending; returns the totals. */
@@ -70,6 +79,7 @@ export class MediaPacer {
     for (const s of this.#schedules) {
       for (let due = this.#videoDue(s); due <= now; due = this.#videoDue(s)) {
         this.#maxLagMs = Math.max(this.#maxLagMs, now - due);
+        this.#recentLagMs = Math.max(this.#recentLagMs, now - due);
         const marker = buildFrameMarker({ sequence: s.frames, sentAtMs: performance.timeOrigin + performance.now() });
         s.peer.sendVideoFrame(video[s.frames % video.length]!, (s.videoBase + s.frames * VIDEO_FRAME_TICKS) >>> 0, marker);
         s.frames++;

@@ -36,7 +36,9 @@ export type PublishersMessage =
   | { readonly kind: 'failed'; readonly streamName: string; readonly reason: string }
   /** Every publish was attempted; the ones that succeeded are sending. */
   | { readonly kind: 'ready' }
-  | { readonly kind: 'stats'; readonly stats: PublishersStats };
+  | { readonly kind: 'stats'; readonly stats: PublishersStats }
+  /** The answer to `lag`: the pacer's longest lag since the previous `lag`, ms. */
+  | { readonly kind: 'lag'; readonly maxLagMs: number };
 
 /** Messages from the harness to the publishers process (IPC). */
-export type PublishersCommand = { readonly kind: 'stop' };
+export type PublishersCommand = { readonly kind: 'stop' } | { readonly kind: 'lag' };

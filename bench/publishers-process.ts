@@ -56,6 +56,26 @@ export class PublishersProcess {
     return this.#child.pid!;
   }
 
+  /** The pacer's longest lag since the previous call (or the start), ms; rejects if the process does not answer within `timeoutMs`. */
+  lag(timeoutMs: number): Promise<number> {
+    const child = this.#child;
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: PublishersMessage): void => {
+        if (message.kind !== 'lag') return;
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(message.maxLagMs);
+      };
+      const timer = setTimeout(() => {
+        child.off('message', onMessage);
+        reject(new PublishersProcessError(`publishers: no lag answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      child.on('message', onMessage);
+      const command: PublishersCommand = { kind: 'lag' };
+      child.send(command);
+    });
+  }
+
   /** Stops every publisher and returns the process's totals; kills it if it takes longer than `timeoutMs`. */
   stop(timeoutMs: number): Promise<PublishersStats | undefined> {
     const child = this.#child;

@@ -27,7 +27,11 @@ async function main(): Promise<void> {
   let stopping = false;
 
   process.on('message', (command: PublishersCommand) => {
-    if (command.kind !== 'stop' || stopping) return;
+    if (command.kind === 'lag') {
+      send({ kind: 'lag', maxLagMs: pacer.takeLag() });
+      return;
+    }
+    if (stopping) return;
     stopping = true;
     const stats = pacer.stop();
     void Promise.allSettled(peers.map((peer) => peer.close())).then(() => {

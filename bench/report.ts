@@ -1,11 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import type { BenchOptions } from './cli-options';
+import { costFootnotes, formatCostTable, type CostRun } from './cost-report';
 import type { FanoutLevel, FanoutResult } from './fanout-phase';
 import type { Percentiles, SystemFigures } from './figures';
 import type { LinkResult } from './link-figures';
 import { formatLinkTable } from './link-report';
 import type { MachineInfo } from './machine';
 import type { ReaderQueues } from './reader-queues';
+import type { SaturationResult } from './saturation-phase';
+import { formatSaturation } from './saturation-report';
 import { fixed, table } from './text-table';
 
 /** Everything one bench run measured. */
@@ -14,9 +17,13 @@ export interface BenchResult {
   readonly command: string;
   readonly machine: MachineInfo;
   readonly options: BenchOptions;
+  /** The main table: the load phases at the first stream count. */
   readonly gateway: SystemFigures;
   readonly baseline?: SystemFigures;
+  /** The cost table: the load phases at every stream count. */
+  readonly costs: readonly CostRun[];
   readonly fanout?: FanoutResult;
+  readonly saturation?: SaturationResult;
   readonly link?: LinkResult;
 }
 
@@ -39,7 +46,7 @@ export const TARGETS = {
 
 type Row = [metric: string, gateway: string, baseline: string, versus: string, target: string, status: string];
 
-/** The report: a header with the machine and the command, the main table and its footnotes, then the lossy-link table and its own. */
+/** The report: a header with the machine and the command, the main table and its footnotes, the cost table, the saturation table, then the lossy-link table, each with its own. */
 export function formatReport(result: BenchResult): string {
   const { gateway: g, baseline: b, machine: m, options } = result;
   const rows: Row[] = [['metric', 'gateway', 'baseline', 'gateway vs baseline', 'target', 'status']];
@@ -88,11 +95,15 @@ export function formatReport(result: BenchResult): string {
   }
   add('load generator: pacer lag max, ms ¹⁰', String(g.publishers?.maxPacerLagMs ?? '?'), baselineText((f) => String(f.publishers?.maxPacerLagMs ?? '?')));
 
-  const title = `WebRTC→RTMP gateway bench: ${options.streams} streams of 720p30 H.264 ≈2.5 Mbit/s + Opus, ${fixed(g.windowSeconds, 0)} s window after ${options.warmupSeconds} s warm-up`;
+  const title = `WebRTC→RTMP gateway bench: ${g.streams} streams of 720p30 H.264 ≈2.5 Mbit/s + Opus, ${fixed(g.windowSeconds, 0)} s window after ${options.warmupSeconds} s warm-up`;
   const machine = `machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.kernel}, node ${m.node}, ${m.ffmpeg}; load average at start ${m.loadAverage}`;
-  const failures = [...g.failures.map((f) => `gateway: ${f}`), ...(b?.failures ?? []).map((f) => `baseline: ${f}`)];
+  const failures = result.costs.flatMap((run, i) => [run.gateway, ...(run.baseline ? [run.baseline] : [])].flatMap((c) => c.failures.map((f) => `${c.label} at ${options.streams[i]} streams: ${f}`)));
+  const cost = ['', `cost per stream at ${options.streams.join(' and ')} streams, the same publishers and window as above:`, '', formatCostTable(result.costs), '', ...costFootnotes(options.splitSeconds)];
+  const saturation = result.saturation
+    ? ['', formatSaturation(result.saturation, { settings: options.saturationSettings, cores: m.cpus, seconds: options.saturationSeconds, warmupSeconds: options.warmupSeconds })]
+    : [];
   const link = result.link ? ['', formatLinkTable(result.link, { streams: options.linkStreams, seconds: options.linkSeconds, warmupSeconds: options.warmupSeconds })] : [];
-  return [title, machine, `command: ${result.command}`, '', table(rows), '', ...FOOTNOTES, ...(failures.length ? ['', 'failures:', ...failures.map((f) => `  ${f}`)] : []), ...link].join('\n');
+  return [title, machine, `command: ${result.command}`, '', table(rows), '', ...FOOTNOTES, ...cost, ...(failures.length ? ['', 'failures:', ...failures.map((f) => `  ${f}`)] : []), ...saturation, ...link].join('\n');
 }
 
 /** Writes the result as JSON (NaN and Infinity become null). */

@@ -1,10 +1,12 @@
 /**
- * `npm run bench -- [flags]` (node dist/bench/run.js): loads the gateway, then the usual werift +
- * ffmpeg recipe, with the same synthetic WebRTC publishers, measures a one-stream fan-out in a
- * gateway whose stream is published in-process (fanout-server.ts), then the gateway over a lossy
- * link (link-phase.ts) once per repair window, and prints the main table and the lossy-link table
- * (see report.ts). Loopback only; every step is bounded in time, and the run stops by itself.
- * Progress goes to stderr, the report to stdout.
+ * `npm run bench -- [flags]` (node dist/bench/run.js): at each stream count of --streams, loads the
+ * gateway, then the usual werift + ffmpeg recipe, with the same synthetic WebRTC publishers;
+ * measures a one-stream fan-out in a gateway whose stream is published in-process
+ * (fanout-server.ts), ramps RTMP-ingested streams relayed by a gateway until one is lost or late
+ * (saturation-phase.ts), then the gateway over a lossy link (link-phase.ts) once per repair window,
+ * and prints the main table (first count), the cost table (every count), the saturation table and
+ * the lossy-link table (see report.ts). Loopback only; every step is bounded in time, and the run
+ * stops by itself. Progress goes to stderr, the report to stdout.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,11 +14,16 @@ import path from 'node:path';
 import { startBaseline } from './baseline-process';
 import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './cli-options';
 import { makeClip, removeClip, type ClipFiles } from './clip';
+import { costColumn, RECEIVE_ONLY } from './cost-figures';
+import type { CostRun } from './cost-report';
+import { splitCpuProfile } from './cpu-split';
 import { runFanoutPhase, type FanoutResult } from './fanout-phase';
 import { loadFigures, type SystemFigures } from './figures';
+import { freePort } from './free-port';
 import { startFanoutGateway, startGateway, startGatewayBehindNat } from './gateway-process';
 import type { RelayProfileName } from './impairment-relay';
 import { readIngestTotals } from './ingest-quality';
+import { profileWindow } from './inspector-profiler';
 import { linkFigures, type LinkFigures } from './link-figures';
 import { runLinkPhase, startLinkRelay } from './link-phase';
 import { runLoadPhase } from './load-phase';
@@ -24,6 +31,7 @@ import { describeMachine } from './machine';
 import { readReaderQueues } from './reader-queues';
 import { formatReport, writeReportJson } from './report';
 import { CountingRtmpSink } from './rtmp-sink';
+import { runSaturationPhase, type SaturationResult } from './saturation-phase';
 import { ServerProcess } from './server-process';
 import { FREEZE_THRESHOLD_MS } from './stream-tally';
 import type { SystemUnderTest } from './system-under-test';
@@ -57,9 +65,18 @@ async function main(): Promise<number> {
   const clip = await makeClip({ seconds: options.clipSeconds, ffmpegPath: options.ffmpegPath });
   const sink = await CountingRtmpSink.start();
   try {
-    const { gateway, clean } = await measureGateway(options, work, clip, sink);
-    const baseline = options.baseline ? await measureBaseline(options, work, clip, sink) : undefined;
+    const runs: Array<{ gateway: SystemFigures; baseline?: SystemFigures; clean: LinkFigures; cost: CostRun }> = [];
+    for (const streams of options.streams) {
+      const gatewayRun = await measureGateway(options, streams, work, clip, sink);
+      const baselineRun = options.baseline ? await measureBaseline(options, streams, work, clip, sink) : undefined;
+      runs.push({
+        gateway: gatewayRun.figures, clean: gatewayRun.clean, ...(baselineRun ? { baseline: baselineRun.figures } : {}),
+        cost: { gateway: gatewayRun.cost, ...(baselineRun ? { baseline: baselineRun.cost } : {}) },
+      });
+    }
+    const { gateway, baseline, clean } = runs[0]!;
     const fanout = options.fanout.length > 0 ? await measureFanout(options, work, clip, sink) : undefined;
+    const saturation = options.saturation.length > 0 ? await measureSaturation(options, work, clip, sink) : undefined;
     const lossy = options.link ? await measureLinks(options, work, clip, sink, options.link) : [];
     const result = {
       startedAt: new Date().toISOString(),
@@ -68,12 +85,14 @@ async function main(): Promise<number> {
       options,
       gateway,
       ...(baseline ? { baseline } : {}),
+      costs: runs.map((run) => run.cost),
       ...(fanout ? { fanout } : {}),
+      ...(saturation ? { saturation } : {}),
       ...(options.link ? { link: { profile: options.link, freezeThresholdMs: FREEZE_THRESHOLD_MS, columns: [clean, ...lossy] } } : {}),
     };
     process.stdout.write(`${formatReport(result)}\n`);
     if (options.json) await writeReportJson(result, options.json);
-    const allUp = gateway.streams === options.streams && (!baseline || baseline.streams === options.streams) && lossy.every((c) => c.streams === options.linkStreams);
+    const allUp = options.streams.every((n, i) => runs[i]!.gateway.streams === n && (!options.baseline || runs[i]!.baseline?.streams === n)) && lossy.every((c) => c.streams === options.linkStreams);
     return allUp ? 0 : 1;
   } finally {
     await sink.close();
@@ -84,38 +103,57 @@ async function main(): Promise<number> {
   }
 }
 
-/** The gateway's load phase: the main table's figures, and the same run as the lossy-link table's clean column. */
-async function measureGateway(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<{ gateway: SystemFigures; clean: LinkFigures }> {
-  progress(`gateway: ${options.streams} streams`);
-  const system = await startGateway({ workDir: work, mediaPorts: options.mediaPorts, ...profiling(options, work) });
+/**
+ * The gateway's load phase at `streams`: the main table's figures (at the first count), the cost
+ * table's column, and the same run as the lossy-link table's clean column. With a split window,
+ * the gateway runs with its inspector on a loopback port, idle until that window profiles it.
+ */
+async function measureGateway(options: BenchOptions, streams: number, work: string, clip: ClipFiles, sink: CountingRtmpSink) {
+  progress(`gateway: ${streams} streams`);
+  const inspectPort = options.splitSeconds > 0 ? await freePort() : undefined;
+  const nodeFlags = [...profiling(options, work), ...(inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${inspectPort}`])];
+  const system = await startGateway({ workDir: work, mediaPorts: options.mediaPorts, label: `gateway-${streams}`, nodeFlags });
   return withSystem(system, async () => {
     const phase = await runLoadPhase({
-      system, sink, clip, streams: options.streams, app: 'gateway', warmupSeconds: options.warmupSeconds, seconds: options.seconds,
+      system, sink, clip, streams, app: `gateway${streams}`, warmupSeconds: options.warmupSeconds, seconds: options.seconds,
       connectConcurrency: options.connectConcurrency, probe: async () => ({ metrics: await metrics(system), ingest: await readIngestTotals(system) }),
       readerQueues: () => readReaderQueues(system),
+      ...(inspectPort === undefined ? {} : { cpuShares: async () => splitCpuProfile(await profileWindow(inspectPort, options.splitSeconds)) }),
     });
-    return { gateway: loadFigures('gateway', phase), clean: linkFigures('clean', phase) };
+    return { figures: loadFigures('gateway', phase), clean: linkFigures('clean', phase), cost: costColumn('gateway', phase) };
   });
 }
 
-async function measureBaseline(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<SystemFigures> {
-  progress(`baseline (werift + one ffmpeg per push): ${options.streams} streams`);
-  const system = await startBaseline({ workDir: work, rtpBasePort: options.rtpBasePort, ffmpegPath: options.ffmpegPath });
+async function measureBaseline(options: BenchOptions, streams: number, work: string, clip: ClipFiles, sink: CountingRtmpSink) {
+  progress(`baseline (werift + one ffmpeg per push): ${streams} streams`);
+  const system = await startBaseline({ workDir: work, rtpBasePort: options.rtpBasePort, ffmpegPath: options.ffmpegPath, label: `baseline-${streams}` });
   return withSystem(system, async () => {
     const phase = await runLoadPhase<never>({
-      system, sink, clip, streams: options.streams, app: 'baseline', warmupSeconds: options.warmupSeconds, seconds: options.seconds,
+      system, sink, clip, streams, app: `baseline${streams}`, warmupSeconds: options.warmupSeconds, seconds: options.seconds,
       connectConcurrency: options.connectConcurrency,
     });
-    return loadFigures('baseline', phase);
+    return { figures: loadFigures('baseline', phase), cost: costColumn('baseline', phase, RECEIVE_ONLY) };
   });
 }
 
 async function measureFanout(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<FanoutResult> {
   progress(`fan-out: one stream published in-process, pushed to ${options.fanout.join(', ')} targets`);
-  const system = await startFanoutGateway({ workDir: work, mediaPorts: options.mediaPorts, clip, streamName: FANOUT_STREAM, ...profiling(options, work) });
+  const system = await startFanoutGateway({ workDir: work, mediaPorts: options.mediaPorts, clip, streamName: FANOUT_STREAM, nodeFlags: profiling(options, work) });
   return withSystem(system, () => runFanoutPhase({
     system, streamName: FANOUT_STREAM, sink, levels: options.fanout, warmupSeconds: options.warmupSeconds, seconds: options.fanoutSeconds,
   }));
+}
+
+/**
+ * The saturation ramp on a gateway of its own, with the bench's settings, REST calls and RTMP
+ * ingest clients unbounded for the ramp's sake, then --saturation-settings (e.g. a number of media
+ * workers) on top.
+ */
+async function measureSaturation(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<SaturationResult> {
+  progress(`saturation: RTMP-ingested streams relayed to the sink, ${options.saturation.join(', ')}, until one is lost or late`);
+  const settings = ['rest_rate_limit=0', 'max_pushes=100000', 'rtmp_max_connections_per_ip=1000', ...options.saturationSettings];
+  const system = await startGateway({ workDir: work, mediaPorts: options.mediaPorts, label: 'gateway-saturation', settings, nodeFlags: profiling(options, work) });
+  return withSystem(system, () => runSaturationPhase({ system, sink, clip, levels: options.saturation, warmupSeconds: options.warmupSeconds, seconds: options.saturationSeconds }));
 }
 
 /** For each repair window, a gateway with it behind an impairment relay with `profile`: the lossy-link table's columns. */
@@ -140,8 +178,8 @@ async function measureLink(options: BenchOptions, work: string, clip: ClipFiles,
 }
 
 /** With --cpu-prof, node flags that write the server's CPU profile into the work dir. */
-function profiling(options: BenchOptions, work: string): { nodeFlags?: readonly string[] } {
-  return options.cpuProfile ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${work}`] } : {};
+function profiling(options: BenchOptions, work: string): readonly string[] {
+  return options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${work}`] : [];
 }
 
 /** Runs `measure`, then stops the system whatever happened. */
@@ -163,11 +201,12 @@ async function metrics(system: SystemUnderTest): Promise<string> {
 
 /** Generous bound on the whole run, ms: start-ups, every window and warm-up, shutdowns. */
 function budgetMs(options: BenchOptions): number {
-  const phases = 1 + (options.baseline ? 1 : 0);
-  const perPhase = 60 + options.streams * 3 + options.warmupSeconds + options.seconds;
+  const systems = 1 + (options.baseline ? 1 : 0);
+  const loads = options.streams.reduce((total, streams) => total + systems * (60 + streams * 3 + options.warmupSeconds + options.seconds) + options.splitSeconds + 20, 0);
   const fanout = (2 * options.fanout.length - 1) * (options.warmupSeconds + options.fanoutSeconds + 10) + (options.fanout.at(-1) ?? 0) * 4 + 60;
+  const saturation = options.saturation.reduce((total, streams) => total + 20 + streams + options.warmupSeconds + options.saturationSeconds, 0);
   const links = options.link ? options.repairWindows.length * (60 + options.linkStreams * 3 + options.warmupSeconds + options.linkSeconds) : 0;
-  return (120 + phases * perPhase + (options.fanout.length > 0 ? fanout : 0) + links) * 1000;
+  return (120 + loads + (options.fanout.length > 0 ? fanout : 0) + saturation + links) * 1000;
 }
 
 function abort(reason: string): void {

@@ -40,3 +40,15 @@ export async function stopPush(system: SystemUnderTest, mediaSessionId: string):
   await response.arrayBuffer();
   if (!response.ok) throw new PushApiError(`${system.server.label}: push/terminate ${mediaSessionId} → ${response.status}`);
 }
+
+/** `POST /api/rtmp-servers/create`: an RTMP listener of the gateway on `port` of its listen address (the publishers' ingest). */
+export async function createRtmpServer(system: SystemUnderTest, name: string, port: number): Promise<void> {
+  const response = await fetch(`${system.httpUrl}/api/rtmp-servers/create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ server_name: name, server_port: port }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = await response.text();
+  if (!response.ok) throw new PushApiError(`${system.server.label}: rtmp-servers/create → ${response.status} ${body}`);
+}

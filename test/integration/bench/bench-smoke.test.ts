@@ -47,6 +47,7 @@ describe('bench smoke run', () => {
   test('2 streams for a few seconds: completes, prints one table and reports every figure plausibly', async () => {
     const { stdout, result } = await runBench([
       '--streams', '2', '--seconds', '3', '--warmup', '1', '--fanout', '1,2', '--fanout-seconds', '2', '--clip-seconds', '3', '--link', 'off',
+      '--split-seconds', '0', '--saturation', 'off',
     ]);
     expect(stdout.match(/^metric +gateway +baseline/gm)).toHaveLength(1);
     expect(stdout).not.toMatch(/^lossy link/m);
@@ -102,12 +103,50 @@ describe('bench smoke run', () => {
     expect(Number.isFinite(result.fanout!.marginalCpuPercentPerTarget)).toBe(true);
     expect(result.machine.cpus).toBeGreaterThan(0);
     expect(result.link).toBeUndefined();
+    expect(result.saturation).toBeUndefined();
+    // One stream count: the cost table has the gateway and the baseline at 2, no per-added column; the split was not asked for.
+    expect(stdout).toMatch(/^cost per stream +gateway 2 +baseline 2$/m);
+    expect(result.costs).toHaveLength(1);
+    expect(result.costs[0]!.gateway.nodeSplit).toBeUndefined();
+    expect(result.costs[0]!.baseline!.nodeSplit).toMatchObject({ codecs: 0, sinks: 0, other: 0 });
+  }, 60_000);
+
+  test('two stream counts and a saturation ramp: the cost table splits the gateway per stream and per added stream, the ramp relays RTMP-ingested streams', async () => {
+    const { stdout, result } = await runBench([
+      '--streams', '1,2', '--seconds', '3', '--warmup', '1', '--split-seconds', '1', '--clip-seconds', '3', '--baseline', 'off', '--fanout', 'off', '--link', 'off',
+      '--saturation', '2,4', '--saturation-seconds', '2', '--saturation-settings', 'log_level=info',
+    ]);
+    expect(stdout).toMatch(/^cost per stream +gateway 1 +gateway 2 +gateway per added stream 1→2$/m);
+    expect(result.costs.map((run) => run.gateway.streams)).toEqual([1, 2]);
+    for (const { gateway } of result.costs) {
+      const split = gateway.nodeSplit!;
+      expect(split.sampledMs).toBeGreaterThan(0);
+      // The shares of the node process's CPU add up to it; ~300 packets a second keep the receive path in every profile.
+      expect(split.receive + split.codecs + split.sinks + split.other).toBeCloseTo(gateway.nodeCpuPercent, 6);
+      expect(split.receive).toBeGreaterThan(0);
+      // The Opus→AAC transcoders are the gateway's children.
+      expect(gateway.childProcesses).toBeGreaterThanOrEqual(gateway.streams);
+      expect(gateway.childrenCpuPercent).toBeGreaterThan(0);
+      expect(gateway.memory.children.pssMb).toBeGreaterThan(0);
+      expect(gateway.publishersCpuPercent).toBeGreaterThan(0);
+    }
+    expect(stdout).toMatch(/^saturation ²²: RTMP-ingested sources relayed to the sink, gateway settings: log_level=info$/m);
+    const saturation = result.saturation!;
+    // Loopback relays 4 streams easily: both levels pass, every stream at the clip's 30 fps.
+    expect(saturation.levels.map((level) => [level.streams, level.delivering, level.problems])).toEqual([[2, 2, []], [4, 4, []]]);
+    expect(saturation.maxStreams).toBe(4);
+    for (const level of saturation.levels) {
+      expect(level.videoFps).toBeGreaterThan(25);
+      expect(level.lostVideoFrames + level.lostAudioFrames + level.droppedFrames).toBe(0);
+      expect(level.gatewayCpuPercent).toBeGreaterThan(0);
+      expect(level.sourcesCpuPercent).toBeGreaterThan(0);
+    }
   }, 60_000);
 
   test('a lossy link: the relay applies the loss and keeps up, the gateway NACKs and the publisher answers with RTX, the table compares it with the clean run', async () => {
     const { stdout, result } = await runBench([
       '--streams', '1', '--seconds', '2', '--warmup', '1', '--clip-seconds', '3', '--baseline', 'off', '--fanout', 'off',
-      '--link', 'rtt100Jitter20Loss2', '--repair-windows', 'auto', '--link-streams', '1', '--link-seconds', '6',
+      '--link', 'rtt100Jitter20Loss2', '--repair-windows', 'auto', '--link-streams', '1', '--link-seconds', '6', '--split-seconds', '0', '--saturation', 'off',
     ]);
     expect(stdout.match(/^lossy link ¹¹ +clean +rtt100Jitter20Loss2 auto$/gm)).toHaveLength(1);
     for (const row of ['video frames lost', 'longest freeze', 'freezes > 200 ms', 'NACKs sent / RTX received', 'relay: dropped by bound']) expect(stdout).toContain(row);
