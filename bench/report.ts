@@ -61,10 +61,10 @@ export function formatReport(result: BenchResult): string {
     b ? `${fixed(ratio, 2)} (${fixed(1 / ratio, 1)}× less)` : '', `≤ ${TARGETS.cpuPercentPerStream}; ≥ ${TARGETS.timesBelowBaseline}× less`,
     [atMost(g.cpuPercentPerStream, TARGETS.cpuPercentPerStream), b ? timesLess(1 / ratio, TARGETS.timesBelowBaseline) : ''].filter(Boolean).join('; '));
   add('  node process', fixed(g.processCpuPercentPerStream, 2), baselineText((f) => fixed(f.processCpuPercentPerStream, 2)));
-  add('  ffmpeg children (Opus→AAC / push)', fixed(g.childrenCpuPercentPerStream, 2), baselineText((f) => fixed(f.childrenCpuPercentPerStream, 2)));
+  add('  child processes (codec workers / ffmpeg)', fixed(g.childrenCpuPercentPerStream, 2), baselineText((f) => fixed(f.childrenCpuPercentPerStream, 2)));
   add('RSS per stream, MB (PSS) ²', `${fixed(g.rssMbPerStream, 1)} (${fixed(g.pssMbPerStream, 1)})`, baselineText((f) => `${fixed(f.rssMbPerStream, 1)} (${fixed(f.pssMbPerStream, 1)})`),
     '', `≤ ${TARGETS.rssMbPerStream}`, atMost(g.rssMbPerStream, TARGETS.rssMbPerStream));
-  add('  node process / ffmpeg children, RSS MB', `${fixed(g.processRssMbPerStream, 1)} / ${fixed(g.childrenRssMbPerStream, 1)}`, baselineText((f) => `${fixed(f.processRssMbPerStream, 1)} / ${fixed(f.childrenRssMbPerStream, 1)}`));
+  add('  node process / child processes, RSS MB', `${fixed(g.processRssMbPerStream, 1)} / ${fixed(g.childrenRssMbPerStream, 1)}`, baselineText((f) => `${fixed(f.processRssMbPerStream, 1)} / ${fixed(f.childrenRssMbPerStream, 1)}`));
   if (g.addedLatencyMs) {
     add('added latency video p50 / p99, ms ³', pair(g.addedLatencyMs.video), 'n/a', '', `p50 ≤ ${TARGETS.addedVideoLatencyP50Ms}`, atMost(g.addedLatencyMs.video.p50, TARGETS.addedVideoLatencyP50Ms));
     add('added latency audio p50 / p99, ms ³', pair(g.addedLatencyMs.audio), 'n/a');

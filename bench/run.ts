@@ -92,7 +92,11 @@ async function main(): Promise<number> {
     };
     process.stdout.write(`${formatReport(result)}\n`);
     if (options.json) await writeReportJson(result, options.json);
-    const allUp = options.streams.every((n, i) => runs[i]!.gateway.streams === n && (!options.baseline || runs[i]!.baseline?.streams === n)) && lossy.every((c) => c.streams === options.linkStreams);
+    // The run fails when the gateway missed a stream; the recipe missing some (its ffmpeg per push is
+    // slow to start on a loaded box) is one of its figures, printed in its column, not a bench failure.
+    const baselineMissed = options.streams.filter((n, i) => options.baseline && runs[i]!.baseline?.streams !== n);
+    if (baselineMissed.length > 0) progress(`baseline: not every stream started at ${baselineMissed.join(', ')} streams (see its column)`);
+    const allUp = options.streams.every((n, i) => runs[i]!.gateway.streams === n) && lossy.every((c) => c.streams === options.linkStreams);
     return allUp ? 0 : 1;
   } finally {
     await sink.close();

@@ -60,7 +60,7 @@ describe('bench smoke run', () => {
       expect(system.failures).toEqual([]);
       expect(system.cpuPercentPerStream).toBeGreaterThan(0);
       expect(system.processCpuPercentPerStream).toBeGreaterThan(0);
-      // Both systems transcode audio in ffmpeg children.
+      // Both systems transcode audio in child processes: the gateway in its codec workers, the recipe in an ffmpeg per stream.
       expect(system.childrenCpuPercentPerStream).toBeGreaterThan(0);
       expect(Number.isFinite(system.rssMbPerStream)).toBe(true);
       expect(Number.isFinite(system.pssMbPerStream)).toBe(true);
