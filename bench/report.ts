@@ -112,7 +112,7 @@ export async function writeReportJson(result: BenchResult, file: string): Promis
 }
 
 const FOOTNOTES = [
-  '¹ CPU time (utime + stime from /proc) of the server process and its children over the window ÷ window ÷ streams. The gateway\'s children are its Opus→AAC ffmpegs (one per stream, part of "our cost"); the baseline\'s are its ffmpeg pushes.',
+  '¹ CPU time (utime + stime from /proc) of the server process and its children over the window ÷ window ÷ streams. The gateway\'s children are its codec workers (Opus→AAC, at most one per core, part of "our cost"); the baseline\'s are its ffmpeg pushes.',
   '² (RSS at the end of the window − RSS before any publisher) ÷ streams, server and children together; PSS splits shared pages between processes.',
   '³ gateway_frame_latency_seconds from /metrics over the window: first RTP packet of a frame received → its RTMP message written to the socket; percentiles interpolated inside the histogram buckets (0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15 … 100, 150, 200, 300 ms). Audio includes the Opus→AAC transcode, its 60 ms input batches (opus_to_aac_batch) and the wait for the next video frame (≤ 40 ms) that lets both leave in one write. The baseline has no such probe.',
   '⁴ publisher send → sink arrival of each frame, from an SEI marker the publishers put in every access unit: includes werift sending, loopback UDP, the system, loopback TCP and the sink.',

@@ -32,6 +32,7 @@ import { signallingLimits } from './signalling/signalling-settings';
 import { rtmpSinkKind } from './sinks/rtmp-sink-kind';
 import { SinkRegistry, type SinkKind } from './sinks/sink-kinds';
 import { aacFromOpus } from './transcode/aac-from-opus';
+import { BatchTicker } from './transcode/batch-ticker';
 import { SqlitePushStore } from './storage/push-store';
 import { StateWebhook } from './webhook/state-webhook';
 import { startPeerNetwork, type PeerNetwork } from './webrtc/network-from-settings';
@@ -115,7 +116,7 @@ export class Gateway {
     }));
     for (const kind of options.sinkKinds ?? []) sinks.register(kind);
     this.paths = new PathManager({
-      derivations: [aacFromOpus({ pool: this.codecs, bitrateBps: settings.aacBitrateBps, batchMs: settings.opusToAacBatchMs })],
+      derivations: [aacFromOpus({ pool: this.codecs, bitrateBps: settings.aacBitrateBps, batches: new BatchTicker(settings.opusToAacBatchMs), channels: settings.aacChannels })],
       sinks,
       pushes: {
         backoff: { initialDelayMs: settings.rtmpPushRetryInitialDelayMs, maxDelayMs: settings.rtmpPushRetryMaxDelayMs, maxAttempts: settings.rtmpPushRetryAttempts },

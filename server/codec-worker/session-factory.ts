@@ -12,7 +12,8 @@ export function createWorkerSession(job: CodecJob): WorkerSession {
   switch (job.kind) {
     case 'opus-to-aac':
       requireInRange('bitrateBps', job.bitrateBps, 16_000, 512_000);
-      return new OpusToAacSession(job.bitrateBps);
+      requireInRange('channels', job.channels, 1, 2);
+      return new OpusToAacSession(job.bitrateBps, job.channels);
     case 'aac-mix':
       requireInRange('bitrateBps', job.bitrateBps, 8_000, 512_000);
       if (!(job.audioSpecificConfig instanceof Uint8Array)) throw new Error('audioSpecificConfig is not bytes');

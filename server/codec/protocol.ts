@@ -7,8 +7,8 @@
 
 /** What one codec session does. */
 export type CodecJob =
-  /** Opus packets in (any channel count, 48 kHz), AAC-LC 48 kHz stereo out. */
-  | { kind: 'opus-to-aac'; bitrateBps: number }
+  /** Opus packets in (mono or stereo, 48 kHz), AAC-LC 48 kHz with `channels` out. */
+  | { kind: 'opus-to-aac'; bitrateBps: number; channels: 1 | 2 }
   /**
    * A push's AAC frames in, each with the sound clip's samples for the same duration; the mix
    * out, AAC with exactly the input's configuration (object type, rate, channels).

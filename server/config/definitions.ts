@@ -1,6 +1,7 @@
 import {
   announcedEntry,
   autoOrInteger,
+  autoOrOneOf,
   flag,
   freeText,
   hostOrRange,
@@ -129,7 +130,8 @@ export const SETTING_GROUPS = [
       { key: 'media_dir', field: 'mediaDir', type: requiredPath, default: 'media', doc: 'Directory of the sound files played by sound_on' },
       { key: 'codec_workers', field: 'codecWorkers', type: autoOrInteger(1, 64), default: 'auto', doc: 'Codec worker processes (Opus to AAC, sound mixing, VP8 to H.264), each serving many streams in-process: auto = one per CPU core; a native crash costs the streams of one worker for a moment, never the gateway' },
       { key: 'aac_bitrate', field: 'aacBitrateBps', type: integer(16_000, 512_000), default: '128000', doc: 'bit/s (not kbit/s) of the AAC audio sent to RTMP targets' },
-      { key: 'opus_to_aac_batch', field: 'opusToAacBatchMs', type: integer(20, 200), default: '60', doc: 'ms of Opus audio handed to the Opus to AAC transcoder at a time: larger costs less CPU and adds up to this much audio delay (timestamps and A/V sync are unaffected); 20 sends every packet at once' },
+      { key: 'aac_channels', field: 'aacChannels', type: autoOrOneOf(1, 2), default: 'auto', doc: 'Channels of the AAC made from a WebRTC publisher\'s Opus: auto = as the publisher sends (browsers send mono unless the page asks for stereo in its SDP; mono AAC costs half the encoder CPU), 1 or 2 to force (some RTMP services ask for stereo)' },
+      { key: 'opus_to_aac_batch', field: 'opusToAacBatchMs', type: integer(20, 200), default: '60', doc: 'Every this many ms, the Opus audio gathered from every stream goes to the codec workers at once: larger costs less CPU and adds up to this much audio delay (timestamps and A/V sync are unaffected); 20 sends every packet on its own' },
       { key: 'video_transcode_preset', field: 'videoTranscodePreset', type: x264Preset, default: 'veryfast', doc: 'x264 preset used when a VP8 publisher must be transcoded to H.264' },
       { key: 'video_transcode_bitrate', field: 'videoTranscodeBitrateKbps', type: integer(100, 100_000), default: '2500', doc: 'kbit/s of the H.264 video transcoded from VP8' },
     ],

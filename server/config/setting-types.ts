@@ -26,6 +26,17 @@ export function integer(min: number, max: number): SettingType<number> {
   };
 }
 
+/** The word `auto`, or one of a few whole numbers. */
+export function autoOrOneOf<const V extends readonly number[]>(...values: V): SettingType<'auto' | V[number]> {
+  return {
+    parse: (text) => {
+      if (text === 'auto') return accept('auto');
+      const value = values.find((v) => String(v) === text);
+      return value === undefined ? reject(`must be auto or one of ${values.join(', ')}`) : accept(value);
+    },
+  };
+}
+
 /** The word `auto`, or a whole number from `min` to `max` inclusive. */
 export function autoOrInteger(min: number, max: number): SettingType<'auto' | number> {
   const number = integer(min, max);

@@ -257,7 +257,7 @@ export class HubStream extends TypedEmitter<HubStreamEvents> implements ReaderHo
   }
 
   #deriveTrack(derivation: TrackDerivation, source: Track, kind: Track['kind']): StreamTrack {
-    const track: StreamTrack = { id: this.#nextTrackId++, kind, codec: derivation.to, timescale: derivation.timescale, params: derivation.params, derivedFrom: source.id };
+    const track: StreamTrack = { id: this.#nextTrackId++, kind, codec: derivation.to, timescale: derivation.timescale, params: derivation.params(source), derivedFrom: source.id };
     this.#tracks.push(track);
     this.#derived.set(track, { derivation, source, track, readers: 0, deriver: undefined, lingerTimer: undefined });
     return track;

@@ -17,8 +17,8 @@ export interface TrackDerivation {
   readonly to: Codec;
   /** Clock rate of the made track, Hz. */
   readonly timescale: number;
-  /** Parameters of the made track when they are fixed in advance (AAC-LC 48 kHz stereo). */
-  readonly params: TrackParams | undefined;
+  /** Parameters of the made track when they follow from its source's (AAC-LC 48 kHz, as many channels as the Opus), else undefined. */
+  params(source: Track): TrackParams | undefined;
   /** Starts writing `target` frames into `stream`, made from `source` frames (it reads them with a reader of its own). */
   start(stream: HubStream, source: Track, target: Track, logger: Logger): Deriver;
 }

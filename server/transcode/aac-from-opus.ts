@@ -4,21 +4,31 @@ import type { HubStream } from '../hub/stream';
 import type { Deriver, TrackDerivation } from '../hub/track-derivation';
 import type { Track } from '../hub/track';
 import type { Logger } from '../log';
-import { AAC_FROM_OPUS, OpusToAacTranscoder, type OpusToAacOptions } from './opus-to-aac';
+import { aacFromOpusParams, OpusToAacTranscoder, type OpusToAacOptions } from './opus-to-aac';
 
 /** After a transcoder failure, wait this long before starting another, ms. */
 const RESTART_DELAY_MS = 1000;
 /** The transcoder's reader queue: Opus is ~16 kB/s, so this is only reached when the transcoder stalls. */
 const READER_LIMITS = { maxBytes: 1024 * 1024, maxMs: 2000 };
 
-/** AAC-LC 48 kHz stereo made from a stream's Opus track, once per stream, while a reader wants it (pushes, players). */
-export function aacFromOpus(options: OpusToAacOptions): TrackDerivation {
+/** Options of the AAC-from-Opus derivation: the transcoders', and how many channels to make. */
+export interface AacFromOpusOptions extends Omit<OpusToAacOptions, 'channels'> {
+  /** auto: as many as the Opus track has (mono unless the publisher negotiated stereo); or always 1 or 2. */
+  channels: 'auto' | 1 | 2;
+}
+
+/** AAC-LC 48 kHz made from a stream's Opus track, once per stream, while a reader wants it (pushes, players). */
+export function aacFromOpus(options: AacFromOpusOptions): TrackDerivation {
+  const channelsOf = (source: Track): 1 | 2 => {
+    if (options.channels !== 'auto') return options.channels;
+    return source.params?.codec === 'opus' && source.params.channels === 1 ? 1 : 2;
+  };
   return {
     from: 'opus',
     to: 'aac',
     timescale: 48000,
-    params: AAC_FROM_OPUS,
-    start: (stream, source, target, logger) => new AacFromOpus(stream, source, target, options, logger),
+    params: (source) => aacFromOpusParams(channelsOf(source)),
+    start: (stream, source, target, logger) => new AacFromOpus(stream, source, target, { ...options, channels: channelsOf(source) }, logger),
   };
 }
 
@@ -59,7 +69,7 @@ class AacFromOpus implements Deriver {
   #start(): void {
     const transcoder = new OpusToAacTranscoder(this.#options);
     this.#transcoder = transcoder;
-    this.#log.info({ codecSession: transcoder.sessionId }, 'Opus to AAC transcoder started');
+    this.#log.info({ codecSession: transcoder.sessionId, channels: this.#options.channels }, 'Opus to AAC transcoder started');
     transcoder.on('frame', (aac) => {
       this.#stream.write({ track: this.#target, pts: aac.pts, dts: aac.pts, keyframe: true, data: aac.data, wallClock: aac.wallClock, receivedAt: aac.receivedAt });
     });

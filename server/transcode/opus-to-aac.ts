@@ -4,14 +4,12 @@ import { TypedEmitter } from '../events/typed-emitter';
 import type { AacParams } from '../hub/track';
 import { AAC_LC, buildAudioSpecificConfig } from '../media/aac/audio-specific-config';
 import { opusLossPacket, opusPacketSamples } from '../media/opus/opus-packet';
+import type { BatchTicker } from './batch-ticker';
 
-/** The AAC the gateway makes from Opus: AAC-LC, 48 kHz (Opus' own rate, so no resampling), stereo. */
-export const AAC_FROM_OPUS: AacParams = {
-  codec: 'aac',
-  config: buildAudioSpecificConfig(AAC_LC, 48000, 2),
-  sampleRate: 48000,
-  channels: 2,
-};
+/** The AAC the gateway makes from Opus: AAC-LC, 48 kHz (Opus' own rate, so no resampling), mono or stereo. */
+export function aacFromOpusParams(channels: 1 | 2): AacParams {
+  return { codec: 'aac', config: buildAudioSpecificConfig(AAC_LC, 48000, channels), sampleRate: 48000, channels };
+}
 
 /** Lost audio is filled with 20 ms concealment packets. */
 const FILL_PACKET_SAMPLES = 960;
@@ -25,11 +23,14 @@ export interface OpusToAacOptions {
   pool: CodecPool;
   /** AAC bitrate, bit/s. */
   bitrateBps: number;
+  /** AAC channels: Opus of either layout is mixed to this (a mono AAC costs half the encoder's CPU of a stereo one). */
+  channels: 1 | 2;
   /**
-   * Opus audio gathered before it is handed to the codec worker, ms: fewer, larger messages cost
-   * less CPU on both sides, for up to this much more delay.
+   * When gathered Opus audio is handed to the codec worker, every `periodMs` (opus_to_aac_batch) for
+   * all streams at once: fewer, larger messages cost less CPU on both sides, for up to that much
+   * more delay.
    */
-  batchMs: number;
+  batches: BatchTicker;
 }
 
 /** One AAC frame out of the transcoder. */
@@ -71,19 +72,16 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
   #lastToc = 0;
   /** (end sample, receivedAt, wallClock) of recent input packets, to stamp output frames with their arrival. */
   readonly #arrivals: Array<[number, number, number]> = [];
-  /** Packets waiting to be handed over as one batch, and the samples they hold. */
+  /** Packets waiting for the next tick of the batch clock. */
   #batch: Buffer[] = [];
-  #batchSamples = 0;
-  #batchTimer: NodeJS.Timeout | undefined;
-  readonly #batchSamplesMax: number;
-  readonly #batchMs: number;
+  readonly #batches: BatchTicker;
+  readonly #flushBatch = (): void => this.#flush();
   #closed = false;
 
   constructor(options: OpusToAacOptions) {
     super();
-    this.#batchMs = options.batchMs;
-    this.#batchSamplesMax = (options.batchMs * 48000) / 1000;
-    this.#session = options.pool.open({ kind: 'opus-to-aac', bitrateBps: options.bitrateBps });
+    this.#batches = options.batches;
+    this.#session = options.pool.open({ kind: 'opus-to-aac', bitrateBps: options.bitrateBps, channels: options.channels });
     this.#session.on('output', (output) => this.#onOutput(output));
     this.#session.on('failed', (reason, workerLost) => {
       if (!this.#closed) this.emit('failed', reason, workerLost);
@@ -116,11 +114,11 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
       this.#originSample += gap;
     } else {
       for (let filled = 0; filled + FILL_PACKET_SAMPLES / 2 < gap; filled += FILL_PACKET_SAMPLES) {
-        this.#write(opusLossPacket(this.#lastToc, FILL_PACKET_SAMPLES), FILL_PACKET_SAMPLES);
+        this.#write(opusLossPacket(this.#lastToc, FILL_PACKET_SAMPLES));
       }
     }
     this.#lastToc = packet[0]!;
-    this.#write(packet, samples);
+    this.#write(packet);
     this.#nextSample = pts + samples;
     this.#arrivals.push([this.#nextSample - this.#originSample, receivedAt, wallClock]);
     if (this.#arrivals.length > 64) this.#arrivals.shift();
@@ -130,25 +128,19 @@ export class OpusToAacTranscoder extends TypedEmitter<OpusToAacEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#batchTimer);
+    this.#batches.cancel(this.#flushBatch);
     this.#session.close();
   }
 
-  #write(packet: Buffer, samples: number): void {
+  #write(packet: Buffer): void {
     this.#batch.push(packet);
-    this.#batchSamples += samples;
-    if (this.#batchSamples >= this.#batchSamplesMax) this.#flush();
-    // A source that pauses (DTX) must not leave its last packets waiting for the next one.
-    else this.#batchTimer ??= setTimeout(() => this.#flush(), this.#batchMs);
+    this.#batches.schedule(this.#flushBatch);
   }
 
   #flush(): void {
-    clearTimeout(this.#batchTimer);
-    this.#batchTimer = undefined;
     if (this.#closed) return;
     for (const packet of this.#batch) this.#session.push(0, packet);
     this.#batch = [];
-    this.#batchSamples = 0;
   }
 
   #onOutput(output: SessionOutput): void {

@@ -19,7 +19,13 @@ export interface ChosenAudioCodec {
   codec: 'opus';
   payloadType: number;
   fmtp: string;
+  /** Channels of the rtpmap (always 2 for Opus, RFC 7587), echoed to werift. */
   channels: number;
+  /**
+   * The answer asks for stereo (`stereo=1` in the fmtp it echoes from the offer). Without it a
+   * browser sends mono: Chromium does unless the page asks for stereo in its SDP.
+   */
+  stereo: boolean;
 }
 
 /** The outcome of reading an offer: the codecs to receive and the offer restricted to them. */
@@ -69,7 +75,7 @@ export function selectOfferCodecs(offerSdp: string): OfferSelection {
     } else if (section.kind === 'audio') {
       const opus = codecsOf(section).find((c) => c.name.toLowerCase() === 'opus' && c.clockRate === 48000);
       if (!opus) throw new UnsupportedOfferError('the offer has no Opus audio');
-      selection.audio = { codec: 'opus', payloadType: Number(opus.payloadType), fmtp: opus.fmtp, channels: opus.channels ?? 2 };
+      selection.audio = { codec: 'opus', payloadType: Number(opus.payloadType), fmtp: opus.fmtp, channels: opus.channels ?? 2, stereo: fmtpParameters(opus.fmtp).get('stereo') === '1' };
       keepOnly(section, [opus.payloadType]);
     }
   }

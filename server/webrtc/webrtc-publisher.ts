@@ -91,7 +91,7 @@ export class WebRtcPublisher {
       } else if (transceiver.kind === 'audio' && selection.audio) {
         const track = receiver.track;
         const clock = new RtpClock(48000, this.#sender);
-        const opus = stream.addTrack({ kind: 'audio', codec: 'opus', timescale: 48000, params: { codec: 'opus', channels: selection.audio.channels } });
+        const opus = stream.addTrack({ kind: 'audio', codec: 'opus', timescale: 48000, params: { codec: 'opus', channels: selection.audio.stereo ? 2 : 1 } });
         const audio = new AudioIngest(stream, opus, clock);
         const onRtp: RtpSink = (rtp) => {
           this.#lastRtpAt = performance.now();

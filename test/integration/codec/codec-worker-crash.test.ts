@@ -7,6 +7,7 @@ import type { Frame } from '../../../server/hub/frame';
 import { EndReasons } from '../../../server/hub/end-reason';
 import { HubStream } from '../../../server/hub/stream';
 import { oggPackets, readOggPages } from '../../../server/media/containers/ogg-reader';
+import { BatchTicker } from '../../../server/transcode/batch-ticker';
 import { aacFromOpus } from '../../../server/transcode/aac-from-opus';
 import { UNBOUNDED } from '../../support/hub-readers';
 import { runOrThrow } from '../../support/processes';
@@ -30,7 +31,7 @@ async function opusPackets(): Promise<Buffer[]> {
 
 /** A published stream whose Opus track is paced in real time, and a reader of its AAC (which starts the derivation). */
 function publish(name: string, pool: CodecPool, packets: readonly Buffer[]) {
-  const stream = new HubStream(name, { kind: 'webrtc', mediaSessionId: name, requestKeyframe: () => undefined }, [aacFromOpus({ pool, bitrateBps: 128_000, batchMs: 60 })], silent);
+  const stream = new HubStream(name, { kind: 'webrtc', mediaSessionId: name, requestKeyframe: () => undefined }, [aacFromOpus({ pool, bitrateBps: 128_000, batches: new BatchTicker(60), channels: 'auto' })], silent);
   const opus = stream.addTrack({ kind: 'audio', codec: 'opus', timescale: 48000 });
   const reader = stream.addReader({ label: 'test', codecs: ['aac'], fromCache: false, limits: UNBOUNDED });
   const frames: Frame[] = [];

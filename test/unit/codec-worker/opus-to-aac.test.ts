@@ -10,7 +10,6 @@ import { WorkerHarness } from './support/worker-harness';
 import { tonePower } from './support/tone';
 
 const FFMPEG_TIMEOUT_MS = 20_000;
-const SESSION = 7;
 
 describe('codec worker: opus-to-aac', () => {
   let dir: string;
@@ -26,31 +25,34 @@ describe('codec worker: opus-to-aac', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('a 440 Hz tone comes out as contiguous AAC of the same tone and level; malformed packets are refused and the session goes on', async () => {
-    const ogg = path.join(dir, 'tone.ogg');
+  // The tone is stereo Opus: mono output is the decoder mixing it down (what auto makes of a
+  // publisher that sends stereo after negotiating mono), stereo output carries it as it is.
+  test.each([2, 1] as const)('a 440 Hz tone comes out as contiguous AAC with %i channel(s), of the same tone and level; malformed packets are refused and the session goes on', async (channels) => {
+    const ogg = path.join(dir, `tone-${channels}.ogg`);
     await runOrThrow('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '3', '-ac', '2', '-c:a', 'libopus', '-frame_duration', '20', ogg], { timeoutMs: FFMPEG_TIMEOUT_MS });
     // The first two packets are OpusHead and OpusTags.
     const packets = oggPackets(readOggPages(await readFile(ogg))).slice(2).map((p) => p.data);
     const malformed = [Buffer.alloc(0), Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 7919) & 0xff)), Buffer.from([0x03, 0x00])];
 
-    harness.worker.open(SESSION, { kind: 'opus-to-aac', bitrateBps: 128_000 });
-    packets.slice(0, 50).forEach((data) => harness.worker.input({ session: SESSION, pts: 0, data }));
+    const session = 10 + channels;
+    harness.worker.open(session, { kind: 'opus-to-aac', bitrateBps: 128_000, channels });
+    packets.slice(0, 50).forEach((data) => harness.worker.input({ session, pts: 0, data }));
     await harness.settle();
-    const before = harness.outputs(SESSION).length;
-    for (const data of malformed) harness.worker.input({ session: SESSION, pts: 0, data });
-    packets.slice(50).forEach((data) => harness.worker.input({ session: SESSION, pts: 0, data }));
+    const before = harness.outputs(session).length;
+    for (const data of malformed) harness.worker.input({ session, pts: 0, data });
+    packets.slice(50).forEach((data) => harness.worker.input({ session, pts: 0, data }));
     await harness.settle();
 
-    expect(harness.refused(SESSION)).toHaveLength(malformed.length);
-    expect(harness.failed(SESSION)).toEqual([]);
-    const outputs = harness.outputs(SESSION);
+    expect(harness.refused(session)).toHaveLength(malformed.length);
+    expect(harness.failed(session)).toEqual([]);
+    const outputs = harness.outputs(session);
     expect(outputs.length).toBeGreaterThan(before);
     // The encoder holds back at most a frame or two of lookahead.
     expect(outputs.length).toBeGreaterThanOrEqual(Math.floor((packets.length * 960) / 1024) - 2);
     outputs.forEach((output, k) => expect(output.pts).toBe((k - 1) * 1024));
 
-    const adts = path.join(dir, 'out.aac');
-    await writeFile(adts, Buffer.concat(outputs.flatMap((o) => [buildAdtsHeader(AAC_LC, 48000, 2, o.data.length), Buffer.from(o.data)])));
+    const adts = path.join(dir, `out-${channels}.aac`);
+    await writeFile(adts, Buffer.concat(outputs.flatMap((o) => [buildAdtsHeader(AAC_LC, 48000, channels, o.data.length), Buffer.from(o.data)])));
     // Skip the first 200 ms (priming and the decoder's start), compare 2 s.
     const decoded = (await recordPcm(adts, { seconds: 2.7 })).subarray(9600);
     const input = (await recordPcm(ogg, { seconds: 2.7 })).subarray(9600);

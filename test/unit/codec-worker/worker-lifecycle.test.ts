@@ -14,10 +14,11 @@ describe('codec worker lifecycle', () => {
         { kind: 'vp8-to-h264', width: 320, height: 240, bitrateKbps: 500, preset: 'warp-speed', keyframeIntervalMs: 2000 },
         { kind: 'aac-mix', bitrateBps: 96_000, sampleRate: 48000, channels: 2, audioSpecificConfig: new Uint8Array([0xff]) },
         { kind: 'aac-mix', bitrateBps: 96_000, sampleRate: 48000, channels: 6, audioSpecificConfig: new Uint8Array([0x11, 0xb0]) },
-        { kind: 'opus-to-aac', bitrateBps: -1 },
+        { kind: 'opus-to-aac', bitrateBps: -1, channels: 2 },
+        { kind: 'opus-to-aac', bitrateBps: 128_000, channels: 6 },
       ];
       garbage.forEach((job, i) => harness.worker.open(i + 1, job as CodecJob));
-      harness.worker.open(100, { kind: 'opus-to-aac', bitrateBps: 128_000 });
+      harness.worker.open(100, { kind: 'opus-to-aac', bitrateBps: 128_000, channels: 2 });
       for (let i = 0; i < 20; i++) harness.worker.input({ session: 100, pts: 0, data: OPUS_PACKET });
       await harness.settle();
       garbage.forEach((_, i) => expect(harness.failed(i + 1)).toEqual([expect.stringContaining('could not open')]));

@@ -125,7 +125,7 @@ describe('HubStream', () => {
         from: 'opus',
         to: 'aac',
         timescale: 48000,
-        params: undefined,
+        params: () => undefined,
         start: (_stream, sourceTrack, target): Deriver => {
           started.push({ source: sourceTrack, target });
           return { close: () => void closed++ };

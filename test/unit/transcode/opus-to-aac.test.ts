@@ -4,6 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { CODEC_POOL_DEFAULTS, CodecPool } from '../../../server/codec/codec-pool';
 import { oggPackets, readOggPages } from '../../../server/media/containers/ogg-reader';
+import { BatchTicker } from '../../../server/transcode/batch-ticker';
 import { OpusToAacTranscoder, type TranscodedAac } from '../../../server/transcode/opus-to-aac';
 import { runOrThrow } from '../../support/processes';
 
@@ -29,7 +30,7 @@ let pool: CodecPool;
 
 /** Feeds packets (960 units apart from `firstPts`, skipping `lost` indexes) and collects every AAC frame. */
 async function transcode(packets: Buffer[], firstPts: number, lost = new Set<number>(), batchMs = 60): Promise<TranscodedAac[]> {
-  const transcoder = new OpusToAacTranscoder({ pool, bitrateBps: 128_000, batchMs });
+  const transcoder = new OpusToAacTranscoder({ pool, bitrateBps: 128_000, channels: 2, batches: new BatchTicker(batchMs) });
   const frames: TranscodedAac[] = [];
   transcoder.on('frame', (frame) => frames.push(frame));
   packets.forEach((packet, i) => {
@@ -82,8 +83,8 @@ describe('OpusToAacTranscoder', () => {
     frames.forEach((frame, k) => expect(frame.pts).toBe((k - 1) * AAC_FRAME));
   });
 
-  test('packets that do not fill a batch are written when the batch time runs out (a source that pauses loses nothing)', async () => {
-    // 8 packets (160 ms) never fill a 200 ms batch: only the batch timer can hand them to the worker.
+  test('packets that arrive between two ticks of the batch clock are written at the next (a source that pauses loses nothing)', async () => {
+    // 8 packets (160 ms), pushed at once, wait for the 200 ms tick: nothing else hands them to the worker.
     // The encoder's lookahead makes the exact count vary by one; every frame the input allows must come.
     const frames = await transcode(packets.slice(0, 8), 0, new Set(), 200);
     expect(frames.length).toBeGreaterThanOrEqual(Math.floor((8 * 960) / 1024) - 2);
@@ -97,7 +98,7 @@ describe('OpusToAacTranscoder', () => {
 
   test('a clock that steps back (a track\'s first RTCP sender report) keeps the audio continuous: the frames made after it follow the new clock', async () => {
     let step = 0;
-    const transcoder = new OpusToAacTranscoder({ pool, bitrateBps: 128_000, batchMs: 60 });
+    const transcoder = new OpusToAacTranscoder({ pool, bitrateBps: 128_000, channels: 2, batches: new BatchTicker(60) });
     const frames: Array<{ pts: number; stepWhenMade: number }> = [];
     const enough = (count: number): Promise<void> =>
       new Promise((resolve) => transcoder.on('frame', () => frames.length >= count && resolve()));

@@ -32,7 +32,14 @@ describe('selectOfferCodecs', () => {
   test('Chromium lists VP8 first: H.264 packetization-mode 1, constrained baseline, is chosen anyway', () => {
     const selection = selectOfferCodecs(CHROMIUM_OFFER);
     expect(selection.video).toEqual({ codec: 'h264', payloadType: 108, fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f', nack: true, pli: true, rtxPayloadType: 109 });
-    expect(selection.audio).toMatchObject({ codec: 'opus', payloadType: 111, channels: 2 });
+    expect(selection.audio).toMatchObject({ codec: 'opus', payloadType: 111, channels: 2, stereo: false });
+  });
+
+  test('Opus is stereo only when the fmtp the answer echoes asks for it (stereo=1); Chromium\'s offer does not, so it sends mono', () => {
+    const stereoOffer = CHROMIUM_OFFER.replace('a=fmtp:111 minptime=10;useinbandfec=1', 'a=fmtp:111 minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1');
+    expect(selectOfferCodecs(stereoOffer).audio).toMatchObject({ channels: 2, stereo: true, fmtp: 'minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1' });
+    const explicitMono = CHROMIUM_OFFER.replace('a=fmtp:111 minptime=10;useinbandfec=1', 'a=fmtp:111 stereo=0;minptime=10');
+    expect(selectOfferCodecs(explicitMono).audio).toMatchObject({ stereo: false });
   });
 
   test('whatever the order of the offer, the same H.264 payload type wins', () => {

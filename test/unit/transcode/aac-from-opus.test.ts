@@ -1,0 +1,39 @@
+import pino from 'pino';
+import { CODEC_POOL_DEFAULTS, CodecPool } from '../../../server/codec/codec-pool';
+import { EndReasons } from '../../../server/hub/end-reason';
+import { HubStream } from '../../../server/hub/stream';
+import type { AacParams } from '../../../server/hub/track';
+import { parseAudioSpecificConfig } from '../../../server/media/aac/audio-specific-config';
+import { BatchTicker } from '../../../server/transcode/batch-ticker';
+import { aacFromOpus, type AacFromOpusOptions } from '../../../server/transcode/aac-from-opus';
+
+const silent = pino({ level: 'silent' });
+/** Never used: no Opus frame is written, so no codec session opens. */
+const pool = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: 1 }, silent);
+
+/** The AAC track a reader of `aac` gets from a stream whose Opus track has `opusChannels`. */
+function derivedAac(opusChannels: number, channels: AacFromOpusOptions['channels']): AacParams {
+  const stream = new HubStream('s', { kind: 'webrtc', mediaSessionId: 's', requestKeyframe: () => undefined }, [aacFromOpus({ pool, bitrateBps: 128_000, batches: new BatchTicker(60), channels })], silent);
+  stream.addTrack({ kind: 'audio', codec: 'opus', timescale: 48000, params: { codec: 'opus', channels: opusChannels } });
+  const reader = stream.addReader({ label: 'test', codecs: ['aac'], fromCache: false, limits: { maxBytes: 1 << 20, maxMs: 1000 } });
+  const track = stream.tracks.find((t) => t.codec === 'aac');
+  reader.close();
+  stream.close(EndReasons.publisherStop);
+  expect(track?.params?.codec).toBe('aac');
+  return track!.params as AacParams;
+}
+
+afterAll(() => pool.close());
+
+describe('aacFromOpus channels', () => {
+  test.each([
+    [1, 'auto', 1],
+    [2, 'auto', 2],
+    [1, 2, 2],
+    [2, 1, 1],
+  ] as const)('Opus with %i channel(s), aac_channels=%s: AAC-LC 48 kHz with %i, its AudioSpecificConfig saying the same', (opusChannels, setting, expected) => {
+    const params = derivedAac(opusChannels, setting);
+    expect(params).toMatchObject({ sampleRate: 48000, channels: expected });
+    expect(parseAudioSpecificConfig(params.config)).toMatchObject({ sampleRate: 48000, channels: expected });
+  });
+});
