@@ -11,7 +11,7 @@ import type { WorkerSession } from './worker-session';
 export function createWorkerSession(job: CodecJob): WorkerSession {
   switch (job.kind) {
     case 'opus-to-aac':
-      requireInRange('bitrateBps', job.bitrateBps, 16_000, 512_000);
+      requireInRange('bitrateBps', job.bitrateBps, 8_000, 512_000);
       requireInRange('channels', job.channels, 1, 2);
       return new OpusToAacSession(job.bitrateBps, job.channels);
     case 'aac-mix':

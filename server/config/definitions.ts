@@ -129,7 +129,7 @@ export const SETTING_GROUPS = [
     settings: [
       { key: 'media_dir', field: 'mediaDir', type: requiredPath, default: 'media', doc: 'Directory of the sound files played by sound_on' },
       { key: 'codec_workers', field: 'codecWorkers', type: autoOrInteger(1, 64), default: 'auto', doc: 'Codec worker processes (Opus to AAC, sound mixing, VP8 to H.264), each serving many streams in-process: auto = one per CPU core; a native crash costs the streams of one worker for a moment, never the gateway' },
-      { key: 'aac_bitrate', field: 'aacBitrateBps', type: integer(16_000, 512_000), default: '128000', doc: 'bit/s (not kbit/s) of the AAC audio sent to RTMP targets' },
+      { key: 'aac_bitrate', field: 'aacBitrateBps', type: integer(16_000, 512_000), default: '128000', doc: 'bit/s (not kbit/s) of the stereo AAC audio sent to RTMP targets; mono AAC gets half, the same bits per channel' },
       { key: 'aac_channels', field: 'aacChannels', type: autoOrOneOf(1, 2), default: 'auto', doc: 'Channels of the AAC made from a WebRTC publisher\'s Opus: auto = as the publisher sends (browsers send mono unless the page asks for stereo in its SDP; mono AAC costs half the encoder CPU), 1 or 2 to force (some RTMP services ask for stereo)' },
       { key: 'opus_to_aac_batch', field: 'opusToAacBatchMs', type: integer(20, 200), default: '60', doc: 'Every this many ms, the Opus audio gathered from every stream goes to the codec workers at once: larger costs less CPU and adds up to this much audio delay (timestamps and A/V sync are unaffected); 20 sends every packet on its own' },
       { key: 'video_transcode_preset', field: 'videoTranscodePreset', type: x264Preset, default: 'veryfast', doc: 'x264 preset used when a VP8 publisher must be transcoded to H.264' },

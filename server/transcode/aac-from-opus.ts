@@ -13,6 +13,8 @@ const READER_LIMITS = { maxBytes: 1024 * 1024, maxMs: 2000 };
 
 /** Options of the AAC-from-Opus derivation: the transcoders', and how many channels to make. */
 export interface AacFromOpusOptions extends Omit<OpusToAacOptions, 'channels'> {
+  /** Of a stereo AAC; a mono one gets half, the same bits per channel. */
+  bitrateBps: number;
   /** auto: as many as the Opus track has (mono unless the publisher negotiated stereo); or always 1 or 2. */
   channels: 'auto' | 1 | 2;
 }
@@ -28,7 +30,13 @@ export function aacFromOpus(options: AacFromOpusOptions): TrackDerivation {
     to: 'aac',
     timescale: 48000,
     params: (source) => aacFromOpusParams(channelsOf(source)),
-    start: (stream, source, target, logger) => new AacFromOpus(stream, source, target, { ...options, channels: channelsOf(source) }, logger),
+    start: (stream, source, target, logger) => {
+      const channels = channelsOf(source);
+      // FFmpeg's encoder asked for more bits than a mono signal can use (128 kbit/s) spends up to
+      // three times the CPU looking for a way to spend them: measured on a steady tone.
+      const bitrateBps = Math.round((options.bitrateBps * channels) / 2);
+      return new AacFromOpus(stream, source, target, { ...options, channels, bitrateBps }, logger);
+    },
   };
 }
 
@@ -69,7 +77,7 @@ class AacFromOpus implements Deriver {
   #start(): void {
     const transcoder = new OpusToAacTranscoder(this.#options);
     this.#transcoder = transcoder;
-    this.#log.info({ codecSession: transcoder.sessionId, channels: this.#options.channels }, 'Opus to AAC transcoder started');
+    this.#log.info({ codecSession: transcoder.sessionId, channels: this.#options.channels, bitrateBps: this.#options.bitrateBps }, 'Opus to AAC transcoder started');
     transcoder.on('frame', (aac) => {
       this.#stream.write({ track: this.#target, pts: aac.pts, dts: aac.pts, keyframe: true, data: aac.data, wallClock: aac.wallClock, receivedAt: aac.receivedAt });
     });

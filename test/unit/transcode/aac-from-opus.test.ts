@@ -5,10 +5,11 @@ import { HubStream } from '../../../server/hub/stream';
 import type { AacParams } from '../../../server/hub/track';
 import { parseAudioSpecificConfig } from '../../../server/media/aac/audio-specific-config';
 import { BatchTicker } from '../../../server/transcode/batch-ticker';
+import { waitFor } from '../../support/wait-for';
 import { aacFromOpus, type AacFromOpusOptions } from '../../../server/transcode/aac-from-opus';
 
 const silent = pino({ level: 'silent' });
-/** Never used: no Opus frame is written, so no codec session opens. */
+/** A worker starts only for the test that writes an Opus frame. */
 const pool = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: 1 }, silent);
 
 /** The AAC track a reader of `aac` gets from a stream whose Opus track has `opusChannels`. */
@@ -35,5 +36,23 @@ describe('aacFromOpus channels', () => {
     const params = derivedAac(opusChannels, setting);
     expect(params).toMatchObject({ sampleRate: 48000, channels: expected });
     expect(parseAudioSpecificConfig(params.config)).toMatchObject({ sampleRate: 48000, channels: expected });
+  });
+
+  test('the codec session gets aac_bitrate for stereo and half of it for mono', async () => {
+    const open = jest.spyOn(pool, 'open');
+    for (const opusChannels of [2, 1]) {
+      const stream = new HubStream('s', { kind: 'webrtc', mediaSessionId: 's', requestKeyframe: () => undefined }, [aacFromOpus({ pool, bitrateBps: 128_000, batches: new BatchTicker(60), channels: 'auto' })], silent);
+      const opus = stream.addTrack({ kind: 'audio', codec: 'opus', timescale: 48000, params: { codec: 'opus', channels: opusChannels } });
+      stream.addReader({ label: 'test', codecs: ['aac'], fromCache: false, limits: { maxBytes: 1 << 20, maxMs: 1000 } });
+      // One 20 ms CELT packet: the derivation's first input opens its codec session.
+      stream.write({ track: opus, pts: 0, dts: 0, keyframe: true, data: Buffer.from([0xfc]), wallClock: Date.now(), receivedAt: performance.now() });
+      const calls = open.mock.calls.length;
+      await waitFor('the codec session to open', () => open.mock.calls.length > calls, 5000);
+      stream.close(EndReasons.publisherStop);
+    }
+    expect(open.mock.calls.map(([job]) => job)).toEqual([
+      { kind: 'opus-to-aac', bitrateBps: 128_000, channels: 2 },
+      { kind: 'opus-to-aac', bitrateBps: 64_000, channels: 1 },
+    ]);
   });
 });
