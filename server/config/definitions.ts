@@ -89,8 +89,8 @@ export const SETTING_GROUPS = [
       { key: 'webrtc_min_bitrate', field: 'webrtcMinBitrateKbps', type: integer(30, 100_000), default: '500', doc: "kbit/s floor of the browser's encoder" },
       { key: 'webrtc_max_bitrate', field: 'webrtcMaxBitrateKbps', type: integer(30, 100_000), default: '4000', doc: "kbit/s ceiling of the browser's encoder" },
       { key: 'keyframe_interval', field: 'keyframeIntervalMs', type: integer(500, 10_000), default: '2000', doc: 'ms, 500..10000: longest time between keyframes in every output (keyframes are requested ahead of it)' },
-      { key: 'webrtc_repair_window', field: 'webrtcRepairWindow', type: autoOrInteger(0, 5000), default: 'auto', doc: 'How long a missing video packet is waited for while its retransmission is asked for (NACK): auto sizes it from the measured round trip (two retransmission timeouts, from 50 ms to webrtc_repair_max_window); or fixed ms, 0..5000 (50 is the window of earlier versions)' },
-      { key: 'webrtc_repair_max_window', field: 'webrtcRepairMaxWindowMs', type: integer(50, 5000), default: '600', doc: 'ms, 50..5000: longest automatic repair window; a loss not repaired by then costs a keyframe request and the frames until it' },
+      { key: 'webrtc_repair_window', field: 'webrtcRepairWindow', type: autoOrInteger(0, 5000), default: 'auto', doc: 'How long a missing video packet is waited for while its retransmission is asked for (NACK): auto sizes it from the measured round trip (three retransmission timeouts, from 50 ms to webrtc_repair_max_window); or fixed ms, 0..5000 (50 is the window of earlier versions)' },
+      { key: 'webrtc_repair_max_window', field: 'webrtcRepairMaxWindowMs', type: integer(50, 5000), default: '1000', doc: 'ms, 50..5000: longest automatic repair window; a loss not repaired by then costs a keyframe request and the frames until it' },
     ],
   },
   {

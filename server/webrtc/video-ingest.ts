@@ -35,7 +35,7 @@ export interface VideoIngestOptions {
   time?: Clock;
 }
 
-/** Packets held while waiting for gaps at most: 600 ms of a 10 Mbit/s stream, ~1.2 MB. */
+/** Packets held while waiting for gaps at most: 1 s (the longest default window) of a 10 Mbit/s stream, ~1.2 MB. */
 const MAX_HELD_PACKETS = 1024;
 
 /**

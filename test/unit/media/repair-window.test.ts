@@ -9,15 +9,15 @@ describe('repairTimings', () => {
     expect(timings.retryAfterMs).toBeCloseTo(0.4 + 10 + 1, 9);
   });
 
-  test('the window is two retransmission timeouts: one round trip and a re-NACK, with their margins', () => {
+  test('the window is three retransmission timeouts: one round trip and two re-NACKs, with their margins', () => {
     // timeout = SRTT + max(4·RTTVAR, 10) + 2·jitter = 100 + 20 + 4 = 124.
-    expect(repairTimings({ smoothedMs: 100, variationMs: 5 }, 2, AUTO)).toEqual({ windowMs: 248, retryAfterMs: 124 });
-    expect(repairTimings({ smoothedMs: 200, variationMs: 1 }, 0, AUTO)).toEqual({ windowMs: 420, retryAfterMs: 210 });
+    expect(repairTimings({ smoothedMs: 100, variationMs: 5 }, 2, AUTO)).toEqual({ windowMs: 372, retryAfterMs: 124 });
+    expect(repairTimings({ smoothedMs: 150, variationMs: 1 }, 0, AUTO)).toEqual({ windowMs: 480, retryAfterMs: 160 });
   });
 
   test('is bounded by maxMs; unknown round trip waits maxMs', () => {
     expect(repairTimings({ smoothedMs: 400, variationMs: 20 }, 3, AUTO).windowMs).toBe(600);
-    expect(repairTimings({ smoothedMs: 400, variationMs: 20 }, 3, { ...AUTO, maxMs: 1000 }).windowMs).toBe(972);
+    expect(repairTimings({ smoothedMs: 400, variationMs: 20 }, 3, { ...AUTO, maxMs: 2000 }).windowMs).toBe(1458);
     expect(repairTimings({ smoothedMs: undefined, variationMs: 0 }, 0, AUTO)).toEqual({ windowMs: 600, retryAfterMs: 110 });
   });
 

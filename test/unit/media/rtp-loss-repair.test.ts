@@ -41,14 +41,16 @@ describe('RtpLossRepair', () => {
     expect(repair.takeNacks(104)).toEqual([[12]]);
     expect(repair.receive(packet(14, 108), false)).toEqual([]);
     const { windowMs, retryAfterMs } = repair.timings;
-    // SRTT ≈ 100, RTTVAR ≈ 0: timeout ≈ 110 ms plus twice the jitter of these few packets; window twice that.
+    // SRTT ≈ 100, RTTVAR ≈ 0: timeout ≈ 110 ms plus twice the jitter of these few packets; window three times that.
     expect(retryAfterMs).toBeGreaterThan(109);
     expect(retryAfterMs).toBeLessThan(125);
-    expect(windowMs).toBeCloseTo(2 * retryAfterMs, 6);
-    // One re-NACK, one timeout later; nothing before.
+    expect(windowMs).toBeCloseTo(3 * retryAfterMs, 6);
+    // A re-NACK every timeout; nothing between.
     expect(repair.takeNacks(104 + retryAfterMs - 1)).toEqual([]);
     expect(repair.nextDeadline()).toBeCloseTo(104 + retryAfterMs, 6);
     expect(repair.takeNacks(104 + retryAfterMs)).toEqual([[12]]);
+    expect(repair.takeNacks(104 + 2 * retryAfterMs - 1)).toEqual([]);
+    expect(repair.takeNacks(104 + 2 * retryAfterMs)).toEqual([[12]]);
     // Held until the window is over, measured from the gap (the arrival of 13)...
     expect(repair.poll(104 + windowMs - 0.5)).toEqual([]);
     expect(repair.nextDeadline()).toBeCloseTo(104 + windowMs, 6);
@@ -58,7 +60,7 @@ describe('RtpLossRepair', () => {
     expect(repair.nextDeadline()).toBeUndefined();
     // Its retransmission, too late now, is counted as late and dropped.
     expect(repair.receive(packet(12, 1000), true)).toEqual([]);
-    expect(repair.stats).toMatchObject({ packetsLost: 1, nacksSent: 2, packetsNacked: 2, retransmissionsReceived: 0, latePackets: 1 });
+    expect(repair.stats).toMatchObject({ packetsLost: 1, nacksSent: 3, packetsNacked: 3, retransmissionsReceived: 0, latePackets: 1 });
   });
 
   test('a retransmission arriving within the window repairs the gap, and times the round trip', () => {
