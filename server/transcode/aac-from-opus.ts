@@ -15,47 +15,51 @@ const READER_LIMITS = { maxBytes: 1024 * 1024, maxMs: 2000 };
 export interface AacFromOpusOptions extends Omit<OpusToAacOptions, 'channels'> {
   /** Of a stereo AAC; a mono one gets half, the same bits per channel. */
   bitrateBps: number;
-  /** auto: as many as the Opus track has (mono unless the publisher negotiated stereo); or always 1 or 2. */
+  /** auto: as many as the Opus track has (mono unless the publisher negotiated or sends stereo); or always 1 or 2. */
   channels: 'auto' | 1 | 2;
 }
 
 /** AAC-LC 48 kHz made from a stream's Opus track, once per stream, while a reader wants it (pushes, players). */
 export function aacFromOpus(options: AacFromOpusOptions): TrackDerivation {
-  const channelsOf = (source: Track): 1 | 2 => {
-    if (options.channels !== 'auto') return options.channels;
-    return source.params?.codec === 'opus' && source.params.channels === 1 ? 1 : 2;
-  };
   return {
     from: 'opus',
     to: 'aac',
     timescale: 48000,
-    params: (source) => aacFromOpusParams(channelsOf(source)),
-    start: (stream, source, target, logger) => {
-      const channels = channelsOf(source);
-      // FFmpeg's encoder asked for more bits than a mono signal can use (128 kbit/s) spends up to
-      // three times the CPU looking for a way to spend them: measured on a steady tone.
-      const bitrateBps = Math.round((options.bitrateBps * channels) / 2);
-      return new AacFromOpus(stream, source, target, { ...options, channels, bitrateBps }, logger);
-    },
+    params: (source) => aacFromOpusParams(aacChannels(options.channels, source)),
+    start: (stream, source, target, logger) => new AacFromOpus(stream, source, target, options, logger),
   };
 }
 
-/** One running Opus→AAC derivation: a reader of the Opus track, one codec session, AAC frames written back into the stream. */
+/** The AAC channels for an Opus track: as set, or with auto as many as the track has now. */
+function aacChannels(setting: AacFromOpusOptions['channels'], source: Track): 1 | 2 {
+  if (setting !== 'auto') return setting;
+  return source.params?.codec === 'opus' && source.params.channels === 1 ? 1 : 2;
+}
+
+/**
+ * One running Opus→AAC derivation: a reader of the Opus track, one codec session, AAC frames
+ * written back into the stream. When the Opus track turns stereo (its first stereo packet), the
+ * AAC follows: new parameters, and a new session.
+ */
 class AacFromOpus implements Deriver {
   readonly #stream: HubStream;
+  readonly #source: Track;
   readonly #target: Track;
-  readonly #options: OpusToAacOptions;
+  readonly #options: AacFromOpusOptions;
   readonly #log: Logger;
   readonly #reader: StreamReader;
   #transcoder: OpusToAacTranscoder | undefined;
+  #channels: 1 | 2;
   #restartNotBefore = 0;
   #closed = false;
 
-  constructor(stream: HubStream, source: Track, target: Track, options: OpusToAacOptions, logger: Logger) {
+  constructor(stream: HubStream, source: Track, target: Track, options: AacFromOpusOptions, logger: Logger) {
     this.#stream = stream;
+    this.#source = source;
     this.#target = target;
     this.#options = options;
     this.#log = logger;
+    this.#channels = aacChannels(options.channels, source);
     this.#reader = stream.addReader({ label: 'aac-from-opus', codecs: [source.codec], fromCache: false, limits: READER_LIMITS });
     this.#reader.start((frames) => this.#onOpus(frames));
   }
@@ -68,6 +72,13 @@ class AacFromOpus implements Deriver {
   }
 
   #onOpus(frames: readonly Frame[]): void {
+    const channels = aacChannels(this.#options.channels, this.#source);
+    if (channels !== this.#channels) {
+      this.#log.info({ channels }, 'Opus turned stereo: the AAC follows');
+      this.#stop();
+      this.#channels = channels;
+      this.#stream.setParams(this.#target, aacFromOpusParams(channels));
+    }
     if (!this.#transcoder && performance.now() >= this.#restartNotBefore) this.#start();
     const transcoder = this.#transcoder;
     if (!transcoder) return;
@@ -75,9 +86,13 @@ class AacFromOpus implements Deriver {
   }
 
   #start(): void {
-    const transcoder = new OpusToAacTranscoder(this.#options);
+    const channels = this.#channels;
+    // FFmpeg's encoder asked for more bits than a mono signal can use (128 kbit/s) spends up to
+    // three times the CPU looking for a way to spend them: measured on a steady tone.
+    const bitrateBps = Math.round((this.#options.bitrateBps * channels) / 2);
+    const transcoder = new OpusToAacTranscoder({ ...this.#options, channels, bitrateBps });
     this.#transcoder = transcoder;
-    this.#log.info({ codecSession: transcoder.sessionId, channels: this.#options.channels, bitrateBps: this.#options.bitrateBps }, 'Opus to AAC transcoder started');
+    this.#log.info({ codecSession: transcoder.sessionId, channels, bitrateBps }, 'Opus to AAC transcoder started');
     transcoder.on('frame', (aac) => {
       this.#stream.write({ track: this.#target, pts: aac.pts, dts: aac.pts, keyframe: true, data: aac.data, wallClock: aac.wallClock, receivedAt: aac.receivedAt });
     });

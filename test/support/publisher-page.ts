@@ -25,6 +25,11 @@ export interface PublishOptions {
    * picture carries the wall-clock time it was drawn in a time code along its bottom (time-code.ts).
    */
   flashAndBeep?: boolean;
+  /**
+   * Ask for stereo audio the way the stock SDK's users do: an sdpHook that adds stereo=1 to the
+   * Opus fmtp of the gateway's answer, so Chromium sends stereo Opus the gateway's SDP did not announce.
+   */
+  stereoAnswer?: boolean;
   /** Note when each encoded video frame leaves the browser (`sentVideoFramesAt`). */
   recordSentFrames?: boolean;
   /** More createSession options, e.g. `{ mediaOptions }` (the official SDK's RTCPeerConnection configuration). */
@@ -139,6 +144,7 @@ window.publish = (o) => new Promise((resolve, reject) => {
     if (o.rtmpUrl) options.rtmpUrl = o.rtmpUrl;
     if (o.stripCodecs) options.stripCodecs = o.stripCodecs;
     if (o.flashAndBeep) options.mediaStream = flashAndBeep();
+    if (o.stereoAnswer) options.sdpHook = (sdp) => sdp.sdpString.replace(/(a=fmtp:\\d+ [^\\r\\n]*useinbandfec=1)/, '$1;stereo=1;sprop-stereo=1');
     const stream = session.createStream(options);
     window.stream = stream;
     for (const status of [T.PUBLISHING, T.UNPUBLISHED, T.FAILED]) {

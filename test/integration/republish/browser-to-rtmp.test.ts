@@ -57,6 +57,19 @@ describe('browser → gateway → nginx-rtmp', () => {
     await page.close();
   });
 
+  test('stock SDK with an sdpHook that asks for stereo in the answer: Chromium sends stereo Opus, and the AAC at nginx is stereo', async () => {
+    const page = await browser.newPage();
+    const name = 'cam_stereo';
+    await pages.publish(page, 'stock', { urlServer: gw.wsUrl, name, stereoAnswer: true });
+    const started = await gw.api('/rest-api/push/startup', { streamName: name, rtmpUrl: nginx.rtmpUrl('live') });
+    expect(started.status).toBe(200);
+    await nginx.waitForStream('live', `rtmp_${name}`, 10_000);
+    const streams = await probeStreams(nginx.rtmpUrl('live', `rtmp_${name}`), { timeoutMs: 15_000 });
+    expect(streams.audio).toMatchObject({ codec: 'aac', sampleRate: 48000, channels: 2 });
+    expect((await gw.api('/rest-api/push/terminate', { mediaSessionId: started.body.mediaSessionId })).status).toBe(200);
+    await page.close();
+  });
+
   test('stock SDK createStream({rtmpUrl}) starts the push as soon as the stream publishes; it ends when the publisher stops', async () => {
     const page = await browser.newPage();
     await pages.publish(page, 'stock', { urlServer: gw.wsUrl, name: 'auto1', rtmpUrl: nginx.rtmpUrl('live') });

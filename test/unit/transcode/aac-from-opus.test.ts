@@ -55,4 +55,27 @@ describe('aacFromOpus channels', () => {
       { kind: 'opus-to-aac', bitrateBps: 64_000, channels: 1 },
     ]);
   });
+
+  test('auto: when the Opus track turns stereo, the AAC track follows and a stereo session replaces the mono one', async () => {
+    const open = jest.spyOn(pool, 'open');
+    const before = open.mock.calls.length;
+    const stream = new HubStream('s', { kind: 'webrtc', mediaSessionId: 's', requestKeyframe: () => undefined }, [aacFromOpus({ pool, bitrateBps: 128_000, batches: new BatchTicker(60), channels: 'auto' })], silent);
+    const opus = stream.addTrack({ kind: 'audio', codec: 'opus', timescale: 48000, params: { codec: 'opus', channels: 1 } });
+    stream.addReader({ label: 'test', codecs: ['aac'], fromCache: false, limits: { maxBytes: 1 << 20, maxMs: 1000 } });
+    const aac = stream.tracks.find((t) => t.codec === 'aac')!;
+    const write = (pts: number): void => stream.write({ track: opus, pts, dts: pts, keyframe: true, data: Buffer.from([0xfc]), wallClock: Date.now(), receivedAt: performance.now() });
+    write(0);
+    await waitFor('the mono session', () => open.mock.calls.length === before + 1, 5000);
+    expect(aac.params).toMatchObject({ channels: 1 });
+    stream.setParams(opus, { codec: 'opus', channels: 2 });
+    write(960);
+    await waitFor('the stereo session', () => open.mock.calls.length === before + 2, 5000);
+    expect(aac.params).toMatchObject({ channels: 2 });
+    expect(parseAudioSpecificConfig((aac.params as AacParams).config)).toMatchObject({ channels: 2 });
+    expect(open.mock.calls.slice(before).map(([job]) => job)).toEqual([
+      { kind: 'opus-to-aac', bitrateBps: 64_000, channels: 1 },
+      { kind: 'opus-to-aac', bitrateBps: 128_000, channels: 2 },
+    ]);
+    stream.close(EndReasons.publisherStop);
+  });
 });
