@@ -77,8 +77,10 @@ class AacFromOpus implements Deriver {
       this.#log.info({ channels }, 'Opus turned stereo: the AAC follows');
       this.#stop();
       this.#channels = channels;
-      this.#stream.setParams(this.#target, aacFromOpusParams(channels));
     }
+    // Also when the source turned stereo while no deriver ran (the made track outlives its derivers).
+    const params = this.#target.params;
+    if (params?.codec !== 'aac' || params.channels !== channels) this.#stream.setParams(this.#target, aacFromOpusParams(channels));
     if (!this.#transcoder && performance.now() >= this.#restartNotBefore) this.#start();
     const transcoder = this.#transcoder;
     if (!transcoder) return;

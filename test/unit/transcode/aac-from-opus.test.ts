@@ -78,4 +78,26 @@ describe('aacFromOpus channels', () => {
     ]);
     stream.close(EndReasons.publisherStop);
   });
+
+  test('auto: a source that turned stereo while no deriver ran (the made track lingers without readers) gets stereo AAC parameters from the next deriver', async () => {
+    // Only the hub's linger timer is faked; reader delivery (setImmediate) runs for real.
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask', 'performance'] });
+    try {
+      const stream = new HubStream('s', { kind: 'webrtc', mediaSessionId: 's', requestKeyframe: () => undefined }, [aacFromOpus({ pool, bitrateBps: 128_000, batches: new BatchTicker(60), channels: 'auto' })], silent);
+      const opus = stream.addTrack({ kind: 'audio', codec: 'opus', timescale: 48000, params: { codec: 'opus', channels: 1 } });
+      const limits = { maxBytes: 1 << 20, maxMs: 1000 };
+      stream.addReader({ label: 'first', codecs: ['aac'], fromCache: false, limits }).close();
+      const aac = stream.tracks.find((t) => t.codec === 'aac')!;
+      jest.advanceTimersByTime(10_000); // the first deriver stops; the made track stays
+      stream.setParams(opus, { codec: 'opus', channels: 2 });
+      expect(aac.params).toMatchObject({ channels: 1 });
+      stream.addReader({ label: 'second', codecs: ['aac'], fromCache: false, limits });
+      stream.write({ track: opus, pts: 0, dts: 0, keyframe: true, data: Buffer.from([0xfc]), wallClock: Date.now(), receivedAt: performance.now() });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(aac.params).toMatchObject({ channels: 2 });
+      stream.close(EndReasons.publisherStop);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
