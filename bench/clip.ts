@@ -10,7 +10,10 @@ export interface ClipFiles {
   readonly dir: string;
   /** H.264 constrained baseline 1280x720, 30 fps, one IDR per second, Annex B with access unit delimiters. */
   readonly h264Path: string;
-  /** Opus 48 kHz stereo in Ogg, 20 ms packets. */
+  /**
+   * Opus 48 kHz mono in Ogg, 20 ms packets: what Chromium sends when the answer does not ask for
+   * stereo, as the publishers' offer (Chromium's fmtp) and so the gateway's answer do not.
+   */
   readonly opusPath: string;
   /** The same tone in AAC-LC 48 kHz stereo, ADTS: what the fan-out phase publishes straight into the hub. */
   readonly aacPath: string;
@@ -61,7 +64,7 @@ export async function makeClip(options: ClipOptions): Promise<ClipFiles> {
         '-x264-params', 'aud=1', '-f', 'h264', h264Path,
       ]),
       ffmpeg([
-        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', seconds, '-ac', '2',
+        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', seconds, '-ac', '1',
         '-c:a', 'libopus', '-b:a', `${OPUS_KBPS}k`, '-frame_duration', '20', '-application', 'audio', '-f', 'ogg', opusPath,
       ]),
       ffmpeg([
