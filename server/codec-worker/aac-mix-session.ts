@@ -1,6 +1,6 @@
 import { Codec, type CodecContext, Frame, Packet } from 'node-av/lib';
 import { AV_CHANNEL_LAYOUT_MONO, AV_CHANNEL_LAYOUT_STEREO, AV_CODEC_ID_AAC, AV_SAMPLE_FMT_FLTP } from 'node-av/constants';
-import type { CodecInput } from '../codec/protocol';
+import { bufferOf, type CodecInput } from '../codec/protocol';
 import { AAC_LC, parseAudioSpecificConfig } from '../media/aac/audio-specific-config';
 import { AAC_SAMPLE_RATES } from '../media/aac/aac-tables';
 import { openAacEncoder } from './aac-encoder';
@@ -92,7 +92,7 @@ export class AacMixSession implements WorkerSession {
 
   push(input: CodecInput, outputs: SessionOutputs): void {
     if (this.#closed) return;
-    const aac = Buffer.from(input.data.buffer, input.data.byteOffset, input.data.byteLength);
+    const aac = bufferOf(input.data);
     if (aac.length === 0 || aac.length > MAX_AAC_FRAME_BYTES_PER_CHANNEL * this.#channels) throw new InputRefusedError(`AAC frame of ${aac.length} bytes`);
     const clip = this.#checkedClip(input.clip);
     const decoded = this.#decode(aac);
@@ -152,7 +152,7 @@ export class AacMixSession implements WorkerSession {
       throw new InputRefusedError(`clip of ${clip.byteLength} bytes, expected ${expected} stereo s16 samples (${expected * CLIP_SAMPLE_BYTES} bytes)`);
     }
     this.#clipCarry = wanted - expected;
-    return Buffer.from(clip.buffer, clip.byteOffset, clip.byteLength);
+    return bufferOf(clip);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { AudioFifo, Codec, type CodecContext, Frame, Packet } from 'node-av/lib';
 import { AV_CHANNEL_LAYOUT_MONO, AV_CHANNEL_LAYOUT_STEREO, AV_CODEC_ID_OPUS, AV_SAMPLE_FMT_FLTP } from 'node-av/constants';
-import type { CodecInput } from '../codec/protocol';
+import { bufferOf, type CodecInput } from '../codec/protocol';
 import { opusPacketSamples } from '../media/opus/opus-packet';
 import { openAacEncoder } from './aac-encoder';
 import { checkedAudioFrame, drainPackets, openCodec } from './codec-calls';
@@ -53,7 +53,7 @@ export class OpusToAacSession implements WorkerSession {
 
   push(input: CodecInput, outputs: SessionOutputs): void {
     if (this.#closed) return;
-    const data = Buffer.from(input.data.buffer, input.data.byteOffset, input.data.byteLength);
+    const data = bufferOf(input.data);
     if (data.length === 0 || data.length > MAX_OPUS_PACKET_BYTES) throw new InputRefusedError(`Opus packet of ${data.length} bytes`);
     try {
       opusPacketSamples(data);

@@ -1,6 +1,6 @@
 import { Codec, type CodecContext, Frame, Packet, Rational } from 'node-av/lib';
 import { AV_CODEC_ID_VP8, AV_PICTURE_TYPE_I, AV_PICTURE_TYPE_NONE, AV_PIX_FMT_YUV420P, FF_ENCODER_LIBX264 } from 'node-av/constants';
-import type { CodecInput } from '../codec/protocol';
+import { bufferOf, type CodecInput } from '../codec/protocol';
 import { separateParameterSets } from '../media/h264/annex-b-access-unit';
 import { joinAvcc } from '../media/h264/nal';
 import { parseVp8FrameHeader, type Vp8FrameHeader } from '../media/vp8/vp8-frame-header';
@@ -91,7 +91,7 @@ export class Vp8ToH264Session implements WorkerSession {
 
   push(input: CodecInput, outputs: SessionOutputs): void {
     if (this.#closed) return;
-    const vp8 = Buffer.from(input.data.buffer, input.data.byteOffset, input.data.byteLength);
+    const vp8 = bufferOf(input.data);
     const header = this.#checkedHeader(vp8);
     this.#sawKeyframe ||= header.keyframe;
     this.#packet.data = vp8;

@@ -1,7 +1,7 @@
 import type { Logger } from '../log';
 import { CodecSession } from './codec-session';
 import { CodecWorkerProcess } from './codec-worker-process';
-import type { CodecJob, FromWorkerBatch } from './protocol';
+import { bufferOf, type CodecJob, type FromWorkerBatch } from './protocol';
 
 /** Options of a CodecPool. */
 export interface CodecPoolOptions {
@@ -184,9 +184,9 @@ export class CodecPool {
 
   #onBatch(slot: Slot, batch: FromWorkerBatch): void {
     for (const output of batch.outputs) {
-      slot.sessions.get(output.session)?.session.receiveOutput({ ...output, data: asBuffer(output.data) });
+      slot.sessions.get(output.session)?.session.receiveOutput({ ...output, data: bufferOf(output.data) });
     }
-    for (const { session, sps, pps } of batch.parameters) slot.sessions.get(session)?.session.receiveParameters(asBuffer(sps), asBuffer(pps));
+    for (const { session, sps, pps } of batch.parameters) slot.sessions.get(session)?.session.receiveParameters(bufferOf(sps), bufferOf(pps));
     // A refusal is the worker's check at work (a malformed or hostile input), counted, not logged: a peer could flood the log.
     this.#refusedInputs += batch.refused.length;
     for (const { session, reason } of batch.failed) {
@@ -214,9 +214,4 @@ export class CodecPool {
     slot.sessions.clear();
     for (const { session } of sessions) session.fail(reason, workerLost);
   }
-}
-
-/** Byte arrays arrive from the worker as Uint8Array or Buffer; the gateway works with Buffers. */
-function asBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }

@@ -86,3 +86,8 @@ export interface WorkerReady {
   /** FFmpeg's version string from node-av. */
   readonly ffmpegVersion: string;
 }
+
+/** A byte array from the other side as a Buffer over the same memory (the IPC hands over Uint8Arrays). */
+export function bufferOf(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

@@ -1,33 +1,18 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import { CODEC_POOL_DEFAULTS, CodecPool } from '../../../server/codec/codec-pool';
 import type { Frame } from '../../../server/hub/frame';
 import { EndReasons } from '../../../server/hub/end-reason';
 import { HubStream } from '../../../server/hub/stream';
-import { oggPackets, readOggPages } from '../../../server/media/containers/ogg-reader';
 import { BatchTicker } from '../../../server/transcode/batch-ticker';
 import { aacFromOpus } from '../../../server/transcode/aac-from-opus';
 import { UNBOUNDED } from '../../support/hub-readers';
-import { runOrThrow } from '../../support/processes';
+import { opusTonePackets } from '../../support/opus-tone';
 import { waitFor } from '../../support/wait-for';
 
 const silent = pino({ level: 'silent' });
 const PACKET_MS = 20;
 const AAC_FRAME = 1024;
 
-/** 4 s of a tone as 20 ms Opus packets. */
-async function opusPackets(): Promise<Buffer[]> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'opus-'));
-  try {
-    const file = path.join(dir, 'tone.ogg');
-    await runOrThrow('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4', '-ac', '2', '-c:a', 'libopus', '-frame_duration', '20', file], { timeoutMs: 20_000 });
-    return oggPackets(readOggPages(await readFile(file))).slice(2).map((p) => p.data);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /** A published stream whose Opus track is paced in real time, and a reader of its AAC (which starts the derivation). */
 function publish(name: string, pool: CodecPool, packets: readonly Buffer[]) {
@@ -56,7 +41,7 @@ describe('codec workers', () => {
   let packets: Buffer[];
 
   beforeAll(async () => {
-    packets = await opusPackets();
+    packets = await opusTonePackets(4);
   });
 
   afterEach(() => pool.close());

@@ -1,15 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildAdtsHeader } from '../../../server/media/aac/adts-header';
 import { AAC_LC } from '../../../server/media/aac/audio-specific-config';
-import { oggPackets, readOggPages } from '../../../server/media/containers/ogg-reader';
 import { recordPcm, rmsDbfs } from '../../support/audio-analysis';
-import { runOrThrow } from '../../support/processes';
+import { readOpusPackets, writeOpusTone } from '../../support/opus-tone';
 import { WorkerHarness } from './support/worker-harness';
 import { tonePower } from './support/tone';
-
-const FFMPEG_TIMEOUT_MS = 20_000;
 
 describe('codec worker: opus-to-aac', () => {
   let dir: string;
@@ -29,9 +26,8 @@ describe('codec worker: opus-to-aac', () => {
   // publisher that sends stereo after negotiating mono), stereo output carries it as it is.
   test.each([2, 1] as const)('a 440 Hz tone comes out as contiguous AAC with %i channel(s), of the same tone and level; malformed packets are refused and the session goes on', async (channels) => {
     const ogg = path.join(dir, `tone-${channels}.ogg`);
-    await runOrThrow('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '3', '-ac', '2', '-c:a', 'libopus', '-frame_duration', '20', ogg], { timeoutMs: FFMPEG_TIMEOUT_MS });
-    // The first two packets are OpusHead and OpusTags.
-    const packets = oggPackets(readOggPages(await readFile(ogg))).slice(2).map((p) => p.data);
+    await writeOpusTone(ogg, 3);
+    const packets = await readOpusPackets(ogg);
     const malformed = [Buffer.alloc(0), Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 7919) & 0xff)), Buffer.from([0x03, 0x00])];
 
     const session = 10 + channels;

@@ -1,29 +1,12 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import { CODEC_POOL_DEFAULTS, CodecPool } from '../../../server/codec/codec-pool';
-import { oggPackets, readOggPages } from '../../../server/media/containers/ogg-reader';
 import { BatchTicker } from '../../../server/transcode/batch-ticker';
 import { OpusToAacTranscoder, type TranscodedAac } from '../../../server/transcode/opus-to-aac';
-import { runOrThrow } from '../../support/processes';
+import { opusTonePackets } from '../../support/opus-tone';
 
 const FFMPEG_TIMEOUT_MS = 20_000;
 /** Samples of one AAC frame: its duration in 48 kHz units. */
 const AAC_FRAME = 1024;
-
-/** 3 s of a 440 Hz tone as real 20 ms Opus packets, the way a browser sends them. */
-async function opusPackets(): Promise<Buffer[]> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'opus-'));
-  try {
-    const file = path.join(dir, 'tone.ogg');
-    await runOrThrow('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '3', '-ac', '2', '-c:a', 'libopus', '-frame_duration', '20', file], { timeoutMs: FFMPEG_TIMEOUT_MS });
-    // The first two packets are OpusHead and OpusTags.
-    return oggPackets(readOggPages(await readFile(file))).slice(2).map((p) => p.data);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /** One codec worker for the whole file, as the gateway would have. */
 let pool: CodecPool;
@@ -60,7 +43,7 @@ describe('OpusToAacTranscoder', () => {
 
   beforeAll(async () => {
     pool = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: 1 }, pino({ level: 'silent' }));
-    packets = await opusPackets();
+    packets = await opusTonePackets(3);
   });
 
   afterAll(() => pool.close());
