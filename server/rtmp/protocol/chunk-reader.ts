@@ -1,7 +1,7 @@
 import { ByteQueue } from './byte-queue';
 import { EXTENDED_TIMESTAMP } from './chunk-writer';
 import { RtmpProtocolError } from './errors';
-import { DEFAULT_CHUNK_SIZE, MessageType, parseAbort, parseSetChunkSize, type RtmpMessage } from './messages';
+import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MessageType, parseAbort, parseSetChunkSize, type RtmpMessage } from './messages';
 
 /** Limits that keep a hostile peer from exhausting memory. */
 export interface ChunkReaderLimits {
@@ -52,6 +52,29 @@ interface ReceivedChunkStream {
   assembly: Buffer | undefined;
 }
 
+/** One chunk stream of a {@link ChunkReaderSnapshot}: its last header fields and the message being received on it. */
+export interface ChunkStreamSnapshot {
+  readonly chunkStreamId: number;
+  readonly timestamp: number;
+  readonly timestampField: number;
+  readonly extended: boolean;
+  readonly length: number;
+  readonly typeId: number;
+  readonly messageStreamId: number;
+  /** The message being received, if any: whether it spans chunks, and its bytes received so far (multi-chunk messages only). */
+  readonly partial?: { readonly received: number; readonly spansChunks: boolean; readonly bytes: Uint8Array };
+}
+
+/** Everything a {@link ChunkReader} knows, as structured-cloneable data (another process may continue the parse). */
+export interface ChunkReaderSnapshot {
+  readonly chunkSize: number;
+  readonly chunkStreams: readonly ChunkStreamSnapshot[];
+  /** Bytes pushed and not yet parsed. */
+  readonly queued: Uint8Array;
+  /** Chunk whose payload was being read: payload bytes still due. */
+  readonly current?: { readonly chunkStreamId: number; readonly left: number };
+}
+
 /**
  * Incremental chunk stream parser (RTMP spec 5.3): `push()` any slice of the byte stream,
  * get back every message it completes.
@@ -89,6 +112,72 @@ export class ChunkReader {
   /** The peer's current chunk size, bytes (128 until it sends Set Chunk Size). */
   get chunkSize(): number {
     return this.#chunkSize;
+  }
+
+  /** The parse state, copied: a reader restored from it reads the rest of the byte stream as this one would. */
+  snapshot(): ChunkReaderSnapshot {
+    const chunkStreams = [...this.#streams].map(([chunkStreamId, s]): ChunkStreamSnapshot => {
+      const { timestamp, timestampField, extended, length, typeId, messageStreamId } = s;
+      const header = { chunkStreamId, timestamp, timestampField, extended, length, typeId, messageStreamId };
+      if (s.received === undefined) return header;
+      const bytes = s.spansChunks && s.assembly !== undefined ? new Uint8Array(s.assembly.subarray(0, s.received)) : new Uint8Array(0);
+      return { ...header, partial: { received: s.received, spansChunks: s.spansChunks, bytes } };
+    });
+    const current = this.#current && { chunkStreamId: this.#current.chunkStreamId, left: this.#current.left };
+    return { chunkSize: this.#chunkSize, chunkStreams, queued: new Uint8Array(this.#queue.peek(this.#queue.length)), ...(current && { current }) };
+  }
+
+  /**
+   * A reader that continues the parse `snapshot` describes, under `limits`. The snapshot is checked
+   * (field ranges, the limits, consistency); throws an Error saying what is wrong.
+   */
+  static restore(snapshot: ChunkReaderSnapshot, limits: ChunkReaderLimits = {}): ChunkReader {
+    const reader = new ChunkReader(limits);
+    reader.#restore(snapshot);
+    return reader;
+  }
+
+  #restore(snapshot: ChunkReaderSnapshot): void {
+    const bad = (what: string): Error => new Error(`invalid chunk reader snapshot: ${what}`);
+    const { chunkSize, chunkStreams, queued, current } = snapshot;
+    if (!isUint(chunkSize, MAX_CHUNK_SIZE) || chunkSize < Math.max(1, this.#minChunkSize)) throw bad(`chunk size ${String(chunkSize)}`);
+    if (!Array.isArray(chunkStreams) || chunkStreams.length > this.#maxChunkStreams) throw bad('chunk streams');
+    if (!(queued instanceof Uint8Array)) throw bad('queued bytes');
+    this.#chunkSize = chunkSize;
+    for (const cs of chunkStreams) {
+      const id = cs.chunkStreamId;
+      if (!isUint(id, 65599) || id < 2 || this.#streams.has(id)) throw bad(`chunk stream id ${String(id)}`);
+      if (!isUint(cs.timestamp, 0xffffffff) || !isUint(cs.timestampField, 0xffffffff) || typeof cs.extended !== 'boolean') throw bad(`timestamp of chunk stream ${id}`);
+      if (!isUint(cs.length, this.#maxMessageLength) || !isUint(cs.typeId, 255) || !isUint(cs.messageStreamId, 0xffffffff)) throw bad(`header of chunk stream ${id}`);
+      const stream: ReceivedChunkStream = { ...pickHeader(cs), received: undefined, spansChunks: false, assembly: undefined };
+      const partial = cs.partial;
+      if (partial !== undefined) {
+        const { received, spansChunks, bytes } = partial;
+        if (!isUint(received, cs.length) || typeof spansChunks !== 'boolean' || !(bytes instanceof Uint8Array)) throw bad(`partial message of chunk stream ${id}`);
+        if (received === cs.length && cs.length > 0) throw bad(`complete message left partial on chunk stream ${id}`);
+        if (spansChunks ? bytes.length !== received : received !== 0 || bytes.length !== 0) throw bad(`partial bytes of chunk stream ${id}`);
+        stream.received = received;
+        if (spansChunks) {
+          this.#startPartial(stream);
+          if (received > 0) {
+            if (this.#partialBytes + received > this.#maxPartialMessageBytes) throw bad('partial messages over maxPartialMessageBytes');
+            stream.assembly = Buffer.from(bytes);
+            this.#partialBytes += received;
+          }
+        }
+      }
+      this.#streams.set(id, stream);
+    }
+    if (current !== undefined) {
+      const stream = this.#streams.get(current.chunkStreamId);
+      if (stream?.received === undefined || !isUint(current.left, Math.min(chunkSize, stream.length - stream.received)) || current.left === 0) throw bad('current chunk');
+      this.#current = { stream, chunkStreamId: current.chunkStreamId, left: current.left };
+    }
+    // A message started and not mid-chunk must be a multi-chunk one waiting for its next chunk header.
+    for (const [id, stream] of this.#streams) {
+      if (stream.received !== undefined && !stream.spansChunks && this.#current?.stream !== stream) throw bad(`single-chunk message of chunk stream ${id} outside the current chunk`);
+    }
+    this.#queue.push(Buffer.from(queued));
   }
 
   /** Parses as much as possible; returns the messages completed by these bytes, in order. */
@@ -259,4 +348,13 @@ export class ChunkReader {
     if (stream.spansChunks) this.#endPartial(stream);
     stream.received = undefined;
   }
+}
+
+/** An integer in 0..max. */
+function isUint(value: unknown, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
+}
+
+function pickHeader(cs: ChunkStreamSnapshot): Pick<ReceivedChunkStream, 'timestamp' | 'timestampField' | 'extended' | 'length' | 'typeId' | 'messageStreamId'> {
+  return { timestamp: cs.timestamp, timestampField: cs.timestampField, extended: cs.extended, length: cs.length, typeId: cs.typeId, messageStreamId: cs.messageStreamId };
 }
