@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import { TypedEmitter } from '../events/typed-emitter';
+import { checkConnectionSnapshot, type ConnectionSnapshot } from './connection-snapshot';
 import { ChunkReader, type ChunkReaderLimits } from './protocol/chunk-reader';
 import { RtmpLimitError } from './limit-error';
 import { ChunkWriter } from './protocol/chunk-writer';
@@ -70,7 +71,7 @@ const MEDIA_TYPES: ReadonlySet<number> = new Set([MessageType.AUDIO, MessageType
  */
 export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   readonly #socket: net.Socket;
-  readonly #reader: ChunkReader;
+  #reader: ChunkReader;
   readonly #writer = new ChunkWriter();
   readonly #trace: RtmpConnectionOptions['trace'];
   #handshake: ClientHandshake | ServerHandshake | undefined;
@@ -87,6 +88,22 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   #peerBehind = false;
   #error: Error | undefined;
   #closed = false;
+  /** Handed over (detach()): the socket belongs to someone else. */
+  #detached = false;
+  /** Messages of one read are being delivered: a detach now would lose the rest. */
+  #delivering = false;
+  /** Bytes the previous owner read and did not parse, for resumeReading(). */
+  #unread: Buffer | undefined;
+  // The socket listeners, kept to be removed by detach().
+  readonly #onSocketData = (data: Buffer): void => this.#onData(data);
+  readonly #onSocketError = (error: Error): void => {
+    this.#error ??= error;
+  };
+  readonly #onSocketDrain = (): void => void this.emit('drain');
+  readonly #onSocketClose = (): void => {
+    this.#closed = true;
+    this.emit('close', this.#error);
+  };
 
   constructor(socket: net.Socket, options: RtmpConnectionOptions) {
     super();
@@ -94,15 +111,10 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     this.#reader = new ChunkReader(options.limits);
     this.#trace = options.trace;
     this.#maxUnsentBytes = options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES;
-    socket.on('data', (data: Buffer) => this.#onData(data));
-    socket.on('error', (error) => {
-      this.#error ??= error;
-    });
-    socket.on('drain', () => this.emit('drain'));
-    socket.on('close', () => {
-      this.#closed = true;
-      this.emit('close', this.#error);
-    });
+    socket.on('data', this.#onSocketData);
+    socket.on('error', this.#onSocketError);
+    socket.on('drain', this.#onSocketDrain);
+    socket.on('close', this.#onSocketClose);
     if (options.role === 'client') {
       const handshake = new ClientHandshake();
       this.#handshake = handshake;
@@ -110,6 +122,28 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
     } else {
       this.#handshake = new ServerHandshake();
     }
+  }
+
+  /**
+   * Continues, on `socket`, the connection another RtmpConnection detached (possibly in another
+   * process): handshake done, the same chunk sizes, counters and partly parsed input. Nothing is
+   * read until resumeReading(), so the owner can set up its handlers first. Throws an Error for a
+   * snapshot out of range.
+   */
+  static resume(socket: net.Socket, snapshot: ConnectionSnapshot, options: Omit<RtmpConnectionOptions, 'role'>): RtmpConnection {
+    checkConnectionSnapshot(snapshot);
+    const reader = ChunkReader.restore(snapshot.reader, options.limits);
+    socket.pause();
+    const connection = new RtmpConnection(socket, { ...options, role: 'server' });
+    connection.#handshake = undefined;
+    connection.#reader = reader;
+    connection.#writer.setChunkSize(snapshot.outgoingChunkSize);
+    connection.#bytesSent = snapshot.bytesSent;
+    connection.#bytesReceived = snapshot.bytesReceived;
+    connection.#windowAckSize = snapshot.windowAckSize;
+    connection.#lastAcknowledged = snapshot.lastAcknowledged;
+    connection.#unread = Buffer.from(snapshot.unread);
+    return connection;
   }
 
   /** Bytes written to the socket, handshake included. */
@@ -138,6 +172,11 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   /** True once the handshake completed and until the socket closes. */
   get ready(): boolean {
     return this.#handshake === undefined && !this.#closed;
+  }
+
+  /** True once detach() handed the socket over. */
+  get detached(): boolean {
+    return this.#detached;
   }
 
   /** True after the socket closed. */
@@ -172,6 +211,10 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
 
   /** Runs `writes` with the socket corked, so the messages they send leave in one system call. */
   batch(writes: () => void): void {
+    if (this.#detached) {
+      writes();
+      return;
+    }
     this.#socket.cork();
     try {
       writes();
@@ -188,17 +231,81 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
 
   /** Half-closes after the queued bytes are written; the peer is expected to close in turn. */
   end(): void {
+    if (this.#detached) return;
     this.#socket.end();
   }
 
-  /** Closes immediately; `error` is reported by the 'close' event. */
+  /** Closes immediately; `error` is reported by the 'close' event. Does nothing once detached. */
   destroy(error?: Error): void {
+    if (this.#detached) return;
     this.#error ??= error;
     this.#socket.destroy();
   }
 
+  /** Stops reading the socket; what the peer sends meanwhile waits in the socket (for detach()). */
+  pauseReading(): void {
+    if (!this.#detached) this.#socket.pause();
+  }
+
+  /** Parses the bytes a detached connection left unread (see resume()), then reads the socket again. */
+  resumeReading(): void {
+    if (this.#detached || this.#closed) return;
+    const unread = this.#unread;
+    this.#unread = undefined;
+    if (unread !== undefined && unread.length > 0) this.#onData(unread);
+    if (!this.#detached) this.#socket.resume();
+  }
+
+  /**
+   * Resolves true once everything written has left for the kernel (at once if it has), false if
+   * that takes over `timeoutMs` or the socket closes first: a socket handed over with bytes still
+   * queued here would lose them.
+   */
+  whenFlushed(timeoutMs: number): Promise<boolean> {
+    const flushed = (): boolean => this.#socket.writableLength === 0;
+    if (flushed() || this.#closed) return Promise.resolve(flushed() && !this.#closed);
+    return new Promise((resolve) => {
+      const started = Date.now();
+      // Node emits no event when its write buffer empties below the high-water mark: poll, on this rare path only.
+      const poll = setInterval(() => {
+        if (!flushed() && !this.#closed && Date.now() - started < timeoutMs) return;
+        clearInterval(poll);
+        resolve(flushed() && !this.#closed);
+      }, 10);
+    });
+  }
+
+  /**
+   * Hands the connection over: stops reading (the bytes the socket already read are taken along),
+   * removes this connection's listeners from the socket and returns what RtmpConnection.resume()
+   * needs to continue. Afterwards this one never touches the socket nor emits 'close'. Throws if
+   * the handshake is not done, the socket closed, or messages of a read are still being delivered.
+   */
+  detach(): ConnectionSnapshot {
+    if (this.#handshake !== undefined || this.#closed || this.#detached || this.#socket.destroyed) throw new Error('RtmpConnection.detach() on a connection that is not open and ready');
+    if (this.#delivering) throw new Error('RtmpConnection.detach() while delivering received messages');
+    this.#detached = true;
+    const socket = this.#socket;
+    socket.pause();
+    socket.off('data', this.#onSocketData);
+    socket.off('error', this.#onSocketError);
+    socket.off('drain', this.#onSocketDrain);
+    socket.off('close', this.#onSocketClose);
+    const unread: Buffer[] = this.#unread === undefined ? [] : [this.#unread];
+    for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) unread.push(chunk);
+    return {
+      reader: this.#reader.snapshot(),
+      outgoingChunkSize: this.#writer.chunkSize,
+      bytesSent: this.#bytesSent,
+      bytesReceived: this.#bytesReceived,
+      windowAckSize: this.#windowAckSize,
+      lastAcknowledged: this.#lastAcknowledged,
+      unread: new Uint8Array(Buffer.concat(unread)),
+    };
+  }
+
   #writable(): boolean {
-    return !this.#socket.destroyed && !this.#socket.writableEnded;
+    return !this.#detached && !this.#socket.destroyed && !this.#socket.writableEnded;
   }
 
   #write(bytes: Buffer): boolean {
@@ -250,6 +357,7 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
         this.emit('ready');
         chunks = step.rest;
       }
+      this.#delivering = true;
       for (const message of this.#reader.push(chunks)) {
         if (this.#socket.destroyed) return;
         this.#trace?.('in', message);
@@ -259,6 +367,8 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
       this.#acknowledge();
     } catch (error) {
       this.destroy(error as Error);
+    } finally {
+      this.#delivering = false;
     }
   }
 
