@@ -29,6 +29,19 @@ import type { RtmpClientLimits } from './client-limits';
 import { HubPlayback } from './play-from-hub';
 import { RtmpIngest } from './publish-to-hub';
 import { callFailed, callResult, connectAccepted, connectRejected, StatusCode, streamStatus } from './replies';
+import { checkSessionSnapshot, type PendingStream, type SessionSnapshot } from './session-snapshot';
+
+export type { PendingStream, SessionSnapshot } from './session-snapshot';
+
+/** A connection taken over by another process: the shell left here forwards close() and learns when it ends. */
+export interface RemoteSession {
+  close(reason: EndReason): void;
+  /** Resolves when the connection has closed in the other process. */
+  readonly closed: Promise<void>;
+}
+
+/** Takes a connection over: sends `socket` and `snapshot` to the process that owns the stream. */
+export type SessionHandOff = (socket: net.Socket, snapshot: SessionSnapshot) => RemoteSession;
 
 /** What a session needs from its listener. */
 export interface ServerSessionOptions {
@@ -45,6 +58,11 @@ export interface ServerSessionOptions {
   readonly limits: RtmpClientLimits;
   /** Told of every client dropped at a limit. */
   readonly limitReporter: LimitReporter;
+  /**
+   * Where the publish or play of `name` runs, asked once the access policy allowed it: undefined →
+   * here; otherwise the hand-off that moves the whole connection to the process owning the name.
+   */
+  readonly placeStream?: (name: string, action: 'publish' | 'play') => SessionHandOff | undefined;
 }
 
 /** Events of a session. */
@@ -63,6 +81,8 @@ const LINGER_MS = 2000;
 const MAX_COMMAND_BYTES = 64 * 1024;
 /** Message streams one connection may create. */
 const MAX_STREAMS_PER_CONNECTION = 8;
+/** Longest wait for our queued replies to leave before a connection is handed over, ms. */
+const HAND_OFF_FLUSH_MS = 2000;
 /** Acknowledgement window and peer bandwidth announced at connect (nginx-rtmp's values), bytes. */
 const WINDOW_SIZE = 5_000_000;
 /** Chunk size of everything the server sends, bytes. */
@@ -90,12 +110,17 @@ type MediaStreamState =
  *
  * A refused client gets its status (Connect.Rejected, Publish.BadName, Play.StreamNotFound) and is
  * disconnected; a client that breaks the protocol is destroyed. Neither affects anyone else.
+ *
+ * A publish or play that `placeStream` puts in another process takes the whole connection there
+ * (socket and a SessionSnapshot); this session stays as a shell that forwards close() and emits
+ * `closed` when the connection ends over there. ServerSession.resume() is the other end.
  */
 export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   readonly #socket: net.Socket;
   readonly #connection: RtmpConnection;
   readonly #options: ServerSessionOptions;
   readonly #clientIp: string;
+  readonly #clientPort: number;
   readonly #streams = new Map<number, MediaStreamState>();
   /** Aborts pending access checks when the client leaves. */
   readonly #abort = new AbortController();
@@ -108,36 +133,77 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   #lingerTimer: NodeJS.Timeout | undefined;
   /** Reason the publishes of this session end with when the socket closes. */
   #endReason: EndReason = EndReasons.sessionDisconnect;
+  readonly #onIdle = (): void => this.#drop('idle for too long');
+  /** The connection runs in another process since it was handed over; this session is its shell. */
+  #remote: RemoteSession | undefined;
+  #shellClosed = false;
 
-  constructor(socket: net.Socket, options: ServerSessionOptions) {
+  /** A session for a client just accepted (`resumed` is internal: see ServerSession.resume). */
+  constructor(socket: net.Socket, options: ServerSessionOptions, resumed?: SessionSnapshot) {
     super();
     this.#socket = socket;
     this.#options = options;
-    this.#clientIp = socket.remoteAddress ?? '';
-    this.#log = options.logger.child({ client: `${this.#clientIp}:${socket.remotePort ?? 0}` });
-    socket.setNoDelay(true);
-    // Players send nothing for long stretches; keep-alive still notices a peer that vanished.
-    socket.setKeepAlive(true, IDLE_TIMEOUT_MS);
-    socket.setTimeout(IDLE_TIMEOUT_MS, () => this.#drop('idle for too long'));
-    this.#setupTimer = setTimeout(() => this.#drop('no publish or play within the setup deadline'), SETUP_DEADLINE_MS);
-    // Far shorter than the setup deadline: a stalled handshake holds a connection slot and costs the peer nothing.
-    this.#handshakeTimer = setTimeout(() => this.#handshakeTimedOut(), options.limits.handshakeTimeoutMs);
+    this.#clientIp = resumed?.client.ip ?? socket.remoteAddress ?? '';
+    this.#clientPort = resumed?.client.port ?? socket.remotePort ?? 0;
+    this.#log = options.logger.child({ client: `${this.#clientIp}:${this.#clientPort}` });
     const trace = options.traceMessages ? this.#trace.bind(this) : undefined;
-    this.#connection = new RtmpConnection(socket, {
-      role: 'server',
+    const connectionOptions = {
       limits: { ...CHUNK_LIMITS, maxPartialMessageBytes: options.limits.maxPartialMessageBytes },
       maxUnsentBytes: options.limits.maxUnsentBytes,
       ...(trace ? { trace } : {}),
-    });
-    this.#connection.once('ready', () => clearTimeout(this.#handshakeTimer));
+    };
+    // Resumed: the handshake happened in the process that accepted the client.
+    this.#connection = resumed ? RtmpConnection.resume(socket, resumed.connection, connectionOptions) : new RtmpConnection(socket, { role: 'server', ...connectionOptions });
+    socket.setNoDelay(true);
+    // Players send nothing for long stretches; keep-alive still notices a peer that vanished.
+    socket.setKeepAlive(true, IDLE_TIMEOUT_MS);
+    socket.setTimeout(IDLE_TIMEOUT_MS, this.#onIdle);
+    this.#setupTimer = setTimeout(() => this.#drop('no publish or play within the setup deadline'), SETUP_DEADLINE_MS);
+    if (!resumed) {
+      // Far shorter than the setup deadline: a stalled handshake holds a connection slot and costs the peer nothing.
+      this.#handshakeTimer = setTimeout(() => this.#handshakeTimedOut(), options.limits.handshakeTimeoutMs);
+      this.#connection.once('ready', () => clearTimeout(this.#handshakeTimer));
+    }
     this.#connection.on('message', (message) => this.#onMessage(message));
     this.#connection.on('close', (error) => this.#onClose(error));
   }
 
+  /**
+   * Resumes in this process a connection another process handed over, and starts its pending
+   * publish or play. Throws an Error for a snapshot out of range, before touching the socket's state.
+   */
+  static resume(socket: net.Socket, snapshot: SessionSnapshot, options: ServerSessionOptions): ServerSession {
+    checkSessionSnapshot(snapshot, MAX_STREAMS_PER_CONNECTION);
+    const session = new ServerSession(socket, options, snapshot);
+    session.#resumeStreams(snapshot);
+    return session;
+  }
+
   /** Disconnects the client at once; its publishes end with `reason`. */
   close(reason: EndReason): void {
+    if (this.#remote !== undefined) {
+      this.#remote.close(reason);
+      return;
+    }
     this.#endReason = reason;
     this.#connection.destroy();
+  }
+
+  #resumeStreams({ app, nextStreamId, idleStreamIds, pending }: SessionSnapshot): void {
+    this.#app = app;
+    this.#log = this.#log.child({ app });
+    this.#nextStreamId = nextStreamId;
+    for (const id of idleStreamIds) this.#streams.set(id, { state: 'idle' });
+    this.#streams.set(pending.messageStreamId, { state: 'authorizing' });
+    this.#log.info({ streamName: pending.streamKey, action: pending.action }, 'connection resumed');
+    try {
+      if (pending.action === 'publish') this.#publish(pending.messageStreamId, pending.streamKey);
+      else this.#play(pending.messageStreamId, pending.streamKey);
+    } catch (error) {
+      this.#fail(error);
+    }
+    // What the client sent after its publish or play is parsed only now, as it would have been here.
+    this.#connection.resumeReading();
   }
 
   #onMessage(message: RtmpMessage): void {
@@ -246,11 +312,74 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
       .then((decision) => {
         // The client may have left or deleted the stream while the policy was thinking.
         if (this.#streams.get(messageStreamId) !== pending) return;
-        if (!decision.allowed) this.#refuseStream(action, messageStreamId, streamKey, decision.reason);
-        else if (action === 'publish') this.#publish(messageStreamId, streamKey);
+        if (!decision.allowed) {
+          this.#refuseStream(action, messageStreamId, streamKey, decision.reason);
+          return;
+        }
+        const handOff = this.#options.placeStream?.(streamKey, action);
+        if (handOff !== undefined) return this.#handOver(handOff, { action, messageStreamId, streamKey });
+        if (action === 'publish') this.#publish(messageStreamId, streamKey);
         else this.#play(messageStreamId, streamKey);
       })
       .catch((error: unknown) => this.#fail(error));
+  }
+
+  /**
+   * Moves the whole connection to the process that owns the stream: stops reading, lets our queued
+   * replies leave, detaches the connection and hands socket and snapshot over; this session then
+   * only forwards close() and emits `closed` when the connection ends over there.
+   */
+  async #handOver(handOff: SessionHandOff, pending: PendingStream): Promise<void> {
+    const { action, messageStreamId, streamKey } = pending;
+    // One connection lives in one process: a second stream placed elsewhere cannot follow it.
+    if ([...this.#streams].some(([id, stream]) => id !== messageStreamId && stream.state !== 'idle')) {
+      this.#refuseStream(action, messageStreamId, streamKey, `${streamKey} runs on another media worker than this connection's other stream`);
+      return;
+    }
+    // Bytes still queued in this process's socket would be lost with it.
+    this.#connection.pauseReading();
+    const flushed = await this.#connection.whenFlushed(HAND_OFF_FLUSH_MS);
+    if (this.#connection.closed || this.#streams.get(messageStreamId)?.state !== 'authorizing') return;
+    if (!flushed) {
+      this.#drop('the connection could not be handed over: the client does not read our replies');
+      return;
+    }
+    for (const timer of [this.#setupTimer, this.#handshakeTimer, this.#lingerTimer]) clearTimeout(timer);
+    this.#socket.setTimeout(0, this.#onIdle);
+    this.#abort.abort();
+    const snapshot: SessionSnapshot = {
+      client: { ip: this.#clientIp, port: this.#clientPort },
+      app: this.#app!,
+      nextStreamId: this.#nextStreamId,
+      idleStreamIds: [...this.#streams.keys()].filter((id) => id !== messageStreamId),
+      pending,
+      connection: this.#connection.detach(),
+    };
+    this.#streams.clear();
+    this.#log.info({ streamName: streamKey, action }, 'connection handed over');
+    try {
+      this.#remote = handOff(this.#socket, snapshot);
+    } catch (error) {
+      this.#log.error({ err: error, streamName: streamKey }, 'hand-off failed: disconnecting the client');
+      this.#socket.destroy();
+      this.#endShell();
+      return;
+    }
+    this.#remote.closed.then(
+      () => this.#endShell(),
+      (error: unknown) => {
+        this.#log.error({ err: error, streamName: streamKey }, 'lost track of the handed-over connection');
+        this.#endShell();
+      },
+    );
+  }
+
+  /** The connection ended in the process it was handed to. */
+  #endShell(): void {
+    if (this.#shellClosed) return;
+    this.#shellClosed = true;
+    this.#log.info('handed-over connection closed');
+    this.emit('closed');
   }
 
   #publish(messageStreamId: number, streamKey: string): void {
