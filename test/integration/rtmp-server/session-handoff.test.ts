@@ -8,6 +8,7 @@ import { probeStreams } from '../../support/media-probe';
 import { getFreePort } from '../../support/ports';
 import { killAllChildren, stopGracefully, type TrackedProcess } from '../../support/processes';
 import { TestPaths } from '../../support/test-paths';
+import { RtmpTestClient } from './support/rtmp-test-client';
 import { DEFAULT_LIMIT_OPTIONS } from './support/client-limits';
 import { publishTestPattern, streamPublished } from './support/ffmpeg-publisher';
 
@@ -29,7 +30,7 @@ function framesReach(paths: TestPaths, name: string, count: number): Promise<voi
 
 /**
  * The hand-over of a connection at publish/play, within one process: the listener's sessions
- * (`paths` here) hand every stream to sessions resumed over `elsewhere`, as a media worker would,
+ * (over `here`) hand every stream but here-* to sessions resumed over `elsewhere`, as a media worker would,
  * with the snapshot put through the serialization of the IPC channel.
  */
 describe('RTMP connections handed over at publish and play', () => {
@@ -55,7 +56,7 @@ describe('RTMP connections handed over at publish and play', () => {
       const closed = new Promise<void>((resolve) => session.once('closed', resolve));
       return { close: (reason) => session.close(reason), closed };
     };
-    listener = await RtmpListener.listen({ ...base, host: '127.0.0.1', port, paths: here, placeStream: () => handOff });
+    listener = await RtmpListener.listen({ ...base, host: '127.0.0.1', port, paths: here, placeStream: (name) => (name.startsWith('here-') ? undefined : handOff) });
   });
 
   afterAll(async () => {
@@ -86,6 +87,18 @@ describe('RTMP connections handed over at publish and play', () => {
   test('a player of a name nobody publishes is refused by the resumed session', async () => {
     await expect(probeStreams(`rtmp://127.0.0.1:${port}/live/nobody`, { timeoutMs: 10_000 })).rejects.toThrow();
     expect(snapshots.at(-1)?.pending).toMatchObject({ action: 'play', streamKey: 'nobody' });
+  });
+
+  test("a connection already publishing here is refused a play placed elsewhere, and keeps nothing of it", async () => {
+    const rtmp = await RtmpTestClient.open(port);
+    expect((await rtmp.connect('live')).code).toBe('NetConnection.Connect.Success');
+    const [first, second] = [await rtmp.createStream(), await rtmp.createStream()];
+    expect((await rtmp.publish(first, 'here-local')).code).toBe('NetStream.Publish.Start');
+    expect(here.stream('here-local')).toBeDefined();
+    const handedOver = snapshots.length;
+    expect(await rtmp.play(second, 'cam')).toEqual({ level: 'error', code: 'NetStream.Play.StreamNotFound', description: "cam runs on another media worker than this connection's other stream" });
+    await rtmp.closed;
+    expect(snapshots).toHaveLength(handedOver);
   });
 
   test("closing the listener closes the resumed publisher's session through its shell, and the publish ends", async () => {
