@@ -4,12 +4,11 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Router } from 'express';
 import { HttpAccess } from './access/http-access';
-import { CODEC_POOL_DEFAULTS, CodecPool } from './codec/codec-pool';
-import { OutboundPolicy } from './access/outbound-policy';
+import type { CodecPool } from './codec/codec-pool';
 import { PasswordFile } from './access/password-file';
 import { RateLimiter } from './access/rate-limiter';
 import { listenFailure } from './config/listen-failure';
-import { loadCaFile, loadServerTlsFiles } from './config/pem-files';
+import { loadServerTlsFiles } from './config/pem-files';
 import type { Settings } from './config/settings';
 import { restHookOptions } from './hooks/hook-settings';
 import { ClientIceServers } from './ice-servers/client-ice-servers';
@@ -17,8 +16,13 @@ import { iceServerSettings } from './ice-servers/ice-server-settings';
 import { iceServersRoute } from './ice-servers/ice-servers-route';
 import { RestHookClient } from './hooks/rest-hook-client';
 import type { Logger } from './log';
-import { GatewayMetrics } from './metrics/gateway-metrics';
-import { PathManager } from './paths/path-manager';
+import type { GatewayMetrics } from './metrics/gateway-metrics';
+import { MediaNode } from './media-workers/media-node';
+import { MediaWorkerPool } from './media-workers/media-worker-pool';
+import { rtmpClientLimits } from './media-workers/rtmp-limit-settings';
+import { rtmpStreamPlacement } from './media-workers/rtmp-placement';
+import type { PathDirectory } from './paths/path-directory';
+import type { PathManager } from './paths/path-manager';
 import { createHttpApp } from './rest/http-app';
 import { buildOpenApiDocument } from './rest/openapi';
 import { pushRoutes } from './rest/push-routes';
@@ -29,11 +33,7 @@ import { RtmpServerManager } from './rtmp-servers/rtmp-server-manager';
 import { askValidationWebhook } from './rtmp-servers/validation-webhook';
 import { SignallingServer } from './signalling/signalling-server';
 import { signallingLimits } from './signalling/signalling-settings';
-import { rtmpSinkKind } from './sinks/rtmp-sink-kind';
-import { SinkRegistry, type SinkKind } from './sinks/sink-kinds';
-import { aacFromOpus } from './transcode/aac-from-opus';
-import { BatchTicker } from './transcode/batch-ticker';
-import { SqlitePushStore } from './storage/push-store';
+import type { SinkKind } from './sinks/sink-kinds';
 import { StateWebhook } from './webhook/state-webhook';
 import { startPeerNetwork, type PeerNetwork } from './webrtc/network-from-settings';
 import type { UdpMux } from './webrtc/udp-mux/udp-mux';
@@ -42,8 +42,6 @@ import { WebRtcPublishService } from './webrtc/webrtc-publish-service';
 const VERSION = '0.1.0';
 /** Shortest automatic repair window, ms: the fixed window of the versions before it adapted. */
 const MIN_REPAIR_WINDOW_MS = 50;
-/** Media time a push may have queued before whole GOPs are dropped, ms (its bytes are bounded by rtmp_push_max_buffer). */
-const PUSH_MAX_QUEUED_MS = 10_000;
 
 /** What the gateway is started with beside its settings. */
 export interface GatewayOptions {
@@ -59,83 +57,50 @@ export interface GatewayOptions {
  * driving them from beside. Each part owns and closes its own children.
  */
 export class Gateway {
-  /** Every stream name: publications, readers, pushes. */
+  /** The streams the main process carries (all of them with workers=1): publications, readers, pushes. */
   readonly paths: PathManager;
+  /** Every stream name on every media worker, as the REST API sees them. */
+  readonly directory: PathDirectory;
+  /** The media worker children (workers > 1). */
+  readonly workers: MediaWorkerPool | undefined;
   readonly publishers: WebRtcPublishService;
   readonly metrics: GatewayMetrics;
   /** RTMP servers (ingest and playback) managed over /api/rtmp-servers. */
   readonly rtmpServers: RtmpServerManager;
   /** The UDP socket every WebRTC peer shares (webrtc_udp_port); undefined with a port per peer. */
   readonly webrtcUdp: UdpMux | undefined;
-  /** The codec worker processes (Opus → AAC, sound mixing, VP8 → H.264). */
+  /** The codec worker processes of the main process (Opus → AAC, sound mixing, VP8 → H.264). */
   readonly codecs: CodecPool;
+  readonly #node: MediaNode;
   readonly #signalling: SignallingServer;
   /** STUN/TURN servers handed to browsers (getUserData, GET /ice-servers). */
   readonly #iceServers: ClientIceServers;
   readonly #webhook: StateWebhook | undefined;
   readonly #access: HttpAccess;
-  readonly #pushStore: SqlitePushStore;
   /** REST hooks asked about RTMP publishers and players. */
   readonly #rtmpHooks: RestHookClient | undefined;
   readonly #httpServers: Array<http.Server | https.Server> = [];
   readonly #log: Logger;
   #closing: Promise<void> | undefined;
 
-  private constructor(settings: Settings, logger: Logger, options: GatewayOptions, network: PeerNetwork) {
+  private constructor(settings: Settings, logger: Logger, network: PeerNetwork, node: MediaNode, workers: MediaWorkerPool | undefined) {
     this.#log = logger;
     this.webrtcUdp = network.mux;
-    const codecWorkers = settings.codecWorkers === 'auto' ? availableParallelism() : settings.codecWorkers;
-    this.codecs = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: codecWorkers }, logger.child({ component: 'codecs' }));
-    this.metrics = new GatewayMetrics({
-      pushes: () => this.paths.pushes().map((push) => push.status()),
-      sentBytesTotal: () => this.paths.sentBytesTotal(),
-      publisherKinds: () => this.paths.streams().map((stream) => stream.source.kind),
-      webrtcUdp: () => this.webrtcUdp?.stats,
-      codecs: () => this.codecs.stats(),
-      publisherQualities: () => this.paths.streams().flatMap((stream) => {
-        const quality = stream.source.stats?.();
-        return quality ? [{ streamName: stream.name, quality }] : [];
-      }),
-    });
+    this.#node = node;
+    this.codecs = node.codecs;
+    this.metrics = node.metrics;
+    this.paths = node.paths;
+    this.workers = workers;
+    this.directory = workers ?? node.paths;
     this.#access = new HttpAccess({
       disabled: settings.restAuthDisabled,
       users: settings.restAuthUsersFile ? PasswordFile.load(settings.restAuthUsersFile) : undefined,
       token: settings.apiAccessToken,
     });
-    const outbound = new OutboundPolicy({ allow: settings.outboundAllow, deny: settings.outboundDeny });
-    const tlsCa = settings.rtmpTlsCaFile ? loadCaFile('rtmp_tls_ca_file', settings.rtmpTlsCaFile) : undefined;
-    this.#pushStore = new SqlitePushStore(settings.rtmpServersDbFile);
-    const sinks = new SinkRegistry().register(rtmpSinkKind({
-      streamNamePrefix: settings.rtmpTransponderStreamNamePrefix,
-      fullUrl: settings.rtmpTransponderFullUrl,
-      flashVersion: settings.rtmpFlashVersion,
-      tls: { ...(tlsCa ? { ca: tlsCa } : {}), rejectUnauthorized: settings.rtmpTlsVerify },
-      connectTimeoutMs: settings.rtmpConnectTimeoutMs,
-      lookup: outbound.checkedLookup,
-      maxUnsentBytes: settings.rtmpMaxUnsentBytes,
-    }));
-    for (const kind of options.sinkKinds ?? []) sinks.register(kind);
-    this.paths = new PathManager({
-      derivations: [aacFromOpus({ pool: this.codecs, bitrateBps: settings.aacBitrateBps, batches: new BatchTicker(settings.opusToAacBatchMs), channels: settings.aacChannels })],
-      sinks,
-      pushes: {
-        backoff: { initialDelayMs: settings.rtmpPushRetryInitialDelayMs, maxDelayMs: settings.rtmpPushRetryMaxDelayMs, maxAttempts: settings.rtmpPushRetryAttempts },
-        wedgeTimeoutMs: settings.rtmpPushWedgeTimeoutMs,
-        readerLimits: { maxBytes: settings.rtmpPushMaxBufferBytes, maxMs: PUSH_MAX_QUEUED_MS },
-        audio: { pool: this.codecs, bitrateBps: settings.aacBitrateBps },
-        mediaDir: settings.mediaDir,
-        autoStartUrl: settings.rtmpPushAutoStart && settings.rtmpPushAutoStartUrl ? settings.rtmpPushAutoStartUrl : undefined,
-        maxPushes: settings.maxPushes,
-        maxOptionBytes: settings.restMaxOptionBytes,
-      },
-      store: this.#pushStore,
-      outbound,
-      limits: this.metrics,
-      sinkContext: { onFrameWritten: (track, latencyMs) => this.metrics.onFrameWritten(track, latencyMs) },
-      gracePeriodMs: settings.publisherGracePeriodMs,
-      logger,
-    });
-    this.publishers = new WebRtcPublishService(this.paths, {
+    const outbound = node.outbound;
+    // With media workers, a name living on a child is in use for the main process's own ingests.
+    const localPaths = workers?.localPaths() ?? node.paths;
+    this.publishers = new WebRtcPublishService(localPaths, {
       network: network.options,
       bitrates: { start: settings.webrtcStartBitrateKbps, min: settings.webrtcMinBitrateKbps, max: settings.webrtcMaxBitrateKbps },
       media: {
@@ -150,7 +115,7 @@ export class Gateway {
       offer: { maxBytes: settings.webrtcOfferMaxBytes, maxMediaSections: settings.webrtcOfferMaxMediaSections },
       limits: this.metrics,
       onRtmpUrl: (streamName, rtmpUrl) => {
-        this.paths.startPush({ sourceName: streamName, url: rtmpUrl }).catch((err: unknown) => {
+        this.directory.startPush({ sourceName: streamName, url: rtmpUrl }).catch((err: unknown) => {
           logger.warn({ streamName, err: (err as Error).message }, 'push requested by the publisher could not start');
         });
       },
@@ -161,7 +126,7 @@ export class Gateway {
     this.#rtmpHooks = hookOptions ? new RestHookClient(hookOptions, logger.child({ component: 'rest-hooks' })) : undefined;
     this.#signalling = new SignallingServer(this.publishers, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: hookOptions, iceServers: this.#iceServers });
     this.rtmpServers = new RtmpServerManager({
-      paths: this.paths,
+      paths: localPaths,
       dbFile: settings.rtmpServersDbFile,
       listenAddress: settings.listenAddress,
       logger,
@@ -173,14 +138,14 @@ export class Gateway {
         }
         return askValidationWebhook(url, request, signal);
       },
-      limits: { maxConnectionsPerIp: settings.rtmpMaxConnectionsPerIp, handshakeTimeoutMs: settings.rtmpHandshakeTimeoutMs, maxUnsentBytes: settings.rtmpMaxUnsentBytes, maxPartialMessageBytes: settings.rtmpMaxPartialMessageBytes },
+      limits: rtmpClientLimits(settings),
       limitReporter: this.metrics,
       ...(this.#rtmpHooks ? { hooks: this.#rtmpHooks } : {}),
+      ...(workers ? { placeStreams: rtmpStreamPlacement(workers) } : {}),
     });
-    this.paths.on('push-retry', () => this.metrics.onReconnect());
     if (settings.webhookUrl) {
       const webhook = new StateWebhook(settings.webhookUrl, logger, outbound);
-      this.paths.on('push-state', (status) => webhook.notify(transponderView(status, { secrets: false, errors: true })));
+      this.directory.on('push-state', (status) => webhook.notify(transponderView(status, { secrets: false, errors: true })));
       this.#webhook = webhook;
     }
   }
@@ -188,10 +153,20 @@ export class Gateway {
   /** Starts everything; rejects (after cleaning up) if a port cannot be bound or a file is missing. */
   static async start(settings: Settings, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
     const network = await startPeerNetwork(settings, logger);
+    const nodes = settings.workers === 'auto' ? availableParallelism() : settings.workers;
+    // codec_workers counts for the whole gateway: each media worker gets its share, at least one.
+    const codecWorkers = settings.codecWorkers === 'auto' ? availableParallelism() : settings.codecWorkers;
+    const codecWorkersEach = Math.max(1, Math.round(codecWorkers / nodes));
+    let node: MediaNode | undefined;
+    let workers: MediaWorkerPool | undefined;
     let gateway: Gateway;
     try {
-      gateway = new Gateway(settings, logger, options, network);
+      node = new MediaNode(settings, logger, { codecWorkers: codecWorkersEach, ...(options.sinkKinds ? { sinkKinds: options.sinkKinds } : {}), webrtcUdp: () => network.mux?.stats });
+      if (nodes > 1) workers = await MediaWorkerPool.start({ nodes, settings, codecWorkersEach, local: node, logger });
+      gateway = new Gateway(settings, logger, network, node, workers);
     } catch (err) {
+      await workers?.close();
+      await node?.close();
       await network.mux?.close();
       throw err;
     }
@@ -213,11 +188,12 @@ export class Gateway {
 
     const restApi = Router();
     restApi.get('/openapi.json', (_req, res) => void res.json(buildOpenApiDocument(VERSION)));
-    restApi.use('/push', pushRoutes(this.paths));
-    restApi.use('/stream', streamRoutes(this.paths));
+    restApi.use('/push', pushRoutes(this.directory));
+    restApi.use('/stream', streamRoutes(this.directory));
     const metrics = Router();
     metrics.get('/', async (_req, res) => {
-      res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+      const { contentType, text } = this.workers ? await this.workers.metrics() : { contentType: this.metrics.registry.contentType, text: await this.metrics.registry.metrics() };
+      res.type(contentType).send(text);
     });
     const sdkInfo = Router();
     sdkInfo.get('/server-info.json', (_req, res) => void res.json({ wsPort: settings.wsPort, wssPort: tls ? settings.wssPort : null }));
@@ -277,14 +253,14 @@ export class Gateway {
         server.closeAllConnections();
       })),
     );
-    await this.paths.close();
+    // The children's paths close with the main process's; their handed-over RTMP connections end with them.
+    await Promise.all([this.paths.close(), this.workers?.close()]);
     this.publishers.close();
     this.#rtmpHooks?.close();
     await this.rtmpServers.close();
     await this.#signalling.close();
     await this.#webhook?.close();
     await this.webrtcUdp?.close();
-    await this.codecs.close();
-    this.#pushStore.close();
+    await this.#node.close();
   }
 }

@@ -39,6 +39,8 @@ export type PathDirectoryEvents = {
   'push-state': [status: PushStatus];
   /** A push schedules a reconnect after a failure. */
   'push-retry': [status: PushStatus];
+  /** Nothing is left under the name (no publication, grace period or push): the path is forgotten. */
+  'path-removed': [name: string];
 };
 
 /** The push controls the REST API drives. Errors are GatewayErrors. */

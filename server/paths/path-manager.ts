@@ -16,7 +16,7 @@ import { PushTask } from '../push/push-task';
 import type { PushFilter, PushRequest, PushStatus } from '../push/types';
 import type { SinkContext, SinkRegistry } from '../sinks/sink-kinds';
 import { Path } from './path';
-import type { PushRecords } from './push-records';
+import type { PushRecord, PushRecords } from './push-records';
 import type { PathDirectory, PathDirectoryEvents, PathSummary } from './path-directory';
 
 /** What the pushes of every path share. */
@@ -92,6 +92,16 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
     return this.#paths.get(name)?.stream;
   }
 
+  /** True while anything lives under `name`: a publication, a grace period, a push. */
+  hasPath(name: string): boolean {
+    return this.#paths.has(name);
+  }
+
+  /** Paths held now. */
+  get pathCount(): number {
+    return this.#paths.size;
+  }
+
   /** Every published stream. */
   streams(): HubStream[] {
     return [...this.#paths.values()].flatMap((path) => (path.stream ? [path.stream] : []));
@@ -130,16 +140,20 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
   async restorePushes(): Promise<number> {
     const records = this.#options.store?.all() ?? [];
     let restored = 0;
-    for (const record of records) {
-      try {
-        await this.#start({ sourceName: record.sourceName, url: record.url, fullUrl: record.fullUrl, flashVersion: record.flashVersion, options: record.options, reserve: true, persist: true }, record.id);
-        restored++;
-      } catch (err) {
-        this.#log.error({ mediaSessionId: record.id, streamName: record.sourceName, reason: (err as Error).message }, 'kept push could not be restored');
-      }
-    }
+    for (const record of records) if (await this.restorePush(record)) restored++;
     if (records.length > 0) this.#log.info({ restored, kept: records.length }, 'pushes restored');
     return restored;
+  }
+
+  /** Starts one kept push again, reserved, with its id; false (logged) when it cannot start. */
+  async restorePush(record: PushRecord): Promise<boolean> {
+    try {
+      await this.#start({ sourceName: record.sourceName, url: record.url, fullUrl: record.fullUrl, flashVersion: record.flashVersion, options: record.options, reserve: true, persist: true }, record.id);
+      return true;
+    } catch (err) {
+      this.#log.error({ mediaSessionId: record.id, streamName: record.sourceName, reason: (err as Error).message }, 'kept push could not be restored');
+      return false;
+    }
   }
 
   async #start(request: PushRequest, id: string): Promise<PushStatus> {
@@ -274,7 +288,9 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
     });
     made.on('unpublished', (_stream, reason) => this.emit('path-unpublished', name, reason));
     made.on('idle', () => {
-      if (this.#paths.get(name) === made) this.#paths.delete(name);
+      if (this.#paths.get(name) !== made) return;
+      this.#paths.delete(name);
+      this.emit('path-removed', name);
     });
     return made;
   }

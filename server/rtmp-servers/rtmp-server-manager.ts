@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import type { LimitReporter } from '../metrics/limits';
 import type { RtmpClientLimits } from '../rtmp/server/client-limits';
 import { RtmpListenError, RtmpListener } from '../rtmp/server/rtmp-listener';
+import type { ServerSessionOptions } from '../rtmp/server/server-session';
 import { EndReasons } from '../hub/end-reason';
 import type { LocalPaths } from '../paths/local-paths';
 import type { RestHookClient } from '../hooks/rest-hook-client';
@@ -33,6 +34,18 @@ export interface RtmpServerManagerOptions {
   readonly askWebhook?: WebhookAsker;
   /** The customer's REST hooks (publishStream, playStream), asked after the rules; none by default. */
   readonly hooks?: RestHookClient;
+  /** Where the publishes and plays of a listener's clients run (media workers); default: in this process. */
+  readonly placeStreams?: (listener: RtmpListenerContext) => ServerSessionOptions['placeStream'];
+}
+
+/** What a listener's connections take along when they are handed to another process. */
+export interface RtmpListenerContext {
+  /** The listener's policy, for the later publishes and plays of a handed-over connection. */
+  readonly access: RtmpAccessPolicy;
+  readonly playerMaxQueuedMs: number;
+  readonly traceMessages: boolean;
+  /** Log context of the listener. */
+  readonly logBindings: Record<string, string>;
 }
 
 /** Editable fields of a rule (the server it belongs to is fixed). */
@@ -217,16 +230,22 @@ export class RtmpServerManager {
 
   async #listen(server: RtmpServerRecord): Promise<RtmpListener> {
     try {
+      const access = this.#accessPolicy(server);
+      const playerMaxQueuedMs = server.bufferSeconds * 1000;
+      const traceMessages = server.type === 'SERVER_TYPE_RTMP_DEBUG';
+      const logBindings = { rtmpServer: server.name, rtmpServerId: server.id };
+      const placeStream = this.#options.placeStreams?.({ access, playerMaxQueuedMs, traceMessages, logBindings });
       return await RtmpListener.listen({
         host: this.#options.listenAddress,
         port: server.port,
         paths: this.#options.paths,
-        access: this.#accessPolicy(server),
-        playerMaxQueuedMs: server.bufferSeconds * 1000,
-        traceMessages: server.type === 'SERVER_TYPE_RTMP_DEBUG',
-        logger: this.#log.child({ rtmpServer: server.name, rtmpServerId: server.id }),
+        access,
+        playerMaxQueuedMs,
+        traceMessages,
+        logger: this.#log.child(logBindings),
         limits: this.#options.limits,
         limitReporter: this.#options.limitReporter,
+        ...(placeStream ? { placeStream } : {}),
       });
     } catch (err) {
       if (err instanceof RtmpListenError) throw new GatewayError('CONFLICT', `Cannot start RTMP server '${server.name}': ${err.message}`);

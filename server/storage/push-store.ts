@@ -61,6 +61,8 @@ export class SqlitePushStore implements PushRecords {
     if (this.#db) return this.#db;
     mkdirSync(path.dirname(this.#file), { recursive: true });
     const db = new DatabaseSync(this.#file);
+    // Media workers keep their pushes in the same file: a write waits for another process's.
+    db.exec('PRAGMA busy_timeout = 5000;');
     db.exec('PRAGMA journal_mode = WAL;');
     db.exec(SCHEMA);
     this.#db = db;

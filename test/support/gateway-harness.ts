@@ -48,6 +48,8 @@ export async function startTestGateway(overrides: Partial<Settings> = {}, option
     rtmpServersDbFile: path.join(dbDir, 'gateway.sqlite'),
     // Tests poll the API every few ms; the rate limit has its own test (rest-hardening).
     restRateLimit: 0,
+    // GATEWAY_TEST_WORKERS=2 runs the suite with a media worker child beside the main process.
+    ...(process.env.GATEWAY_TEST_WORKERS ? { workers: Number(process.env.GATEWAY_TEST_WORKERS) } : {}),
     ...overrides,
   };
   const logger = pino(

@@ -1,0 +1,105 @@
+import { CODEC_POOL_DEFAULTS, CodecPool } from '../codec/codec-pool';
+import { OutboundPolicy } from '../access/outbound-policy';
+import { loadCaFile } from '../config/pem-files';
+import type { Settings } from '../config/settings';
+import type { Logger } from '../log';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { PathManager } from '../paths/path-manager';
+import { rtmpSinkKind } from '../sinks/rtmp-sink-kind';
+import { SinkRegistry, type SinkKind } from '../sinks/sink-kinds';
+import { SqlitePushStore } from '../storage/push-store';
+import { aacFromOpus } from '../transcode/aac-from-opus';
+import { BatchTicker } from '../transcode/batch-ticker';
+import type { UdpMuxStats } from '../webrtc/udp-mux/mux-router';
+
+/** Media time a push may have queued before whole GOPs are dropped, ms (its bytes are bounded by rtmp_push_max_buffer). */
+const PUSH_MAX_QUEUED_MS = 10_000;
+
+/** What a media node is made with beside the settings. */
+export interface MediaNodeOptions {
+  /** Codec worker processes of this node. */
+  readonly codecWorkers: number;
+  /** More kinds of push targets beside rtmp:// and rtmps:// (embedding and tests; main process only). */
+  readonly sinkKinds?: readonly SinkKind[];
+  /** Counters of the shared WebRTC UDP port, on the node that has it. */
+  readonly webrtcUdp?: () => UdpMuxStats | undefined;
+}
+
+/**
+ * The media half of the gateway for the streams one process carries: the paths (streams, their
+ * readers and pushes), the codec workers they use, and the metrics of both. The main process has
+ * one; each media worker child has its own, built from the same settings.
+ */
+export class MediaNode {
+  readonly paths: PathManager;
+  readonly codecs: CodecPool;
+  readonly metrics: GatewayMetrics;
+  /** Which hosts push targets and webhooks may reach (outbound_allow, outbound_deny). */
+  readonly outbound: OutboundPolicy;
+  readonly #store: SqlitePushStore;
+  #closing: Promise<void> | undefined;
+
+  constructor(settings: Settings, logger: Logger, options: MediaNodeOptions) {
+    this.codecs = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: options.codecWorkers }, logger.child({ component: 'codecs' }));
+    this.metrics = new GatewayMetrics({
+      pushes: () => this.paths.pushes().map((push) => push.status()),
+      sentBytesTotal: () => this.paths.sentBytesTotal(),
+      publisherKinds: () => this.paths.streams().map((stream) => stream.source.kind),
+      ...(options.webrtcUdp ? { webrtcUdp: options.webrtcUdp } : {}),
+      codecs: () => this.codecs.stats(),
+      publisherQualities: () => this.paths.streams().flatMap((stream) => {
+        const quality = stream.source.stats?.();
+        return quality ? [{ streamName: stream.name, quality }] : [];
+      }),
+    });
+    this.outbound = new OutboundPolicy({ allow: settings.outboundAllow, deny: settings.outboundDeny });
+    const tlsCa = settings.rtmpTlsCaFile ? loadCaFile('rtmp_tls_ca_file', settings.rtmpTlsCaFile) : undefined;
+    this.#store = new SqlitePushStore(settings.rtmpServersDbFile);
+    const sinks = new SinkRegistry().register(rtmpSinkKind({
+      streamNamePrefix: settings.rtmpTransponderStreamNamePrefix,
+      fullUrl: settings.rtmpTransponderFullUrl,
+      flashVersion: settings.rtmpFlashVersion,
+      tls: { ...(tlsCa ? { ca: tlsCa } : {}), rejectUnauthorized: settings.rtmpTlsVerify },
+      connectTimeoutMs: settings.rtmpConnectTimeoutMs,
+      lookup: this.outbound.checkedLookup,
+      maxUnsentBytes: settings.rtmpMaxUnsentBytes,
+    }));
+    for (const kind of options.sinkKinds ?? []) sinks.register(kind);
+    this.paths = new PathManager({
+      derivations: [aacFromOpus({ pool: this.codecs, bitrateBps: settings.aacBitrateBps, batches: new BatchTicker(settings.opusToAacBatchMs), channels: settings.aacChannels })],
+      sinks,
+      pushes: {
+        backoff: { initialDelayMs: settings.rtmpPushRetryInitialDelayMs, maxDelayMs: settings.rtmpPushRetryMaxDelayMs, maxAttempts: settings.rtmpPushRetryAttempts },
+        wedgeTimeoutMs: settings.rtmpPushWedgeTimeoutMs,
+        readerLimits: { maxBytes: settings.rtmpPushMaxBufferBytes, maxMs: PUSH_MAX_QUEUED_MS },
+        audio: { pool: this.codecs, bitrateBps: settings.aacBitrateBps },
+        mediaDir: settings.mediaDir,
+        autoStartUrl: settings.rtmpPushAutoStart && settings.rtmpPushAutoStartUrl ? settings.rtmpPushAutoStartUrl : undefined,
+        maxPushes: settings.maxPushes,
+        maxOptionBytes: settings.restMaxOptionBytes,
+      },
+      store: this.#store,
+      outbound: this.outbound,
+      limits: this.metrics,
+      sinkContext: { onFrameWritten: (track, latencyMs) => this.metrics.onFrameWritten(track, latencyMs) },
+      gracePeriodMs: settings.publisherGracePeriodMs,
+      logger,
+    });
+    this.paths.on('push-retry', () => this.metrics.onReconnect());
+  }
+
+  /** The pushes kept in the store (see PathManager.restorePushes). */
+  get store(): SqlitePushStore {
+    return this.#store;
+  }
+
+  /** Ends the paths, then stops the codec workers and closes the store. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.paths.close();
+      await this.codecs.close();
+      this.#store.close();
+    })();
+    return this.#closing;
+  }
+}

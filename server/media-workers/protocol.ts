@@ -1,0 +1,60 @@
+/**
+ * Messages between the gateway's main process and a media worker child, sent with
+ * `serialization: 'advanced'` (structured clone: plain data, byte arrays as they are). An RTMP
+ * connection travels as the socket handle beside its `rtmp-session` message.
+ */
+import type { Settings } from '../config/settings';
+import type { EndReason } from '../hub/end-reason';
+import type { GatewayErrorCode } from '../errors';
+import type { AccessDecision, StreamRequest } from '../rtmp/server/access-policy';
+import type { SessionSnapshot } from '../rtmp/server/session-snapshot';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { PathDirectoryEvents, PathSummary } from '../paths/path-directory';
+import type { PushFilter, PushRequest, PushStatus } from '../push/types';
+
+/** Directory calls a worker answers: the PathDirectory's methods, its metrics as JSON, and closing its paths. */
+export interface WorkerCalls {
+  listPaths: { args: []; value: PathSummary[] };
+  findPath: { args: [name: string]; value: PathSummary | undefined };
+  startPush: { args: [request: PushRequest]; value: PushStatus };
+  findPushes: { args: [filter: PushFilter]; value: PushStatus[] };
+  terminatePush: { args: [id: string, reason: EndReason]; value: void };
+  setMuted: { args: [id: string, muted: boolean]; value: void };
+  soundOn: { args: [id: string, soundFile: string, loop: boolean]; value: void };
+  soundOff: { args: [id: string]; value: void };
+  metrics: { args: []; value: MetricObjectWithValues<MetricValue<string>>[] };
+  closePaths: { args: []; value: void };
+}
+
+export type WorkerCallMethod = keyof WorkerCalls;
+
+/** What a new RTMP session in a worker needs of its listener beside the snapshot. */
+export interface HandedSessionOptions {
+  readonly playerMaxQueuedMs: number;
+  readonly traceMessages: boolean;
+  /** Log context of the listener (rtmpServer, rtmpServerId). */
+  readonly logBindings: Record<string, string>;
+}
+
+export type ToWorker =
+  | { readonly kind: 'init'; readonly index: number; readonly settings: Settings; readonly codecWorkers: number }
+  | { readonly kind: 'call'; readonly id: number; readonly method: WorkerCallMethod; readonly args: WorkerCalls[WorkerCallMethod]['args'] }
+  /** Comes with the socket handle. */
+  | { readonly kind: 'rtmp-session'; readonly session: number; readonly snapshot: SessionSnapshot; readonly options: HandedSessionOptions }
+  | { readonly kind: 'rtmp-close'; readonly session: number; readonly reason: EndReason }
+  | { readonly kind: 'access-decision'; readonly id: number; readonly decision: AccessDecision };
+
+/** A directory event of the worker's paths. */
+export type WorkerEvent = { [K in keyof PathDirectoryEvents]: { readonly kind: 'event'; readonly event: K; readonly args: PathDirectoryEvents[K] } }[keyof PathDirectoryEvents];
+
+export type FromWorker =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'reply'; readonly id: number; readonly value: unknown }
+  | { readonly kind: 'reply'; readonly id: number; readonly error: { readonly code: GatewayErrorCode | undefined; readonly message: string } }
+  | WorkerEvent
+  /** The worker has the socket of a handed-over RTMP connection: the next may be sent. */
+  | { readonly kind: 'rtmp-received'; readonly session: number }
+  /** A handed-over RTMP connection has closed. */
+  | { readonly kind: 'rtmp-closed'; readonly session: number }
+  /** A later publish or play on a handed-over connection, for the listener's policy (and placement) to decide. */
+  | { readonly kind: 'access'; readonly id: number; readonly session: number; readonly request: StreamRequest };

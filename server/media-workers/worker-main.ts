@@ -1,0 +1,136 @@
+/**
+ * A media worker: a child process of the gateway that carries the streams placed on it, with
+ * their pushes and players. The main process hands it RTMP connections (socket and protocol
+ * state) once their stream name is known, and relays the REST API's directory calls; the worker
+ * answers them from its own paths and reports their events. A crash here ends these streams only.
+ */
+import type net from 'node:net';
+import type { Settings } from '../config/settings';
+import { GatewayError } from '../errors';
+import { EndReasons } from '../hub/end-reason';
+import { createLogger, type Logger } from '../log';
+import type { PathDirectoryEvents } from '../paths/path-directory';
+import type { AccessDecision, RtmpAccessPolicy, StreamRequest } from '../rtmp/server/access-policy';
+import { ServerSession } from '../rtmp/server/server-session';
+import { MediaNode } from './media-node';
+import type { FromWorker, HandedSessionOptions, ToWorker, WorkerCallMethod, WorkerCalls } from './protocol';
+import { rtmpClientLimits } from './rtmp-limit-settings';
+
+const EVENTS: ReadonlyArray<keyof PathDirectoryEvents> = ['path-published', 'path-unpublished', 'push-state', 'push-retry', 'path-removed'];
+
+let node: MediaNode | undefined;
+let settings: Settings;
+let log: Logger;
+const sessions = new Map<number, ServerSession>();
+/** Access questions sent to the main process, by id. */
+const pendingAccess = new Map<number, (decision: AccessDecision) => void>();
+let nextAccessId = 1;
+
+function send(message: FromWorker): void {
+  if (process.connected) process.send!(message);
+}
+
+process.on('message', (message: ToWorker, handle?: net.Socket) => {
+  switch (message.kind) {
+    case 'init':
+      settings = message.settings;
+      log = createLogger(settings.logLevel).child({ worker: message.index });
+      node = new MediaNode(settings, log, { codecWorkers: message.codecWorkers });
+      for (const event of EVENTS) node.paths.on(event, (...args: unknown[]) => send({ kind: 'event', event, args } as FromWorker));
+      log.info({ pid: process.pid, codecWorkers: message.codecWorkers }, 'media worker ready');
+      send({ kind: 'ready' });
+      break;
+    case 'call':
+      Promise.resolve()
+        .then(() => (calls[message.method] as (...args: unknown[]) => Promise<unknown>)(...message.args))
+        .then(
+        (value) => send({ kind: 'reply', id: message.id, value }),
+        (err: unknown) => send({ kind: 'reply', id: message.id, error: { code: err instanceof GatewayError ? err.code : undefined, message: (err as Error).message } }),
+      );
+      break;
+    case 'rtmp-session':
+      send({ kind: 'rtmp-received', session: message.session });
+      if (handle) resumeSession(message.session, handle, message.snapshot, message.options);
+      else send({ kind: 'rtmp-closed', session: message.session }); // the client left before its socket could travel
+      break;
+    case 'rtmp-close':
+      sessions.get(message.session)?.close(message.reason);
+      break;
+    case 'access-decision':
+      pendingAccess.get(message.id)?.(message.decision);
+      pendingAccess.delete(message.id);
+      break;
+  }
+});
+
+// The main process is gone: nobody can reach these streams any more.
+process.on('disconnect', () => process.exit(0));
+
+/** The directory calls, answered from this worker's paths. */
+const calls: { [M in WorkerCallMethod]: (...args: WorkerCalls[M]['args']) => Promise<WorkerCalls[M]['value']> } = {
+  listPaths: () => running().paths.listPaths(),
+  findPath: (name) => running().paths.findPath(name),
+  startPush: (request) => running().paths.startPush(request),
+  findPushes: (filter) => running().paths.findPushes(filter),
+  terminatePush: (id, reason) => running().paths.terminatePush(id, reason),
+  setMuted: (id, muted) => running().paths.setMuted(id, muted),
+  soundOn: (id, soundFile, loop) => running().paths.soundOn(id, soundFile, loop),
+  soundOff: (id) => running().paths.soundOff(id),
+  metrics: () => running().metrics.registry.getMetricsAsJSON(),
+  closePaths: () => running().close(),
+};
+
+function running(): MediaNode {
+  if (!node) throw new GatewayError('INTERNAL', 'media worker not initialised');
+  return node;
+}
+
+function resumeSession(id: number, socket: net.Socket, snapshot: Parameters<typeof ServerSession.resume>[1], options: HandedSessionOptions): void {
+  if (!node) {
+    socket.destroy();
+    return;
+  }
+  let session: ServerSession;
+  try {
+    session = ServerSession.resume(socket, snapshot, {
+      paths: node.paths,
+      access: remoteAccess(id),
+      playerMaxQueuedMs: options.playerMaxQueuedMs,
+      traceMessages: options.traceMessages,
+      logger: log.child(options.logBindings),
+      limits: rtmpClientLimits(settings),
+      limitReporter: node.metrics,
+    });
+  } catch (err) {
+    log.error({ err }, 'handed-over RTMP connection could not be resumed');
+    socket.destroy();
+    send({ kind: 'rtmp-closed', session: id });
+    return;
+  }
+  sessions.set(id, session);
+  session.once('closed', () => {
+    sessions.delete(id);
+    send({ kind: 'rtmp-closed', session: id });
+  });
+}
+
+/** The listener's policy lives in the main process, which also checks the name is placed here. */
+function remoteAccess(session: number): RtmpAccessPolicy {
+  return {
+    admitConnection: () => ({ allowed: true }), // admitted by the main process before the hand-over
+    authorizeStream: (request: StreamRequest, signal: AbortSignal) => new Promise<AccessDecision>((resolve) => {
+      const id = nextAccessId++;
+      pendingAccess.set(id, resolve);
+      signal.addEventListener('abort', () => {
+        pendingAccess.delete(id);
+        resolve({ allowed: false, reason: 'the client left' });
+      }, { once: true });
+      send({ kind: 'access', id, session, request });
+    }),
+  };
+}
+
+// A shutdown of the gateway closes the paths over 'closePaths' first; a signal is the last word.
+process.on('SIGTERM', () => {
+  void (node?.paths.close(EndReasons.shutdown) ?? Promise.resolve()).finally(() => process.exit(0));
+});
