@@ -102,6 +102,12 @@ export class MediaWorkerPool extends TypedEmitter<PathDirectoryEvents> implement
 
   /** On the node of the stream; a push reserved for a name no node carries waits in the main process. */
   async startPush(request: PushRequest): Promise<PushStatus> {
+    // max_pushes counts the whole gateway; each node checks its own pushes against it too.
+    const { maxPushes } = this.#options.settings;
+    if (this.#options.local.paths.pushes().length + this.#remotePushes.size >= maxPushes) {
+      this.#options.local.metrics.reached('rest_pushes');
+      throw new GatewayError('LIMIT_REACHED', `The gateway holds ${maxPushes} pushes already (setting max_pushes): terminate some first`);
+    }
     const worker = this.#workerOfName(request.sourceName);
     if (!worker) return this.#options.local.paths.startPush(request);
     const status = await worker.call('startPush', request);
