@@ -37,11 +37,10 @@ import type { SinkKind } from './sinks/sink-kinds';
 import { StateWebhook } from './webhook/state-webhook';
 import { startPeerNetwork, type PeerNetwork } from './webrtc/network-from-settings';
 import type { UdpMux } from './webrtc/udp-mux/udp-mux';
-import { WebRtcPublishService } from './webrtc/webrtc-publish-service';
+import type { WebRtcPublishService } from './webrtc/webrtc-publish-service';
+import { webRtcPublishing } from './media-workers/webrtc-publishing';
 
 const VERSION = '0.1.0';
-/** Shortest automatic repair window, ms: the fixed window of the versions before it adapted. */
-const MIN_REPAIR_WINDOW_MS = 50;
 
 /** What the gateway is started with beside its settings. */
 export interface GatewayOptions {
@@ -100,31 +99,16 @@ export class Gateway {
     const outbound = node.outbound;
     // With media workers, a name living on a child is in use for the main process's own ingests.
     const localPaths = workers?.localPaths() ?? node.paths;
-    this.publishers = new WebRtcPublishService(localPaths, {
-      network: network.options,
-      bitrates: { start: settings.webrtcStartBitrateKbps, min: settings.webrtcMinBitrateKbps, max: settings.webrtcMaxBitrateKbps },
-      media: {
-        video: {
-          pool: this.codecs,
-          preset: settings.videoTranscodePreset,
-          bitrateKbps: settings.videoTranscodeBitrateKbps,
-          keyframeIntervalMs: settings.keyframeIntervalMs,
-        },
-        repair: { window: settings.webrtcRepairWindow, minMs: MIN_REPAIR_WINDOW_MS, maxMs: settings.webrtcRepairMaxWindowMs },
-      },
-      offer: { maxBytes: settings.webrtcOfferMaxBytes, maxMediaSections: settings.webrtcOfferMaxMediaSections },
-      limits: this.metrics,
-      onRtmpUrl: (streamName, rtmpUrl) => {
-        this.directory.startPush({ sourceName: streamName, url: rtmpUrl }).catch((err: unknown) => {
-          logger.warn({ streamName, err: (err as Error).message }, 'push requested by the publisher could not start');
-        });
-      },
+    this.publishers = webRtcPublishing(settings, node, localPaths, network, (streamName, rtmpUrl) => {
+      this.directory.startPush({ sourceName: streamName, url: rtmpUrl }).catch((err: unknown) => {
+        logger.warn({ streamName, err: (err as Error).message }, 'push requested by the publisher could not start');
+      });
     });
     this.#iceServers = new ClientIceServers(iceServerSettings(settings));
     if (this.#iceServers.configured) logger.info(this.#iceServers.describe(), 'ICE servers handed to clients');
     const hookOptions = restHookOptions(settings);
     this.#rtmpHooks = hookOptions ? new RestHookClient(hookOptions, logger.child({ component: 'rest-hooks' })) : undefined;
-    this.#signalling = new SignallingServer(this.publishers, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: hookOptions, iceServers: this.#iceServers });
+    this.#signalling = new SignallingServer(workers?.publishService(this.publishers) ?? this.publishers, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: hookOptions, iceServers: this.#iceServers });
     this.rtmpServers = new RtmpServerManager({
       paths: localPaths,
       dbFile: settings.rtmpServersDbFile,

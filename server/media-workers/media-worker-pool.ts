@@ -8,6 +8,7 @@ import type { LocalPaths } from '../paths/local-paths';
 import type { PathDirectory, PathDirectoryEvents, PathSummary } from '../paths/path-directory';
 import { StreamNameInUseError } from '../paths/stream-name-in-use';
 import type { PushFilter, PushRequest, PushStatus } from '../push/types';
+import type { PublishService } from '../signalling/publish-service';
 import type { MediaNode } from './media-node';
 import { MediaWorker } from './media-worker';
 import { MAIN_NODE, Placement } from './placement';
@@ -81,6 +82,33 @@ export class MediaWorkerPool extends TypedEmitter<PathDirectoryEvents> implement
         return paths.publish(name, source);
       },
       stream: (name) => paths.stream(name),
+    };
+  }
+
+  /**
+   * The signalling's publish service over every worker: a WebRTC publish goes to the node of its
+   * stream name (a new name to the least loaded), `local` being the main process's own.
+   */
+  publishService(local: PublishService): PublishService {
+    return {
+      publish: (request, callbacks, logger) => {
+        const node = this.placement.place(request.name);
+        const worker = node === MAIN_NODE ? undefined : this.worker(node);
+        if (!worker) return local.publish(request, callbacks, logger);
+        this.placement.handingOver(request.name);
+        const settled = (): void => this.placement.handedOver(request.name, node);
+        return worker.publish(request, {
+          authorize: callbacks.authorize,
+          onPublishing: () => callbacks.onPublishing(),
+          onEnded: (info, failed) => {
+            settled();
+            callbacks.onEnded(info, failed);
+          },
+        }, logger.bindings()).catch((err: unknown) => {
+          settled();
+          throw err;
+        });
+      },
     };
   }
 
@@ -181,6 +209,8 @@ export class MediaWorkerPool extends TypedEmitter<PathDirectoryEvents> implement
     this.#published.set(node, new Set());
     worker.on('path-published', (summary) => {
       this.#published.get(node)?.add(summary.name);
+      // A hook may have renamed the stream on its way: the name lives where it was published.
+      this.placement.claim(summary.name, node);
       this.placement.handedOver(summary.name, node);
       this.emit('path-published', summary);
     });

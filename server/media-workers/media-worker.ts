@@ -11,6 +11,8 @@ import type { PathDirectoryEvents } from '../paths/path-directory';
 import type { AccessDecision, StreamRequest } from '../rtmp/server/access-policy';
 import type { RemoteSession } from '../rtmp/server/server-session';
 import type { SessionSnapshot } from '../rtmp/server/session-snapshot';
+import type { PublishStreamRequest } from '../signalling/protocol';
+import { PublishRejectedError, type PublishCallbacks, type PublishHandle } from '../signalling/publish-service';
 import type { FromWorker, HandedSessionOptions, ToWorker, WorkerCallMethod, WorkerCalls } from './protocol';
 
 /** Decides a publish or play on a handed-over connection (the listener's policy, then placement). */
@@ -43,6 +45,8 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
   /** Handed-over RTMP connections, by session id: what their shells wait for, and who decides their later publishes and plays. */
   readonly #sessions = new Map<number, { closed: () => void; authorize: StreamAuthorizer; abort: AbortController }>();
   readonly #startTimer: NodeJS.Timeout;
+  /** WebRTC publishes negotiated or running here, by id: their signalling session's callbacks. */
+  readonly #publishes = new Map<number, { callbacks: PublishCallbacks; answered: (handle: PublishHandle) => void; failed: (err: Error) => void; running: boolean }>();
   /** Connections waiting to be sent, one socket in flight at a time. */
   readonly #handOffQueue: Array<{ socket: net.Socket; send: () => void }> = [];
   #handOffInFlight = false;
@@ -144,6 +148,19 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
     this.#handOffQueue.shift()?.send();
   }
 
+  /**
+   * Negotiates a WebRTC publish here: the offer goes to the worker, which asks `callbacks.authorize`
+   * (in this process) before reserving anything, answers, and reports the publish's life.
+   */
+  publish(request: PublishStreamRequest, callbacks: PublishCallbacks, logBindings: Record<string, unknown>): Promise<PublishHandle> {
+    if (this.#exited) return Promise.reject(this.#goneError());
+    const id = this.#nextId++;
+    return new Promise<PublishHandle>((resolve, reject) => {
+      this.#publishes.set(id, { callbacks, answered: resolve, failed: reject, running: false });
+      this.#send({ kind: 'publish', id, request, logBindings });
+    });
+  }
+
   /** Kills the worker at once (a test's SIGKILL, or one that does not start). */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     if (!this.#exited) this.#child.kill(signal);
@@ -188,6 +205,33 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
         break;
       case 'rtmp-closed':
         this.#sessionClosed(message.session);
+        break;
+      case 'publish-authorize': {
+        const publish = this.#publishes.get(message.id);
+        if (!publish) return;
+        publish.callbacks.authorize(message.request).then(
+          (request) => this.#send({ kind: 'publish-authorized', id: message.id, request, rejection: undefined }),
+          (err: unknown) => this.#send({ kind: 'publish-authorized', id: message.id, request: undefined, rejection: (err as Error).message }),
+        );
+        break;
+      }
+      case 'publish-answer': {
+        const publish = this.#publishes.get(message.id);
+        if (!publish) return;
+        publish.running = true;
+        publish.answered({ answerSdp: message.answerSdp, stop: (reason) => this.#send({ kind: 'publish-stop', id: message.id, reason }) });
+        break;
+      }
+      case 'publish-failed':
+        this.#publishes.get(message.id)?.failed(message.rejected ? new PublishRejectedError(message.message) : new Error(message.message));
+        this.#publishes.delete(message.id);
+        break;
+      case 'publishing':
+        this.#publishes.get(message.id)?.callbacks.onPublishing();
+        break;
+      case 'publish-ended':
+        this.#publishes.get(message.id)?.callbacks.onEnded(message.info, message.failed);
+        this.#publishes.delete(message.id);
         break;
       case 'access': {
         const session = this.#sessions.get(message.session);
@@ -237,6 +281,11 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
     }
     this.#calls.clear();
     for (const session of [...this.#sessions.keys()]) this.#sessionClosed(session);
+    for (const publish of this.#publishes.values()) {
+      if (publish.running) publish.callbacks.onEnded(`Media worker ${this.index} was lost`, true);
+      else publish.failed(this.#goneError());
+    }
+    this.#publishes.clear();
     this.emit('exit', reason);
   }
 }

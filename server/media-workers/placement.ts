@@ -47,6 +47,11 @@ export class Placement {
     return best;
   }
 
+  /** A worker published `name` without being asked to (a hook renamed it): it lives there. */
+  claim(name: string, node: number): void {
+    if (node !== MAIN_NODE && this.nodeOf(name) === undefined) this.#remote.set(name, { node, pending: 0 });
+  }
+
   /** A connection for `name` is on its way to its worker: keep the name there until the worker reports it. */
   handingOver(name: string): void {
     const entry = this.#remote.get(name);

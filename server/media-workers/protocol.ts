@@ -11,6 +11,7 @@ import type { SessionSnapshot } from '../rtmp/server/session-snapshot';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { PathDirectoryEvents, PathSummary } from '../paths/path-directory';
 import type { PushFilter, PushRequest, PushStatus } from '../push/types';
+import type { PublishStreamRequest } from '../signalling/protocol';
 
 /** Directory calls a worker answers: the PathDirectory's methods, its metrics as JSON, and closing its paths. */
 export interface WorkerCalls {
@@ -42,7 +43,12 @@ export type ToWorker =
   /** Comes with the socket handle. */
   | { readonly kind: 'rtmp-session'; readonly session: number; readonly snapshot: SessionSnapshot; readonly options: HandedSessionOptions }
   | { readonly kind: 'rtmp-close'; readonly session: number; readonly reason: EndReason }
-  | { readonly kind: 'access-decision'; readonly id: number; readonly decision: AccessDecision };
+  | { readonly kind: 'access-decision'; readonly id: number; readonly decision: AccessDecision }
+  /** A WebRTC publish placed here: negotiate it (the signalling stays in the main process). */
+  | { readonly kind: 'publish'; readonly id: number; readonly request: PublishStreamRequest; readonly logBindings: Record<string, unknown> }
+  /** The main process's answer to `publish-authorize`: the request to carry out, or why not. */
+  | { readonly kind: 'publish-authorized'; readonly id: number; readonly request: PublishStreamRequest | undefined; readonly rejection: string | undefined }
+  | { readonly kind: 'publish-stop'; readonly id: number; readonly reason: EndReason };
 
 /** A directory event of the worker's paths. */
 export type WorkerEvent = { [K in keyof PathDirectoryEvents]: { readonly kind: 'event'; readonly event: K; readonly args: PathDirectoryEvents[K] } }[keyof PathDirectoryEvents];
@@ -56,5 +62,12 @@ export type FromWorker =
   | { readonly kind: 'rtmp-received'; readonly session: number }
   /** A handed-over RTMP connection has closed. */
   | { readonly kind: 'rtmp-closed'; readonly session: number }
+  /** A WebRTC publish asks the signalling session's authorisation (REST hooks) before reserving anything. */
+  | { readonly kind: 'publish-authorize'; readonly id: number; readonly request: PublishStreamRequest }
+  | { readonly kind: 'publish-answer'; readonly id: number; readonly answerSdp: string }
+  /** The publish could not start; `rejected`: a PublishRejectedError whose message is a WCS info string. */
+  | { readonly kind: 'publish-failed'; readonly id: number; readonly rejected: boolean; readonly message: string }
+  | { readonly kind: 'publishing'; readonly id: number }
+  | { readonly kind: 'publish-ended'; readonly id: number; readonly info: string; readonly failed: boolean }
   /** A later publish or play on a handed-over connection, for the listener's policy (and placement) to decide. */
   | { readonly kind: 'access'; readonly id: number; readonly session: number; readonly request: StreamRequest };

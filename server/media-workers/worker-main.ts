@@ -12,13 +12,23 @@ import { createLogger, type Logger } from '../log';
 import type { PathDirectoryEvents } from '../paths/path-directory';
 import type { AccessDecision, RtmpAccessPolicy, StreamRequest } from '../rtmp/server/access-policy';
 import { ServerSession } from '../rtmp/server/server-session';
+import type { PublishStreamRequest } from '../signalling/protocol';
+import { PublishRejectedError, type PublishCallbacks, type PublishHandle } from '../signalling/publish-service';
+import { startPeerNetwork } from '../webrtc/network-from-settings';
+import type { WebRtcPublishService } from '../webrtc/webrtc-publish-service';
 import { MediaNode } from './media-node';
 import type { FromWorker, HandedSessionOptions, ToWorker, WorkerCallMethod, WorkerCalls } from './protocol';
 import { rtmpClientLimits } from './rtmp-limit-settings';
+import { webRtcPublishing } from './webrtc-publishing';
 
 const EVENTS: ReadonlyArray<keyof PathDirectoryEvents> = ['path-published', 'path-unpublished', 'push-state', 'push-retry', 'path-removed'];
 
 let node: MediaNode | undefined;
+let publisher: WebRtcPublishService | undefined;
+/** WebRTC publishes running here, by the main process's id. */
+const publishes = new Map<number, PublishHandle>();
+/** WebRTC publishes waiting for the main process's authorisation, by id. */
+const pendingAuthorizations = new Map<number, (request: PublishStreamRequest | undefined, rejection: string | undefined) => void>();
 let settings: Settings;
 let log: Logger;
 const sessions = new Map<number, ServerSession>();
@@ -33,12 +43,10 @@ function send(message: FromWorker): void {
 process.on('message', (message: ToWorker, handle?: net.Socket) => {
   switch (message.kind) {
     case 'init':
-      settings = message.settings;
-      log = createLogger(settings.logLevel).child({ worker: message.index });
-      node = new MediaNode(settings, log, { codecWorkers: message.codecWorkers });
-      for (const event of EVENTS) node.paths.on(event, (...args: unknown[]) => send({ kind: 'event', event, args } as FromWorker));
-      log.info({ pid: process.pid, codecWorkers: message.codecWorkers }, 'media worker ready');
-      send({ kind: 'ready' });
+      init(message.index, message.settings, message.codecWorkers).catch((err: unknown) => {
+        log.fatal({ err }, `media worker could not start: ${(err as Error).message}`);
+        process.exit(1);
+      });
       break;
     case 'call':
       Promise.resolve()
@@ -56,12 +64,66 @@ process.on('message', (message: ToWorker, handle?: net.Socket) => {
     case 'rtmp-close':
       sessions.get(message.session)?.close(message.reason);
       break;
+    case 'publish':
+      startPublish(message.id, message.request, message.logBindings);
+      break;
+    case 'publish-authorized':
+      pendingAuthorizations.get(message.id)?.(message.request, message.rejection);
+      pendingAuthorizations.delete(message.id);
+      break;
+    case 'publish-stop':
+      publishes.get(message.id)?.stop(message.reason);
+      break;
     case 'access-decision':
       pendingAccess.get(message.id)?.(message.decision);
       pendingAccess.delete(message.id);
       break;
   }
 });
+
+async function init(index: number, initSettings: Settings, codecWorkers: number): Promise<void> {
+  settings = initSettings;
+  log = createLogger(settings.logLevel).child({ worker: index });
+  // Each worker has its own WebRTC port: the next ports after webrtc_udp_port (any free one with 0).
+  const udpPort = settings.webrtcUdpPort === undefined || settings.webrtcUdpPort === 0 ? settings.webrtcUdpPort : settings.webrtcUdpPort + index;
+  const network = await startPeerNetwork({ ...settings, webrtcUdpPort: udpPort }, log);
+  const made = new MediaNode(settings, log, { codecWorkers, webrtcUdp: () => network.mux?.stats });
+  publisher = webRtcPublishing(settings, made, made.paths, network, (streamName, rtmpUrl) => {
+    made.paths.startPush({ sourceName: streamName, url: rtmpUrl }).catch((err: unknown) => {
+      log.warn({ streamName, err: (err as Error).message }, 'push requested by the publisher could not start');
+    });
+  });
+  node = made;
+  for (const event of EVENTS) made.paths.on(event, (...args: unknown[]) => send({ kind: 'event', event, args } as FromWorker));
+  log.info({ pid: process.pid, codecWorkers, webrtcUdpPort: network.mux?.port }, 'media worker ready');
+  send({ kind: 'ready' });
+}
+
+/** A WebRTC publish the main process's signalling placed here; its session is told what happens. */
+function startPublish(id: number, request: PublishStreamRequest, logBindings: Record<string, unknown>): void {
+  if (!publisher) {
+    send({ kind: 'publish-failed', id, rejected: false, message: 'media worker not initialised' });
+    return;
+  }
+  const callbacks: PublishCallbacks = {
+    authorize: (offered) => new Promise((resolve, reject) => {
+      pendingAuthorizations.set(id, (authorized, rejection) => (authorized ? resolve(authorized) : reject(new PublishRejectedError(rejection ?? 'Rejected'))));
+      send({ kind: 'publish-authorize', id, request: offered });
+    }),
+    onPublishing: () => send({ kind: 'publishing', id }),
+    onEnded: (info, failed) => {
+      publishes.delete(id);
+      send({ kind: 'publish-ended', id, info, failed });
+    },
+  };
+  publisher.publish(request, callbacks, log.child(logBindings)).then(
+    (handle) => {
+      publishes.set(id, handle);
+      send({ kind: 'publish-answer', id, answerSdp: handle.answerSdp });
+    },
+    (err: unknown) => send({ kind: 'publish-failed', id, rejected: err instanceof PublishRejectedError, message: (err as Error).message }),
+  );
+}
 
 // The main process is gone: nobody can reach these streams any more.
 process.on('disconnect', () => process.exit(0));
@@ -77,7 +139,10 @@ const calls: { [M in WorkerCallMethod]: (...args: WorkerCalls[M]['args']) => Pro
   soundOn: (id, soundFile, loop) => running().paths.soundOn(id, soundFile, loop),
   soundOff: (id) => running().paths.soundOff(id),
   metrics: () => running().metrics.registry.getMetricsAsJSON(),
-  closePaths: () => running().close(),
+  closePaths: () => {
+    publisher?.close();
+    return running().close();
+  },
 };
 
 function running(): MediaNode {
@@ -132,5 +197,6 @@ function remoteAccess(session: number): RtmpAccessPolicy {
 
 // A shutdown of the gateway closes the paths over 'closePaths' first; a signal is the last word.
 process.on('SIGTERM', () => {
+  publisher?.close();
   void (node?.paths.close(EndReasons.shutdown) ?? Promise.resolve()).finally(() => process.exit(0));
 });
