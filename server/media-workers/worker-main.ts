@@ -1,8 +1,9 @@
 /**
  * A media worker: a child process of the gateway that carries the streams placed on it, with
  * their pushes and players. The main process hands it RTMP connections (socket and protocol
- * state) once their stream name is known, and relays the REST API's directory calls; the worker
- * answers them from its own paths and reports their events. A crash here ends these streams only.
+ * state) once their stream name is known, passes it WebRTC offers (the signalling stays there, and
+ * the media comes to this worker's own UDP port), and relays the REST API's directory calls; the
+ * worker answers them from its own paths and reports their events. A crash here ends these streams only.
  */
 import type net from 'node:net';
 import type { Settings } from '../config/settings';
@@ -52,9 +53,9 @@ process.on('message', (message: ToWorker, handle?: net.Socket) => {
       Promise.resolve()
         .then(() => (calls[message.method] as (...args: unknown[]) => Promise<unknown>)(...message.args))
         .then(
-        (value) => send({ kind: 'reply', id: message.id, value }),
-        (err: unknown) => send({ kind: 'reply', id: message.id, error: { code: err instanceof GatewayError ? err.code : undefined, message: (err as Error).message } }),
-      );
+          (value) => send({ kind: 'reply', id: message.id, value }),
+          (err: unknown) => send({ kind: 'reply', id: message.id, error: { code: err instanceof GatewayError ? err.code : undefined, message: (err as Error).message } }),
+        );
       break;
     case 'rtmp-session':
       send({ kind: 'rtmp-received', session: message.session });
