@@ -48,7 +48,7 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
   /** WebRTC publishes negotiated or running here, by id: their signalling session's callbacks. */
   readonly #publishes = new Map<number, { callbacks: PublishCallbacks; answered: (handle: PublishHandle) => void; failed: (err: Error) => void; running: boolean }>();
   /** Connections waiting to be sent, one socket in flight at a time. */
-  readonly #handOffQueue: Array<{ socket: net.Socket; send: () => void }> = [];
+  readonly #handOffQueue: Array<{ session: number; socket: net.Socket; send: () => void }> = [];
   #handOffInFlight = false;
   #nextId = 1;
   #ready = false;
@@ -114,11 +114,17 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
     const closed = new Promise<void>((resolve) => this.#sessions.set(session, { closed: resolve, authorize, abort }));
     if (this.#exited) this.#sessionClosed(session);
     else {
-      this.#handOffQueue.push({ socket, send: () => this.#sendSession(session, socket, snapshot, options) });
+      this.#handOffQueue.push({ session, socket, send: () => this.#sendSession(session, socket, snapshot, options) });
       this.#nextHandOff();
     }
     return {
-      close: (reason: EndReason) => this.#send({ kind: 'rtmp-close', session, reason }),
+      close: (reason: EndReason) => {
+        // Not sent yet: it ends here.
+        const queued = this.#handOffQueue.findIndex((entry) => entry.session === session);
+        if (queued === -1) return this.#send({ kind: 'rtmp-close', session, reason });
+        this.#handOffQueue.splice(queued, 1)[0]!.socket.destroy();
+        this.#sessionClosed(session);
+      },
       closed,
     };
   }

@@ -48,4 +48,19 @@ describe('WebRTC publishers on media workers (workers=2)', () => {
       expect(streams.audio).toMatchObject({ codec: 'aac', sampleRate: 48000 });
     }
   });
+
+  test("a child killed with SIGKILL ends its publisher's stream only; the main process's push goes on", async () => {
+    const workers = gw.gateway.workers!;
+    const onChild = workers.placement.nodeOf('cam1') === 1 ? 'cam1' : 'cam2';
+    const onMain = onChild === 'cam1' ? 'cam2' : 'cam1';
+    const mainPush = (await gw.api('/rest-api/push/find', { streamName: onMain })).body[0] as { mediaSessionId: string; sentBytes: number };
+    const ended = new Promise<string>((resolve) => gw.gateway.directory.on('path-unpublished', (name, reason) => name === onChild && resolve(reason.info)));
+    workers.worker(1)!.kill('SIGKILL');
+    expect(await ended).toBe('Media worker 1 was lost');
+    expect((await gw.api('/rest-api/stream/find', { name: onChild })).status).toBe(404);
+    await waitFor('the main process push to keep sending', async () => {
+      const [push] = (await gw.api('/rest-api/push/find', { streamName: onMain })).body as Array<{ mediaSessionId: string; sentBytes: number; state: string }>;
+      return push?.mediaSessionId === mainPush.mediaSessionId && push.state === 'publishing' && push.sentBytes > mainPush.sentBytes;
+    }, 10_000);
+  });
 });
