@@ -24,3 +24,17 @@ export function collectFrames(stream: HubStream, options: Partial<ReaderOptions>
 export function readersDrained(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Resolves once a new reader of `stream` (H.264 and AAC, starting at the next keyframe) has been handed `count` frames. */
+export function framesReach(stream: HubStream, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const reader = stream.addReader({ label: 'test', codecs: ['h264', 'aac'], fromCache: false, limits: UNBOUNDED });
+    reader.start((frames) => {
+      seen += frames.length;
+      if (seen < count) return;
+      reader.close();
+      resolve();
+    });
+  });
+}

@@ -1,8 +1,6 @@
-import { launchChromium, type TestBrowser } from '../../support/chromium';
-import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
+import { startE2eSetup, type E2eSetup } from '../../support/e2e-setup';
+import type { TestGateway } from '../../support/gateway-harness';
 import { probeStreams } from '../../support/media-probe';
-import { NginxRtmp } from '../../support/nginx-rtmp';
-import { PublisherPageServer } from '../../support/publisher-page';
 import { waitFor } from '../../support/wait-for';
 
 /**
@@ -11,39 +9,32 @@ import { waitFor } from '../../support/wait-for';
  * process), and each stream, Opus made AAC on its own worker, reaches nginx-rtmp.
  */
 describe('WebRTC publishers on media workers (workers=2)', () => {
+  let setup: E2eSetup;
   let gw: TestGateway;
-  let nginx: NginxRtmp;
-  let pages: PublisherPageServer;
-  let browser: TestBrowser;
 
   beforeAll(async () => {
-    nginx = await NginxRtmp.start();
-    gw = await startTestGateway({ workers: 2, codecWorkers: 2 });
-    pages = await PublisherPageServer.start(gw.httpUrl);
-    browser = await launchChromium();
+    setup = await startE2eSetup({ gateway: { workers: 2, codecWorkers: 2 } });
+    gw = setup.gw;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await gw?.close();
-    await nginx?.stop();
+    await setup?.close();
   });
 
   test('each publisher is negotiated on its own worker and pushed to nginx-rtmp with H.264 and AAC', async () => {
     const published = async (name: string): Promise<boolean> => (await gw.api('/rest-api/stream/find', { name })).status === 200;
     for (const name of ['cam1', 'cam2']) {
-      await pages.publish(await browser.newPage(), 'ours', { urlServer: gw.wsUrl, name });
+      await setup.pages.publish(await setup.browser.newPage(), 'ours', { urlServer: gw.wsUrl, name });
       await waitFor(`${name} to be published`, () => published(name), 20_000);
     }
     const workers = gw.gateway.workers!;
     expect(new Set([workers.placement.nodeOf('cam1'), workers.placement.nodeOf('cam2')])).toEqual(new Set([0, 1]));
     for (const name of ['cam1', 'cam2']) {
-      expect((await gw.api('/rest-api/push/startup', { streamName: name, rtmpUrl: nginx.rtmpUrl('live') })).status).toBe(200);
+      expect((await gw.api('/rest-api/push/startup', { streamName: name, rtmpUrl: setup.nginx.rtmpUrl('live') })).status).toBe(200);
     }
     for (const name of ['cam1', 'cam2']) {
-      await nginx.waitForStream('live', `rtmp_${name}`, 20_000);
-      const streams = await probeStreams(nginx.rtmpUrl('live', `rtmp_${name}`), { timeoutMs: 20_000 });
+      await setup.nginx.waitForStream('live', `rtmp_${name}`, 20_000);
+      const streams = await probeStreams(setup.nginx.rtmpUrl('live', `rtmp_${name}`), { timeoutMs: 20_000 });
       expect(streams.video).toMatchObject({ codec: 'h264' });
       expect(streams.audio).toMatchObject({ codec: 'aac', sampleRate: 48000 });
     }

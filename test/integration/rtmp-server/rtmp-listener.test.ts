@@ -7,6 +7,7 @@ import { commandMessage, MessageType, parseData, type RtmpMessage } from '../../
 import type { AccessDecision, RtmpAccessPolicy, StreamRequest } from '../../../server/rtmp/server/access-policy';
 import { RtmpListener } from '../../../server/rtmp/server/rtmp-listener';
 import { aacFrame, aacSequenceHeader, avcFrame, avcSequenceHeader } from '../../unit/rtmp-server/fixtures';
+import { framesReach } from '../../support/hub-readers';
 import { getFreePort } from '../../support/ports';
 import { TestPaths } from '../../support/test-paths';
 import { DEFAULT_LIMIT_OPTIONS } from './support/client-limits';
@@ -78,25 +79,11 @@ describe('RtmpListener and its sessions', () => {
     return { rtmp, streamId: await rtmp.createStream() };
   }
 
-  /** Resolves once the hub stream `name` has received `count` more frames (a new reader starts on a keyframe). */
-  function framesReach(name: string, count: number): Promise<void> {
-    return new Promise((resolve) => {
-      let seen = 0;
-      const reader = paths.stream(name)!.addReader({ label: 'test', codecs: ['h264', 'aac'], fromCache: false, limits: { maxBytes: 1 << 30, maxMs: 3_600_000 } });
-      reader.start((frames) => {
-        seen += frames.length;
-        if (seen < count) return;
-        reader.close();
-        resolve();
-      });
-    });
-  }
-
   /** A publisher of `name` that sent sequence headers, a keyframe at ts 1000 (cts 80), an audio frame and two inter frames. */
   async function publisher(name: string): Promise<RtmpTestClient> {
     const { rtmp, streamId } = await onStream();
     expect((await rtmp.publish(streamId, name)).code).toBe('NetStream.Publish.Start');
-    const written = framesReach(name, 4);
+    const written = framesReach(paths.stream(name)!, 4);
     for (const frame of [avcSequenceHeader(1000), aacSequenceHeader(1000), avcFrame(1000, true, 80), aacFrame(1010), avcFrame(1040, false, 80), avcFrame(1080, false, 0)]) {
       rtmp.send({ ...frame, messageStreamId: streamId });
     }
@@ -231,7 +218,7 @@ describe('RtmpListener and its sessions', () => {
     await misbehave(rtmp);
     await rtmp.closed;
     // A new reader starts on a keyframe: send one.
-    const more = framesReach('cam', 1);
+    const more = framesReach(paths.stream('cam')!, 1);
     source.send({ ...avcFrame(1120, true), messageStreamId: 1 });
     await more;
     expect(paths.stream('cam')?.closed).toBe(false);
@@ -267,7 +254,7 @@ describe('RtmpListener and its sessions', () => {
       // 150 frames of 200 kB (30 MB, far more than the socket buffers hold), a keyframe every 10.
       const FRAMES = 150;
       const body = Buffer.alloc(200_000, 0x11);
-      const arrived = framesReach('big', FRAMES);
+      const arrived = framesReach(paths.stream('big')!, FRAMES);
       for (let i = 0; i < FRAMES; i++) {
         const ts = 2000 + i * 40;
         source.send({ ...avcFrame(ts, i % 10 === 0), payload: Buffer.concat([Buffer.from([i % 10 === 0 ? 0x17 : 0x27, 1, 0, 0, 0]), body]), messageStreamId: 1 });

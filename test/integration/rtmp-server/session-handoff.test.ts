@@ -4,6 +4,7 @@ import { EndReasons } from '../../../server/hub/end-reason';
 import type { RtmpAccessPolicy } from '../../../server/rtmp/server/access-policy';
 import { RtmpListener } from '../../../server/rtmp/server/rtmp-listener';
 import { ServerSession, type ServerSessionOptions, type SessionHandOff, type SessionSnapshot } from '../../../server/rtmp/server/server-session';
+import { framesReach } from '../../support/hub-readers';
 import { probeStreams } from '../../support/media-probe';
 import { getFreePort } from '../../support/ports';
 import { killAllChildren, stopGracefully, type TrackedProcess } from '../../support/processes';
@@ -13,20 +14,6 @@ import { DEFAULT_LIMIT_OPTIONS } from './support/client-limits';
 import { publishTestPattern, streamPublished } from './support/ffmpeg-publisher';
 
 const allowAll: RtmpAccessPolicy = { admitConnection: () => ({ allowed: true }), authorizeStream: async () => ({ allowed: true }) };
-
-/** Resolves once the hub stream `name` of `paths` has delivered `count` frames. */
-function framesReach(paths: TestPaths, name: string, count: number): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const reader = paths.stream(name)!.addReader({ label: 'test', codecs: ['h264', 'aac'], fromCache: false, limits: { maxBytes: 1 << 30, maxMs: 3_600_000 } });
-    reader.start((frames) => {
-      seen += frames.length;
-      if (seen < count) return;
-      reader.close();
-      resolve();
-    });
-  });
-}
 
 /**
  * The hand-over of a connection at publish/play, within one process: the listener's sessions
@@ -70,7 +57,7 @@ describe('RTMP connections handed over at publish and play', () => {
     publisher = publishTestPattern(`rtmp://127.0.0.1:${port}/live/cam`, { seconds: 60 });
     const stream = await streamPublished(elsewhere, 'cam', publisher, 20_000);
     expect(stream.source.kind).toBe('rtmp');
-    await framesReach(elsewhere, 'cam', 100);
+    await framesReach(elsewhere.stream('cam')!, 100);
     expect(stream.tracks.map((t) => [t.kind, t.codec])).toEqual([['video', 'h264'], ['audio', 'aac']]);
     expect(here.stream('cam')).toBeUndefined();
     expect(seenHere).toEqual([]);
