@@ -96,7 +96,7 @@ export class MediaWorkerPool extends TypedEmitter<PathDirectoryEvents> implement
         const worker = node === MAIN_NODE ? undefined : this.worker(node);
         if (!worker) return local.publish(request, callbacks, logger);
         this.placement.handingOver(request.name);
-        const settled = (): void => this.placement.handedOver(request.name, node);
+        const settled = (): void => this.placement.handOverEnded(request.name, node);
         return worker.publish(request, {
           authorize: callbacks.authorize,
           onPublishing: () => callbacks.onPublishing(),
@@ -209,9 +209,7 @@ export class MediaWorkerPool extends TypedEmitter<PathDirectoryEvents> implement
     this.#published.set(node, new Set());
     worker.on('path-published', (summary) => {
       this.#published.get(node)?.add(summary.name);
-      // A hook may have renamed the stream on its way: the name lives where it was published.
-      this.placement.claim(summary.name, node);
-      this.placement.handedOver(summary.name, node);
+      this.placement.published(summary.name, node);
       this.emit('path-published', summary);
     });
     worker.on('path-unpublished', (name, reason) => {

@@ -17,8 +17,11 @@ export interface LocalNode {
 export class Placement {
   readonly #nodes: number;
   readonly #local: LocalNode;
-  /** Names on worker nodes; `pending` counts hand-overs whose stream the worker has not reported yet. */
-  readonly #remote = new Map<string, { node: number; pending: number }>();
+  /**
+   * Names on worker nodes; `awaiting`: a connection was handed over for the name and the worker has
+   * not published it since, so a removal the worker reported before it got the connection is stale.
+   */
+  readonly #remote = new Map<string, { node: number; awaiting: boolean }>();
   /** Worker nodes not running now (restarting): nothing new goes there. */
   readonly #down = new Set<number>();
 
@@ -43,31 +46,33 @@ export class Placement {
     for (let node = 1; node < this.#nodes; node++) {
       if (!this.#down.has(node) && loads[node]! < loads[best]!) best = node;
     }
-    if (best !== MAIN_NODE) this.#remote.set(name, { node: best, pending: 0 });
+    if (best !== MAIN_NODE) this.#remote.set(name, { node: best, awaiting: false });
     return best;
   }
 
-  /** A worker published `name` without being asked to (a hook renamed it): it lives there. */
-  claim(name: string, node: number): void {
-    if (node !== MAIN_NODE && this.nodeOf(name) === undefined) this.#remote.set(name, { node, pending: 0 });
-  }
-
-  /** A connection for `name` is on its way to its worker: keep the name there until the worker reports it. */
+  /** A connection for `name` is on its way to its worker: keep the name there until the worker publishes it. */
   handingOver(name: string): void {
     const entry = this.#remote.get(name);
-    if (entry) entry.pending++;
+    if (entry) entry.awaiting = true;
   }
 
-  /** The worker reported the stream, or the connection ended before it could. */
-  handedOver(name: string, node: number): void {
+  /** A worker published `name`; one that was not asked to (a hook renamed the stream) now carries it. */
+  published(name: string, node: number): void {
     const entry = this.#remote.get(name);
-    if (entry?.node === node && entry.pending > 0) entry.pending--;
+    if (entry?.node === node) entry.awaiting = false;
+    else if (node !== MAIN_NODE && this.nodeOf(name) === undefined) this.#remote.set(name, { node, awaiting: false });
+  }
+
+  /** A handed-over connection ended, having published `name` or not: nothing is on its way any more. */
+  handOverEnded(name: string, node: number): void {
+    const entry = this.#remote.get(name);
+    if (entry?.node === node) entry.awaiting = false;
   }
 
   /** The worker has nothing left under `name`: a later publisher may go elsewhere. */
   removed(name: string, node: number): void {
     const entry = this.#remote.get(name);
-    if (entry?.node === node && entry.pending === 0) this.#remote.delete(name);
+    if (entry?.node === node && !entry.awaiting) this.#remote.delete(name);
   }
 
   /** The worker is gone: its names are forgotten (returned), and nothing new goes there until it is back. */

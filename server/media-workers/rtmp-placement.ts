@@ -27,7 +27,7 @@ export function rtmpStreamPlacement(pool: MediaWorkerPool): (listener: RtmpListe
         return decision;
       };
       const remote = worker.handOff(socket, snapshot, { playerMaxQueuedMs: listener.playerMaxQueuedMs, traceMessages: listener.traceMessages, logBindings: listener.logBindings }, authorize);
-      if (action === 'publish') void remote.closed.then(() => pool.placement.handedOver(name, node));
+      if (action === 'publish') void remote.closed.then(() => pool.placement.handOverEnded(name, node));
       return remote;
     };
   };

@@ -32,7 +32,9 @@ describe('Placement', () => {
     placement.handingOver('b');
     placement.removed('b', 1); // the worker's old path of b ended while the new connection travels
     expect(placement.nodeOf('b')).toBe(1);
-    placement.handedOver('b', 1);
+    placement.published('b', 1);
+    placement.handOverEnded('b', 1); // the publisher left after publishing: nothing changes
+    expect(placement.nodeOf('b')).toBe(1);
     placement.removed('b', 1);
     expect(placement.nodeOf('b')).toBeUndefined();
   });
@@ -46,5 +48,13 @@ describe('Placement', () => {
     expect(placement.place('c')).toBe(0);
     placement.nodeUp(1);
     expect(placement.place('d')).toBe(1);
+  });
+
+  test('a name a worker published without a hand-over (renamed by a hook) lives there', () => {
+    const placement = placementWith(2, new Set(['m']));
+    placement.published('renamed', 1);
+    expect(placement.nodeOf('renamed')).toBe(1);
+    placement.published('m', 1); // the main process has it: it stays there
+    expect(placement.nodeOf('m')).toBe(0);
   });
 });
