@@ -246,7 +246,7 @@ export class MediaWorkerPool extends TypedEmitter<PathDirectoryEvents> implement
     if (this.#closing) return;
     const names = this.placement.nodeDown(node);
     const published = this.#published.get(node) ?? new Set<string>();
-    this.#log.error({ worker: node, reason, streams: published.size }, 'media worker lost: its streams end, and it is restarted');
+    this.#log.error({ worker: node, reason, streams: published.size, names: names.length }, 'media worker lost: its streams end, its names are released, and it is restarted');
     const ended = EndReasons.failure(`Media worker ${node} was lost`);
     for (const name of published) this.emit('path-unpublished', name, ended);
     const lostPushes = [...this.#remotePushes].filter(([, entry]) => entry.node === node);
@@ -259,7 +259,6 @@ export class MediaWorkerPool extends TypedEmitter<PathDirectoryEvents> implement
     for (const record of this.#options.local.store.all()) {
       if (lostIds.has(record.id)) void this.#options.local.paths.restorePush(record);
     }
-    this.#log.info({ worker: node, names: names.length }, 'media worker names released');
     const delay = livedMs < CRASH_LOOP_MS ? RESTART_DELAY_MS : 0;
     setTimeout(() => {
       if (this.#closing) return;
