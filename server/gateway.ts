@@ -26,6 +26,8 @@ import type { PathManager } from './paths/path-manager';
 import { createHttpApp } from './rest/http-app';
 import { buildOpenApiDocument } from './rest/openapi';
 import { pushRoutes } from './rest/push-routes';
+import { omeErrorBody } from './rest/ome/ome-error-body';
+import { omePushRoutes } from './rest/ome/ome-push-routes';
 import { rtmpServerRoutes } from './rest/rtmp-server-routes';
 import { streamRoutes } from './rest/stream-routes';
 import { transponderView } from './rest/transponder-view';
@@ -182,7 +184,12 @@ export class Gateway {
     const sdkInfo = Router();
     sdkInfo.get('/server-info.json', (_req, res) => void res.json({ wsPort: settings.wsPort, wssPort: tls ? settings.wssPort : null }));
     const app = createHttpApp({
-      api: { '/rest-api': restApi, '/api/rtmp-servers': rtmpServerRoutes(this.rtmpServers), '/metrics': metrics },
+      api: {
+        '/rest-api': restApi,
+        '/api/rtmp-servers': rtmpServerRoutes(this.rtmpServers),
+        '/metrics': metrics,
+        '/v1': { router: omePushRoutes(this.directory, { vhost: settings.omeVhost, apps: settings.omeApps }), errorBody: omeErrorBody },
+      },
       open: { '/web-sdk': sdkInfo, '/ice-servers': iceServersRoute(this.#iceServers) },
       staticDirs: { '/web-sdk': webSdkDir, '/': path.join(webSdkDir, 'demo') },
       corsOrigins: settings.corsOrigins,

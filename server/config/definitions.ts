@@ -43,6 +43,10 @@ export interface SettingGroup {
 
 const MS_PER_HOUR = 3_600_000;
 const x264Preset = oneOf('ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo');
+// A vhost or application name of the OME-shaped API: one URL path segment.
+const apiName: SettingType<string> = {
+  parse: (value) => (/^[A-Za-z0-9_.-]{1,64}$/.test(value) ? { ok: true, value } : { ok: false, problem: 'must be 1 to 64 letters, digits, _ . or -' }),
+};
 // pino's level names.
 const logLevel = oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent');
 
@@ -122,6 +126,8 @@ export const SETTING_GROUPS = [
       { key: 'rtmp_push_max_buffer', field: 'rtmpPushMaxBufferBytes', type: integer(65_536, 1_073_741_824), default: '8388608', doc: 'bytes queued per push before whole GOPs are dropped (8388608 = 8 MiB)' },
       { key: 'publisher_grace_period', field: 'publisherGracePeriodMs', type: integer(0, MS_PER_HOUR), default: '10000', doc: 'ms a transponder keeps its RTMP session after its publisher leaves, waiting for the stream name to return; 0 disables' },
       { key: 'webhook_url', field: 'webhookUrl', type: optionalUrl('http', 'https'), default: '', doc: 'http:// or https:// URL receiving a POST with the transponder on every state change; empty disables' },
+      { key: 'ome_vhost', field: 'omeVhost', type: apiName, default: 'default', doc: 'Virtual host of the OvenMediaEngine-shaped push API (/v1/vhosts/<vhost>/apps/<app>:startPush); any other gets 404' },
+      { key: 'ome_apps', field: 'omeApps', type: listOf(apiName), default: 'app,live', doc: 'Comma-separated application names that API accepts (any other gets 404); stream names are shared by every app, as rtmp://host/<app>/<key> publishes <key>' },
     ],
   },
   {

@@ -136,6 +136,10 @@ export class MediaWorkerPool extends TypedEmitter<PathDirectoryEvents> implement
       this.#options.local.metrics.reached('rest_pushes');
       throw new GatewayError('LIMIT_REACHED', `The gateway holds ${maxPushes} pushes already (setting max_pushes): terminate some first`);
     }
+    const id = request.id;
+    if (id !== undefined && (this.#remotePushes.has(id) || this.#options.local.paths.pushes().some((push) => push.id === id))) {
+      throw new GatewayError('CONFLICT', `Duplicate ID already exists: a push with id '${id}' is running`);
+    }
     const worker = this.#workerOfName(request.sourceName);
     if (!worker) return this.#options.local.paths.startPush(request);
     const status = await worker.call('startPush', request);

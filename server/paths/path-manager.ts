@@ -13,7 +13,7 @@ import { NO_LIMIT_REPORTER, type LimitReporter } from '../metrics/limits';
 import type { BackoffPolicy } from '../push/backoff';
 import { newMediaSessionId } from '../push/media-session-id';
 import { PushTask } from '../push/push-task';
-import type { PushFilter, PushRequest, PushStatus } from '../push/types';
+import type { PushFilter, PushRequest, PushStatus, TrackSelection } from '../push/types';
 import type { SinkContext, SinkRegistry } from '../sinks/sink-kinds';
 import { Path } from './path';
 import type { PushRecord, PushRecords } from './push-records';
@@ -129,7 +129,10 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
   }
 
   async startPush(request: PushRequest): Promise<PushStatus> {
-    return this.#start(request, newMediaSessionId());
+    if (request.id !== undefined && this.#pushes.has(request.id)) {
+      throw new GatewayError('CONFLICT', `Duplicate ID already exists: a push with id '${request.id}' is running`);
+    }
+    return this.#start(request, request.id ?? newMediaSessionId());
   }
 
   /**
@@ -203,6 +206,8 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
       sourceName: request.sourceName,
       target,
       options,
+      tracks: request.tracks ?? BOTH_TRACKS,
+      ...(request.scope === undefined ? {} : { scope: request.scope }),
       reserved: request.reserve === true,
       backoff: defaults.backoff,
       wedgeTimeoutMs: defaults.wedgeTimeoutMs,
@@ -235,6 +240,7 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
 
   async findPushes(filter: PushFilter): Promise<PushStatus[]> {
     return this.pushes()
+      .filter((p) => filter.scope === undefined || p.config.scope === filter.scope)
       .filter((p) => !filter.streamName || p.config.sourceName === filter.streamName || p.config.target.target.streamName === filter.streamName)
       .filter((p) => !filter.url || p.config.target.target.url === filter.url)
       .map((p) => p.status());
@@ -317,6 +323,9 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
     entry.path.removePush(entry.push);
   }
 }
+
+/** What a push sends unless asked otherwise. */
+const BOTH_TRACKS: TrackSelection = { video: true, audio: true };
 
 /** sound_on mixes into the push's audio: a stream without audio has none. */
 function checkHasAudio(stream: HubStream): void {

@@ -4,19 +4,20 @@ import { dtsMs, msToUnits, type Frame } from '../hub/frame';
 import type { FrameQueueLimits } from '../hub/frame-queue';
 import type { ReaderTracks, StreamReader } from '../hub/reader';
 import type { HubStream } from '../hub/stream';
+import type { Codec } from '../hub/track';
 import type { Logger } from '../log';
 import type { SinkHandlers, SinkInput } from '../sinks/sink';
+import type { TrackSelection } from './types';
 import { GapFiller } from './gap-filler';
 import { OutputTimeline } from './output-timeline';
 
 /** Gap left on the output timeline when a new source takes over, ms (about one video frame). */
 const SOURCE_SWITCH_GAP_MS = 33;
 
-/** What a push reads from its source. */
-const PUSH_CODECS = ['h264', 'aac'] as const;
-
 /** Options of a PushFeed. */
 export interface PushFeedOptions {
+  /** Which tracks are sent: H.264 video, AAC audio (made from Opus when the source has that). */
+  readonly tracks: TrackSelection;
   /** Bounds of the push's reader queue. */
   readonly readerLimits: FrameQueueLimits;
   readonly audio: PushAudioOptions;
@@ -44,6 +45,8 @@ export class PushFeed {
   readonly #options: PushFeedOptions;
   readonly #timeline = new OutputTimeline();
   readonly #filler: GapFiller;
+  /** What the reader asks the stream for. */
+  readonly #codecs: Codec[];
   #stream: HubStream | undefined;
   /** The source is away but may come back: a running session is kept fed by the filler. */
   #holding = false;
@@ -62,6 +65,7 @@ export class PushFeed {
 
   constructor(options: PushFeedOptions) {
     this.#options = options;
+    this.#codecs = [...(options.tracks.video ? ['h264' as const] : []), ...(options.tracks.audio ? ['aac' as const] : [])];
     this.audio = new PushAudio(options.audio, (frame) => this.#onAudioOut(frame), options.logger);
     this.#filler = new GapFiller({
       timeline: this.#timeline,
@@ -100,7 +104,7 @@ export class PushFeed {
    */
   get ready(): boolean {
     const stream = this.#stream;
-    if (stream) return stream.video === undefined || stream.video.params !== undefined;
+    if (stream) return !this.#options.tracks.video || stream.video === undefined || stream.video.params !== undefined;
     if (!this.#holding) return false;
     return this.#tracks.video ? this.#filler.picture !== undefined : this.#tracks.audio !== undefined;
   }
@@ -179,7 +183,7 @@ export class PushFeed {
     const stream = this.#stream!;
     // A new session on the same source keeps the timeline's mapping; a new source remaps it (#dropSource).
     this.#closeReader();
-    const reader = stream.addReader({ label: 'push', codecs: PUSH_CODECS, limits: this.#options.readerLimits });
+    const reader = stream.addReader({ label: 'push', codecs: this.#codecs, limits: this.#options.readerLimits });
     this.#reader = reader;
     this.#setTracks(reader.tracks);
     reader.on('tracks', (tracks) => this.#setTracks(tracks));

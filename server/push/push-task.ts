@@ -9,7 +9,7 @@ import { STOP_GRACEFULLY, type Sink } from '../sinks/sink';
 import type { ResolvedTarget, SinkContext } from '../sinks/sink-kinds';
 import { retryDelay, type BackoffPolicy } from './backoff';
 import { PushFeed } from './push-feed';
-import type { PushStatus, PushState, StartupOptions } from './types';
+import type { PushStatus, PushState, StartupOptions, TrackSelection } from './types';
 
 /** How often write progress is checked, ms: a wedge is declared at most this late. */
 const PROGRESS_CHECK_MS = 250;
@@ -22,6 +22,10 @@ export interface PushTaskConfig {
   readonly target: ResolvedTarget;
   /** Options given at startup, echoed back by the API. */
   readonly options: StartupOptions;
+  /** Tracks sent. */
+  readonly tracks: TrackSelection;
+  /** The API namespace the push was made in (see PushRequest.scope). */
+  readonly scope?: string;
   /** A reserved push outlives its publisher: it waits (pending) for the stream to come back. */
   readonly reserved: boolean;
   readonly backoff: BackoffPolicy;
@@ -55,10 +59,12 @@ interface Session {
   readonly sink: Sink;
   readonly abort: AbortController;
   /** Settles when `sink.run` does. */
-  readonly done: Promise<void>;
+  done: Promise<void>;
   progressTimer: TimerHandle | undefined;
   flushed: number;
   stalledSince: number | undefined;
+  /** Clock time the sink started publishing, ms; undefined before. */
+  publishingSince: number | undefined;
 }
 
 /**
@@ -81,7 +87,10 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
   #lastError: string | null = null;
   #retries = 0;
   #pastBytes = 0;
+  /** Publishing time of the sessions that ended, ms. */
+  #pastPublishingMs = 0;
   #startTime: number | null = null;
+  #finishTime: number | null = null;
   #closing: Promise<void> | undefined;
 
   constructor(config: PushTaskConfig) {
@@ -90,6 +99,7 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
     this.#log = config.logger;
     this.#clock = config.clock ?? systemClock;
     this.#feed = new PushFeed({
+      tracks: config.tracks,
       readerLimits: config.readerLimits,
       audio: config.audio,
       onFailure: (error) => this.#onFeedFailure(error),
@@ -125,7 +135,10 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
   status(): PushStatus {
     const sink = this.#session?.sink.stats;
     const queue = this.#feed.queue;
-    const video = this.#feed.tracks.video?.params;
+    const tracks = this.#feed.tracks;
+    const video = tracks.video?.params;
+    const session = this.#session;
+    const sessionMs = session?.publishingSince === undefined ? 0 : this.#clock.now() - session.publishingSince;
     return {
       id: this.config.id,
       sourceName: this.config.sourceName,
@@ -142,12 +155,19 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
       lastError: this.#lastError,
       retries: this.#retries,
       sentBytes: this.#pastBytes + (sink?.bytesSent ?? 0),
+      sessionSentBytes: sink?.bytesSent ?? 0,
+      sessionDurationMs: sessionMs,
+      totalDurationMs: this.#pastPublishingMs + sessionMs,
       queuedBytes: (sink?.pendingBytes ?? 0) + queue.bytes,
       queuedFrames: queue.frames,
       droppedFrames: this.#feed.droppedFrames,
       sentTime: Math.round(this.#feed.sentMs),
       createdTime: this.createdTime,
       startTime: this.#startTime,
+      finishTime: this.#finishTime,
+      tracks: this.config.tracks,
+      trackIds: [tracks.video, tracks.audio].flatMap((track) => (track ? [track.id] : [])),
+      scope: this.config.scope,
     };
   }
 
@@ -206,19 +226,18 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
   #open(): void {
     this.#setState(this.#retries === 0 ? 'connecting' : 'reconnecting');
     const sink = this.config.target.open({ ...this.config.sinkContext, logger: this.#log });
-    const abort = new AbortController();
-    const input = this.#feed.input(() => this.#onPublishing());
-    let session: Session;
-    const done = sink.run(input, abort.signal).then(
+    const session: Session = { sink, abort: new AbortController(), done: Promise.resolve(), progressTimer: undefined, flushed: 0, stalledSince: undefined, publishingSince: undefined };
+    const input = this.#feed.input(() => this.#onPublishing(session));
+    session.done = sink.run(input, session.abort.signal).then(
       () => this.#sessionEnded(session, undefined),
       (error: unknown) => this.#sessionEnded(session, error instanceof Error ? error : new Error(String(error))),
     );
-    session = { sink, abort, done, progressTimer: undefined, flushed: 0, stalledSince: undefined };
     session.progressTimer = this.#clock.setInterval(() => this.#checkProgress(session), PROGRESS_CHECK_MS);
     this.#session = session;
   }
 
-  #onPublishing(): void {
+  #onPublishing(session: Session): void {
+    session.publishingSince = this.#clock.now();
     this.#startTime ??= Date.now();
     this.#lastError = null;
     this.#setState('publishing');
@@ -278,6 +297,10 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
     this.#clock.clearInterval(session.progressTimer);
     this.#feed.endSession();
     this.#pastBytes += session.sink.stats.bytesSent;
+    if (session.publishingSince !== undefined) {
+      this.#pastPublishingMs += this.#clock.now() - session.publishingSince;
+      this.#finishTime = Date.now();
+    }
     session.abort.abort(how);
     await session.done;
   }

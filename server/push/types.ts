@@ -9,8 +9,16 @@ export interface StartupOptions {
   [key: string]: unknown;
 }
 
+/** Which tracks of the source a push sends (both by default; a push needs at least one). */
+export interface TrackSelection {
+  readonly video: boolean;
+  readonly audio: boolean;
+}
+
 /** A request to push a stream somewhere. */
 export interface PushRequest {
+  /** The push's id (OME's `id`, chosen by the caller); default: a new mediaSessionId. Ids are unique gateway-wide. */
+  id?: string;
   /** Source stream name. */
   sourceName: string;
   /** Target URL; its scheme picks the kind of sink (WCS's `rtmpUrl`). */
@@ -24,10 +32,16 @@ export interface PushRequest {
   reserve?: boolean;
   /** Keep the push across restarts (pushes made over the REST API); it comes back as a reserved push. */
   persist?: boolean;
+  /** Tracks to send; default both. */
+  tracks?: TrackSelection;
+  /** The API namespace the push was made in (OME's `vhost/app`), shown back and used to list; default none. */
+  scope?: string;
 }
 
 /** Which pushes `find` returns. */
 export interface PushFilter {
+  /** Only pushes made in this namespace (see PushRequest.scope). */
+  scope?: string;
   /** Matches the source stream name or the name at the target. */
   streamName?: string;
   url?: string;
@@ -52,8 +66,16 @@ export interface PushStatus {
   options: StartupOptions;
   state: PushState;
   lastError: string | null;
+  /** Reconnect attempts so far (OME's sequence). */
   retries: number;
+  /** Bytes written to targets, all sessions together. */
   sentBytes: number;
+  /** Of those, bytes written by the current session (0 between sessions). */
+  sessionSentBytes: number;
+  /** How long the current session has been publishing, ms (0 between sessions). */
+  sessionDurationMs: number;
+  /** How long the push has been publishing, all sessions together, ms. */
+  totalDurationMs: number;
   /** Bytes waiting for the target now: in the push's queue and in its socket. */
   queuedBytes: number;
   /** Frames waiting in the push's queue now. */
@@ -66,4 +88,12 @@ export interface PushStatus {
   createdTime: number;
   /** Unix ms of the first successful publish, null before. */
   startTime: number | null;
+  /** Unix ms the last session ended, null while none has. */
+  finishTime: number | null;
+  /** The tracks the push was asked to send. */
+  tracks: TrackSelection;
+  /** Ids of the source's tracks being sent now (empty while no source is read). */
+  trackIds: number[];
+  /** See PushRequest.scope. */
+  scope: string | undefined;
 }

@@ -10,10 +10,19 @@ import { ERROR_STATUS } from './error-status';
 /** Largest JSON body accepted by the APIs. */
 const MAX_BODY = '64kb';
 
+/** The JSON body of an error answer, given its status, code and message. */
+export type ErrorBody = (status: number, code: string, message: string, req: Request) => object;
+
+/** A management API with error bodies of its own shape (OvenMediaEngine's envelope, say). */
+export interface ApiMount {
+  readonly router: Router;
+  readonly errorBody: ErrorBody;
+}
+
 /** What the HTTP server mounts. */
 export interface HttpAppParts {
   /** Management APIs by mount path (e.g. `/rest-api`): behind the access layer, the rate limit and the JSON rule. */
-  api: Record<string, Router>;
+  api: Record<string, Router | ApiMount>;
   /** Routes anyone may call (the SDK's server info), by mount path. */
   open: Record<string, Router>;
   /** Static directories by mount path, e.g. `/web-sdk` → dist/web-sdk. */
@@ -39,13 +48,16 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   const guard = [cors(parts.corsOrigins), rateLimit(parts), jsonOnly, express.json({ type: isJson, limit: MAX_BODY, strict: false }), parts.access.middleware()];
-  for (const [path, router] of Object.entries(parts.api)) app.use(path, ...guard, router);
+  for (const [path, mount] of Object.entries(parts.api)) {
+    if ('errorBody' in mount) app.use(path, ...guard, mount.router, errorHandler(parts.logger, mount.errorBody));
+    else app.use(path, ...guard, mount);
+  }
   for (const [path, router] of Object.entries(parts.open)) app.use(path, router);
   for (const [path, dir] of Object.entries(parts.staticDirs)) app.use(path, express.static(dir, { index: 'index.html' }));
   app.use((req: Request) => {
     throw new GatewayError('NOT_FOUND', `No such endpoint: ${req.method} ${req.path}`);
   });
-  app.use(errorHandler(parts.logger));
+  app.use(errorHandler(parts.logger, wcsErrorBody));
   return app;
 }
 
@@ -86,21 +98,24 @@ function isJson(req: http.IncomingMessage): boolean {
   return /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 }
 
-function errorHandler(logger: Logger) {
+/** Error bodies as Web Call Server's REST API writes them (Spring's shape). */
+const wcsErrorBody: ErrorBody = (status, code, message, req) => ({
+  timestamp: Date.now(),
+  status,
+  error: http.STATUS_CODES[status] ?? 'Error',
+  code,
+  message,
+  path: req.path,
+});
+
+function errorHandler(logger: Logger, body: ErrorBody) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const known = toGatewayError(err);
     const status = known ? ERROR_STATUS[known.code] : 500;
     if (!known) logger.error({ err, path: req.path }, 'request failed');
     else logger.info({ path: req.path, status, code: known.code, reason: known.message, client: req.socket.remoteAddress }, 'request refused');
     if (res.headersSent) return;
-    res.status(status).json({
-      timestamp: Date.now(),
-      status,
-      error: http.STATUS_CODES[status] ?? 'Error',
-      code: known?.code ?? 'INTERNAL',
-      message: known?.message ?? 'Internal error (see the gateway log)',
-      path: req.path,
-    });
+    res.status(status).json(body(status, known?.code ?? 'INTERNAL', known?.message ?? 'Internal error (see the gateway log)', req));
   };
 }
 

@@ -34,6 +34,7 @@ function pushTask(overrides: Partial<PushTaskConfig> = {}) {
     sourceName: 'cam',
     target,
     options: {},
+    tracks: { video: true, audio: true },
     reserved: false,
     backoff: { initialDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 0 },
     wedgeTimeoutMs: 3000,
