@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what the gateway needs on a Debian/Ubuntu machine, doing only what is missing:
-#   - system packages, with --for-tests only: ffmpeg, nginx + its RTMP module, Chromium, openssl, iproute2 and coturn
-#     (the gateway itself needs none: its codecs are FFmpeg's libraries from the npm package node-av)
+#   - system packages: srt-tools (the gateway runs its srt-live-transmit for each SRT push; its codecs need no
+#     system package: they are FFmpeg's libraries from the npm package node-av); with --for-tests also:
+#     ffmpeg, nginx + its RTMP module, Chromium, openssl, iproute2 and coturn
 #   - Node.js >= 22 (Node 24 from the npm registry when the machine's Node is older; Debian's npm first if missing)
 #   - npm dependencies (npm ci, at the locked versions) and the build (dist/)
 # Usage: scripts/setup.sh [--for-tests]
@@ -17,6 +18,8 @@ missing=()
 if [ ! -x .tools/node24/node_modules/.bin/node ] && ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)' >/dev/null 2>&1; then
   command -v npm >/dev/null 2>&1 || missing+=(npm)
 fi
+# srt-live-transmit carries SRT pushes (one small process per push that copies MPEG-TS to the connection)
+command -v srt-live-transmit >/dev/null 2>&1 || missing+=(srt-tools)
 if $for_tests; then
   # the tests' sources and receivers, and the bench's baseline
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)

@@ -5,6 +5,7 @@ import type { Settings } from '../config/settings';
 import type { Logger } from '../log';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { PathManager } from '../paths/path-manager';
+import { srtSinkKind, udpSinkKind } from '../sinks/mpegts/mpegts-sink-kinds';
 import { rtmpSinkKind } from '../sinks/rtmp-sink-kind';
 import { SinkRegistry, type SinkKind } from '../sinks/sink-kinds';
 import { SqlitePushStore } from '../storage/push-store';
@@ -64,6 +65,7 @@ export class MediaNode {
       lookup: this.outbound.checkedLookup,
       maxUnsentBytes: settings.rtmpMaxUnsentBytes,
     }));
+    sinks.register(udpSinkKind({ lookup: this.outbound.checkedLookup })).register(srtSinkKind({ lookup: this.outbound.checkedLookup }));
     for (const kind of options.sinkKinds ?? []) sinks.register(kind);
     this.paths = new PathManager({
       derivations: [aacFromOpus({ pool: this.codecs, bitrateBps: settings.aacBitrateBps, batches: new BatchTicker(settings.opusToAacBatchMs), channels: settings.aacChannels })],

@@ -23,7 +23,7 @@ export const startupRequestSchema = {
   required: ['streamName', 'rtmpUrl'],
   properties: {
     streamName: { type: 'string', minLength: 1, maxLength: 256, description: 'Name of the published source stream.' },
-    rtmpUrl: { type: 'string', minLength: 1, maxLength: 2048, description: 'Target: rtmp:// or rtmps:// URL (credentials and query parameters allowed).' },
+    rtmpUrl: { type: 'string', minLength: 1, maxLength: 2048, description: 'Target: rtmp:// or rtmps:// URL (credentials and query parameters allowed), or MPEG-TS to udp://host:port or srt://host:port?options.' },
     rtmpTransponderFullUrl: { type: 'boolean', description: 'The last path segment of rtmpUrl is the stream name on the target (stream keys); no prefix. Default: setting rtmp_transponder_full_url.' },
     rtmpFlashVersion: { type: 'string', minLength: 1, maxLength: 128, description: 'flashVer sent in the RTMP connect. Default: setting rtmp_flash_version.' },
     options: startupOptions,

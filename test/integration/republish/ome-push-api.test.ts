@@ -125,7 +125,7 @@ describe('OME push API', () => {
       [{ id: 'b2', stream: { name: 'x' }, protocol: 'srt', url: 'rtmp://127.0.0.1/live' }, /protocol 'srt' needs a srt:\/\/ url/],
       [{ id: 'b3', stream: { name: 'x', variantNames: ['h264_fhd'] }, protocol: 'rtmp', url: 'rtmp://127.0.0.1/live', streamKey: 'k' }, /unknown track 'h264_fhd'/],
       [{ id: 'b4', stream: { name: 'x', trackIds: [101] }, protocol: 'rtmp', url: 'rtmp://127.0.0.1/live', streamKey: 'k' }, /trackIds is not supported/],
-      [{ id: 'b5', stream: { name: 'x' }, protocol: 'mpegts', url: 'udp://127.0.0.1:0' }, /port/],
+      [{ id: 'b5', stream: { name: 'x' }, protocol: 'mpegts', url: 'udp://127.0.0.1:0' }, /invalid port "0": expected 1 to 65535/],
       ['not json', /Malformed JSON/],
     ];
     for (const [request, message] of bad) {

@@ -25,7 +25,7 @@ describe('REST API errors', () => {
     ['a missing streamName', { rtmpUrl: 'rtmp://127.0.0.1/live' }, 'INVALID_BODY', 'streamName is required'],
     ['a non-string rtmpUrl', { streamName: 's1', rtmpUrl: 42 }, 'INVALID_BODY', 'rtmpUrl must be string'],
     ['a body that is not an object', [1, 2], 'INVALID_BODY', 'the body must be a JSON object'],
-    ['an http:// rtmpUrl', { streamName: 's1', rtmpUrl: 'http://example.com/live' }, 'INVALID_URL', 'only rtmp:// and rtmps://'],
+    ['an http:// rtmpUrl', { streamName: 's1', rtmpUrl: 'http://example.com/live' }, 'INVALID_URL', 'only rtmp://, rtmps://, udp:// and srt:// are accepted'],
     ['an rtmpUrl without host', { streamName: 's1', rtmpUrl: 'rtmp:///live' }, 'INVALID_URL', 'Invalid rtmpUrl'],
     ['an rtmpUrl with a bad port', { streamName: 's1', rtmpUrl: 'rtmp://127.0.0.1:99999/live' }, 'INVALID_URL', 'port'],
     ['an rtmpUrl that is not a URL', { streamName: 's1', rtmpUrl: 'live stream' }, 'INVALID_URL', 'Invalid rtmpUrl'],
