@@ -1,19 +1,65 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readReaderQueues, worseQueues, type ReaderQueues } from './reader-queues';
 import type { CountingRtmpSink } from './rtmp-sink';
+import type { StreamWindow } from './stream-tally';
 import { startPush, stopPush, type SystemUnderTest } from './system-under-test';
+import type { CountingTsSink } from './ts-udp-sink';
 
 /** Bound on one push's first frame at the sink, ms. */
 const FIRST_FRAME_TIMEOUT_MS = 20_000;
-/** Sink applications of the fan-out's targets start with this (`fan01`, `fan02`...). */
-const APP_PREFIX = 'fan';
+
+/** The receivers of the fan-out's pushes, of one protocol. */
+export interface FanoutTargets {
+  /** Opens target number `index` (from 1): where to push, and the key of its tally. */
+  open(index: number): Promise<{ url: string; key: string }>;
+  firstVideo(key: string, timeoutMs: number): Promise<unknown>;
+  resetWindows(): void;
+  /** The current window of each of `keys`. */
+  windows(keys: readonly string[]): StreamWindow[];
+  /** The push to target `key` was stopped. */
+  closed(key: string): void;
+}
+
+/** RTMP targets: one application of the counting RTMP sink each (`fan01`, `fan02`...). */
+export function rtmpFanoutTargets(sink: CountingRtmpSink, streamName: string): FanoutTargets {
+  return {
+    open: async (index) => {
+      const app = `fan${String(index).padStart(2, '0')}`;
+      return { url: sink.url(app), key: `${app}/${streamName}` };
+    },
+    firstVideo: (key, timeoutMs) => sink.firstVideo(key, timeoutMs),
+    resetWindows: () => sink.resetWindows(),
+    windows: (keys) => {
+      const all = sink.windows();
+      return keys.flatMap((key) => all.get(key) ?? []);
+    },
+    closed: () => undefined,
+  };
+}
+
+/** MPEG-TS over UDP targets: one receiving socket each. */
+export function mpegtsFanoutTargets(sink: CountingTsSink): FanoutTargets {
+  return {
+    open: async (index) => {
+      const key = `ts${String(index).padStart(2, '0')}`;
+      return { url: await sink.url(key), key };
+    },
+    firstVideo: (key, timeoutMs) => sink.firstVideo(key, timeoutMs),
+    resetWindows: () => sink.resetWindows(),
+    windows: (keys) => {
+      const all = sink.windows();
+      return keys.flatMap((key) => all.get(key) ?? []);
+    },
+    closed: (key) => sink.drop(key),
+  };
+}
 
 /** What the fan-out phase needs. */
 export interface FanoutPhaseOptions {
   /** The fan-out server (see fanout-server.ts): a gateway with `streamName` published in its hub. */
   readonly system: SystemUnderTest;
   readonly streamName: string;
-  readonly sink: CountingRtmpSink;
+  readonly targets: FanoutTargets;
   /** Target counts to measure at, ascending (e.g. 1, 10, 20). */
   readonly levels: readonly number[];
   /** Pause before each window (after targets were added or removed), s. */
@@ -62,35 +108,44 @@ interface Sample {
  * CPU over the number of targets; the source's own cost is the same at every level.
  */
 export async function runFanoutPhase(options: FanoutPhaseOptions): Promise<FanoutResult> {
-  const { system, sink, streamName } = options;
-  const pushes: string[] = [];
+  const { system, targets, streamName } = options;
+  const pushes: Array<{ id: string; key: string }> = [];
   const samples: Sample[] = [];
   const sweep = [...options.levels, ...options.levels.slice(0, -1).reverse()];
   for (const level of sweep) {
     while (pushes.length < level) {
-      const app = `${APP_PREFIX}${String(pushes.length + 1).padStart(2, '0')}`;
-      pushes.push(await startPush(system, streamName, sink.url(app)));
-      await sink.firstVideo(`${app}/${streamName}`, FIRST_FRAME_TIMEOUT_MS);
+      const { url, key } = await targets.open(pushes.length + 1);
+      pushes.push({ id: await startPush(system, streamName, url), key });
+      await targets.firstVideo(key, FIRST_FRAME_TIMEOUT_MS);
     }
-    while (pushes.length > level) await stopPush(system, pushes.pop()!);
-    samples.push(await measureWindow(options, level));
+    while (pushes.length > level) {
+      const push = pushes.pop()!;
+      await stopPush(system, push.id);
+      targets.closed(push.key);
+    }
+    samples.push(await measureWindow(options, level, pushes.map((push) => push.key)));
+  }
+  while (pushes.length > 0) {
+    const push = pushes.pop()!;
+    await stopPush(system, push.id);
+    targets.closed(push.key);
   }
   return summarize(options.levels, samples);
 }
 
 /** Warms up, then reads the server's CPU across one window; the sink's losses and find_all after it. */
-async function measureWindow(options: FanoutPhaseOptions, targets: number): Promise<Sample> {
-  const { system, sink } = options;
+async function measureWindow(options: FanoutPhaseOptions, level: number, keys: readonly string[]): Promise<Sample> {
+  const { system, targets } = options;
   await sleep(options.warmupSeconds * 1000);
   const start = await system.server.usage();
-  sink.resetWindows();
+  targets.resetWindows();
   await sleep(options.seconds * 1000);
   const end = await system.server.usage();
-  const windows = [...sink.windows()].filter(([key]) => key.startsWith(APP_PREFIX)).map(([, w]) => w);
+  const windows = targets.windows(keys);
   const queues = await readReaderQueues(system);
   const elapsed = end.atMs - start.atMs;
   return {
-    targets,
+    targets: level,
     process: ((end.root.cpuMs - start.root.cpuMs) / elapsed) * 100,
     processSystem: ((end.root.systemCpuMs - start.root.systemCpuMs) / elapsed) * 100,
     lostVideo: windows.reduce((sum, w) => sum + w.lostVideoFrames, 0),

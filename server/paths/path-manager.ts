@@ -179,7 +179,8 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
       ...(request.flashVersion === undefined ? {} : { flashVersion: request.flashVersion }),
     });
     try {
-      await this.#options.outbound?.check(target.target.host);
+      // An SRT listener's host is the local address ('' for any): it reaches nowhere.
+      if (target.target.host !== '') await this.#options.outbound?.check(target.target.host);
     } catch (err) {
       limits.reached('outbound_target');
       throw err;

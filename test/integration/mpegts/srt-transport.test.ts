@@ -116,8 +116,9 @@ describe('SrtTsTransport (srt-live-transmit)', () => {
     const bytes = Buffer.concat(received);
     expect(bytes.subarray(0, sent).equals(source.bytes.subarray(0, sent))).toBe(true);
     for (let at = sent; at < padded; at += 188) expect(bytes.readUInt16BE(at + 1) & 0x1fff).toBe(0x1fff);
-    // All the flushed bytes but the very last chunk: the receiving tool drops what comes with the shutdown.
-    expect(bytes.length).toBeGreaterThanOrEqual(padded + more - TS_DATAGRAM_BYTES);
+    // The flushed bytes, but for the last chunk or two: the receiving tool sees the shutdown before it
+    // has read them (measured: the sending tool sent them all) and exits. Unflushed, ~all 100 would be lost.
+    expect(bytes.length).toBeGreaterThanOrEqual(padded + more - 3 * TS_DATAGRAM_BYTES);
     expect(bytes.subarray(padded).equals(source.bytes.subarray(sent, sent + bytes.length - padded))).toBe(true);
     const reader = new TsReader();
     reader.push(bytes);
