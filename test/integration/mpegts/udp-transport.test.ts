@@ -1,4 +1,3 @@
-import dgram from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type net from 'node:net';
 import os from 'node:os';
@@ -10,45 +9,10 @@ import { UdpTsTransport } from '../../../server/sinks/mpegts/udp-ts-transport';
 import { probeStreams } from '../../support/media-probe';
 import { getFreePort } from '../../support/ports';
 import { killAllChildren, spawnTracked } from '../../support/processes';
+import { largestBurst, udpReceiver, type UdpReceiver } from '../../support/udp-receiver';
 import { udpPortsOf } from '../../support/udp-sockets';
 import { waitFor } from '../../support/wait-for';
 import { feedRealTime, makeTsSource, writeRange, type TsSource } from './support/ts-source';
-
-/** Datagrams received on a UDP port, with their arrival times. */
-interface Receiver {
-  readonly port: number;
-  readonly datagrams: Array<{ atMs: number; bytes: number }>;
-  readonly chunks: Buffer[];
-  close(): void;
-}
-
-/** A plain UDP socket that keeps every datagram (joined to `group` on 127.0.0.1 when given). */
-async function udpReceiver(group?: string): Promise<Receiver> {
-  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: group !== undefined });
-  await new Promise<void>((resolve) => socket.bind(0, group === undefined ? '127.0.0.1' : undefined, resolve));
-  if (group !== undefined) socket.addMembership(group, '127.0.0.1');
-  socket.setRecvBufferSize(8 << 20);
-  const datagrams: Receiver['datagrams'] = [];
-  const chunks: Buffer[] = [];
-  socket.on('message', (datagram) => {
-    datagrams.push({ atMs: performance.now(), bytes: datagram.length });
-    chunks.push(datagram);
-  });
-  return { port: socket.address().port, datagrams, chunks, close: () => socket.close() };
-}
-
-/** The most bytes that arrived within any `windowMs`. */
-function largestBurst(datagrams: Receiver['datagrams'], windowMs: number): number {
-  let largest = 0;
-  let sum = 0;
-  let from = 0;
-  for (let to = 0; to < datagrams.length; to++) {
-    sum += datagrams[to]!.bytes;
-    while (datagrams[to]!.atMs - datagrams[from]!.atMs > windowMs) sum -= datagrams[from++]!.bytes;
-    largest = Math.max(largest, sum);
-  }
-  return largest;
-}
 
 function transportTo(url: string, lookup?: net.LookupFunction): UdpTsTransport {
   return new UdpTsTransport({ target: resolveUdpTarget(url), ...(lookup ? { lookup } : {}) });
@@ -58,7 +22,7 @@ describe('UdpTsTransport', () => {
   let dir: string;
   let source: TsSource;
   const transports: UdpTsTransport[] = [];
-  const receivers: Receiver[] = [];
+  const receivers: UdpReceiver[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'udp-transport-'));

@@ -1,4 +1,3 @@
-import dgram from 'node:dgram';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,44 +7,13 @@ import { maxKeyframeGap, probeFrames, probeStreams } from '../../support/media-p
 import { getFreePort } from '../../support/ports';
 import { spawnTracked, stopGracefully, type TrackedProcess } from '../../support/processes';
 import { TsReader } from '../../support/ts-reader';
+import { largestBurst, udpReceiver } from '../../support/udp-receiver';
 import { waitFor } from '../../support/wait-for';
 import { rtmpServersApi } from '../rtmp-server/support/api-client';
 import { publishTestPattern, streamPublished } from '../rtmp-server/support/ffmpeg-publisher';
 
 /** How long the receivers record, s (the issue's check: no continuity error over 20 s). */
 const RECORD_SECONDS = 20;
-
-/** Datagrams received on a UDP port, with their arrival times. */
-interface Received {
-  readonly datagrams: Array<{ atMs: number; bytes: number }>;
-  readonly chunks: Buffer[];
-}
-
-/** A plain UDP socket on 127.0.0.1 that keeps every datagram: the raw bytes the gateway sent. */
-async function udpReceiver(): Promise<{ port: number; received: Received; close: () => void }> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  socket.setRecvBufferSize(8 << 20);
-  const received: Received = { datagrams: [], chunks: [] };
-  socket.on('message', (datagram) => {
-    received.datagrams.push({ atMs: performance.now(), bytes: datagram.length });
-    received.chunks.push(datagram);
-  });
-  return { port: socket.address().port, received, close: () => socket.close() };
-}
-
-/** The most bytes that arrived within any `windowMs`. */
-function largestBurst(datagrams: Received['datagrams'], windowMs: number): number {
-  let largest = 0;
-  let sum = 0;
-  let from = 0;
-  for (let to = 0; to < datagrams.length; to++) {
-    sum += datagrams[to]!.bytes;
-    while (datagrams[to]!.atMs - datagrams[from]!.atMs > windowMs) sum -= datagrams[from++]!.bytes;
-    largest = Math.max(largest, sum);
-  }
-  return largest;
-}
 
 /** ffmpeg listening for an SRT caller and copying what it gets into `file`; it logs a continuity error as "Packet corrupt". */
 function srtListener(port: number, file: string, query = ''): TrackedProcess {
@@ -81,13 +49,13 @@ describe('MPEG-TS pushes over UDP and SRT', () => {
       expect(started.status).toBe(200);
       expect(started.body).toMatchObject({ rtmpUrl: `udp://127.0.0.1:${receiver.port}`, sourceStreamName: 'udpcam' });
       await waitFor('the push to send', async () => (await gw.api('/rest-api/push/find', { streamName: 'udpcam' })).body[0]?.state === 'publishing', 15_000);
-      const firstAt = await waitFor('the first datagram', () => receiver.received.datagrams[0]?.atMs, 15_000);
+      const firstAt = await waitFor('the first datagram', () => receiver.datagrams[0]?.atMs, 15_000);
       await waitFor(`${RECORD_SECONDS} s of datagrams`, () => performance.now() - firstAt >= RECORD_SECONDS * 1000, (RECORD_SECONDS + 10) * 1000, 250);
       expect((await gw.api('/rest-api/push/terminate', { mediaSessionId: started.body.mediaSessionId })).status).toBe(200);
     } finally {
       receiver.close();
     }
-    const { datagrams, chunks } = receiver.received;
+    const { datagrams, chunks } = receiver;
     expect(datagrams.every((d) => d.bytes % 188 === 0 && d.bytes <= 1316)).toBe(true);
     const reader = new TsReader();
     for (const chunk of chunks) reader.push(chunk);
