@@ -2,55 +2,96 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readReaderQueues, worseQueues, type ReaderQueues } from './reader-queues';
 import type { CountingRtmpSink } from './rtmp-sink';
 import type { StreamWindow } from './stream-tally';
-import { startPush, stopPush, type SystemUnderTest } from './system-under-test';
+import { recorderCall, startPush, stopPush, type SystemUnderTest } from './system-under-test';
 import type { CountingTsSink } from './ts-udp-sink';
 
 /** Bound on one push's first frame at the sink, ms. */
 const FIRST_FRAME_TIMEOUT_MS = 20_000;
 
-/** The receivers of the fan-out's pushes, of one protocol. */
+/** The outputs of the fan-out, of one kind (pushes of one protocol, recordings). */
 export interface FanoutTargets {
-  /** Opens target number `index` (from 1): where to push, and the key of its tally. */
-  open(index: number): Promise<{ url: string; key: string }>;
+  /** Starts output number `index` (from 1) of `streamName`: its id at the gateway and the key of its tally. */
+  start(system: SystemUnderTest, streamName: string, index: number): Promise<{ id: string; key: string }>;
+  stop(system: SystemUnderTest, id: string, key: string): Promise<void>;
   firstVideo(key: string, timeoutMs: number): Promise<unknown>;
   resetWindows(): void;
-  /** The current window of each of `keys`. */
+  /** The current window of each of `keys` (none where the output cannot be read back). */
   windows(keys: readonly string[]): StreamWindow[];
-  /** The push to target `key` was stopped. */
-  closed(key: string): void;
+}
+
+/** Pushes through /rest-api/push/startup to the URL `url(index)` gives, with the tally's key. */
+function pushTargets(open: (index: number) => Promise<{ url: string; key: string }>, closed: (key: string) => void): Pick<FanoutTargets, 'start' | 'stop'> {
+  return {
+    start: async (system, streamName, index) => {
+      const { url, key } = await open(index);
+      return { id: await startPush(system, streamName, url), key };
+    },
+    stop: async (system, id, key) => {
+      await stopPush(system, id);
+      closed(key);
+    },
+  };
 }
 
 /** RTMP targets: one application of the counting RTMP sink each (`fan01`, `fan02`...). */
 export function rtmpFanoutTargets(sink: CountingRtmpSink, streamName: string): FanoutTargets {
   return {
-    open: async (index) => {
+    ...pushTargets(async (index) => {
       const app = `fan${String(index).padStart(2, '0')}`;
       return { url: sink.url(app), key: `${app}/${streamName}` };
-    },
+    }, () => undefined),
     firstVideo: (key, timeoutMs) => sink.firstVideo(key, timeoutMs),
     resetWindows: () => sink.resetWindows(),
     windows: (keys) => {
       const all = sink.windows();
       return keys.flatMap((key) => all.get(key) ?? []);
     },
-    closed: () => undefined,
   };
 }
 
 /** MPEG-TS over UDP targets: one receiving socket each. */
 export function mpegtsFanoutTargets(sink: CountingTsSink): FanoutTargets {
   return {
-    open: async (index) => {
+    ...pushTargets(async (index) => {
       const key = `ts${String(index).padStart(2, '0')}`;
       return { url: await sink.url(key), key };
-    },
+    }, (key) => sink.drop(key)),
     firstVideo: (key, timeoutMs) => sink.firstVideo(key, timeoutMs),
     resetWindows: () => sink.resetWindows(),
     windows: (keys) => {
       const all = sink.windows();
       return keys.flatMap((key) => all.get(key) ?? []);
     },
-    closed: (key) => sink.drop(key),
+  };
+}
+
+/**
+ * Recordings of the stream (MP4 files in the gateway's record_dir), started through
+ * /rest-api/recorder/startup with ids of their own. Nothing reads them back during the windows:
+ * their losses are not counted (the recording tests check every frame).
+ */
+export function recordingFanoutTargets(system: SystemUnderTest): FanoutTargets {
+  return {
+    start: async (system, streamName, index) => {
+      const id = `rec${String(index).padStart(2, '0')}`;
+      await recorderCall(system, 'startup', { streamName, id, config: { fileTemplate: '{mediaSessionId}-{startTime}' } });
+      return { id, key: id };
+    },
+    stop: async (system, id) => {
+      await recorderCall(system, 'terminate', { mediaSessionId: id });
+    },
+    // The file grows once the first fragment (the first GOP) is written.
+    firstVideo: async (key, timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const [found] = (await recorderCall(system, 'find', { mediaSessionId: key })) as Array<{ currentFile: { bytes: number } | null }>;
+        if ((found?.currentFile?.bytes ?? 0) > 4096) return;
+        if (Date.now() > deadline) throw new Error(`recording ${key} wrote nothing within ${timeoutMs} ms`);
+        await sleep(100);
+      }
+    },
+    resetWindows: () => undefined,
+    windows: () => [],
   };
 }
 
@@ -114,21 +155,19 @@ export async function runFanoutPhase(options: FanoutPhaseOptions): Promise<Fanou
   const sweep = [...options.levels, ...options.levels.slice(0, -1).reverse()];
   for (const level of sweep) {
     while (pushes.length < level) {
-      const { url, key } = await targets.open(pushes.length + 1);
-      pushes.push({ id: await startPush(system, streamName, url), key });
-      await targets.firstVideo(key, FIRST_FRAME_TIMEOUT_MS);
+      const push = await targets.start(system, streamName, pushes.length + 1);
+      pushes.push(push);
+      await targets.firstVideo(push.key, FIRST_FRAME_TIMEOUT_MS);
     }
     while (pushes.length > level) {
       const push = pushes.pop()!;
-      await stopPush(system, push.id);
-      targets.closed(push.key);
+      await targets.stop(system, push.id, push.key);
     }
     samples.push(await measureWindow(options, level, pushes.map((push) => push.key)));
   }
   while (pushes.length > 0) {
     const push = pushes.pop()!;
-    await stopPush(system, push.id);
-    targets.closed(push.key);
+    await targets.stop(system, push.id, push.key);
   }
   return summarize(options.levels, samples);
 }

@@ -89,6 +89,7 @@ async function launch(label: string, options: GatewayProcessOptions, command: (c
     'ws_max_connections_per_ip=1000',
     `media_dir=${path.join(REPO_ROOT, 'media')}`,
     `rtmp_servers_db=${path.join(options.workDir, `${label}.sqlite`)}`,
+    `record_dir=${path.join(options.workDir, `${label}-records`)}`,
     'log_level=warn',
   ];
   const keyOf = (line: string): string => line.slice(0, line.indexOf('='));

@@ -25,6 +25,8 @@ export interface BenchResult {
   readonly fanout?: FanoutResult;
   /** The same fan-out with MPEG-TS over UDP targets. */
   readonly fanoutMpegts?: FanoutResult;
+  /** The same fan-out to recordings (MP4 files). */
+  readonly fanoutRecording?: FanoutResult;
   readonly saturation?: SaturationResult;
   readonly link?: LinkResult;
 }
@@ -82,7 +84,7 @@ export function formatReport(result: BenchResult): string {
   const queuesText = (f: SystemFigures, pick: (q: ReaderQueues) => string): string => (f.readerQueues ? pick(f.readerQueues) : 'n/a');
   add('reader queues: frames dropped, total / max per push ⁸', queuesText(g, (q) => `${q.droppedFrames} / ${q.maxDroppedFramesPerPush}`), baselineText(() => 'n/a'));
   add('reader queues: frames queued, max ⁸', queuesText(g, (q) => String(q.maxQueuedFrames)), baselineText(() => 'n/a'));
-  const fanouts: Array<[string, FanoutResult | undefined]> = [['RTMP', result.fanout], ['MPEG-TS over UDP', result.fanoutMpegts]];
+  const fanouts: Array<[string, FanoutResult | undefined]> = [['RTMP', result.fanout], ['MPEG-TS over UDP', result.fanoutMpegts], ['recordings (MP4)', result.fanoutRecording]];
   for (const [protocol, fanout] of fanouts) {
     if (!fanout) continue;
     const levels = fanout.levels;
@@ -92,7 +94,8 @@ export function formatReport(result: BenchResult): string {
     add(`fan-out to ${protocol}: CPU per extra target, % of one core ⁹`, fixed(fanout.marginalCpuPercentPerTarget, 3), 'n/a', '', `≤ ${TARGETS.extraTargetCpuPercent}`, slopeVerdict(fanout.marginalCpuPercentPerTarget, TARGETS.extraTargetCpuPercent));
     add(`  node process at ${perLevel((l) => String(l.targets))} targets, %`, perLevel((l) => fixed(l.processCpuPercent, 2)), '');
     add('    of which kernel (system time), %', perLevel((l) => fixed(l.processSystemCpuPercent, 2)), '');
-    add('  frames lost video / audio, all windows ⁷', `${lostVideo} / ${lostAudio}`, '', '', '0', atMost(lostVideo + lostAudio, 0));
+    if (fanout === result.fanoutRecording) add('  frames lost video / audio, all windows ⁷', 'not read back', '');
+    else add('  frames lost video / audio, all windows ⁷', `${lostVideo} / ${lostAudio}`, '', '', '0', atMost(lostVideo + lostAudio, 0));
     add('  frames dropped per level, total (max per push) ⁸', perLevel((l) => `${l.readerQueues.droppedFrames} (${l.readerQueues.maxDroppedFramesPerPush})`), '');
     add('  frames queued per level, max ⁸', perLevel((l) => String(l.readerQueues.maxQueuedFrames)), '');
   }
@@ -123,7 +126,7 @@ const FOOTNOTES = [
   '⁶ POST /rest-api/push/startup → first video frame at the sink. The clip has a keyframe every second; the gateway replays its cached GOP, the baseline\'s ffmpeg must probe the RTP first.',
   '⁷ video: frames missing between the first and the last received (marker sequence numbers); audio: gaps in the AAC timestamps.',
   '⁸ the pushes\' reader queues, from /rest-api/push/find_all at the end of each window: droppedFrames (frames a push\'s queue dropped, whole GOPs, because its target was too slow; counted since the push started, so start-up and warm-up count too), summed over the pushes and the most of one push; queuedFrames, the longest queue at that moment. The baseline has no such queues. Fan-out: the worst window at each level.',
-  '⁹ the same gateway in another process (bench/fanout-server.ts) with the clip published straight into its hub, paced in real time: the H.264 above and an AAC of the same tone (≈2.5 Mbit/s in all), no WebRTC receive path, no transcoder, so only the pushes change from level to level. Its stream is pushed through /rest-api/push/startup to more and more targets (RTMP: one application of a counting RTMP server each; MPEG-TS: one UDP socket each, paced by the push, its PES read back into the same tally), then back down, each level measured on the way up and down: least-squares slope of the node process\'s CPU (utime + stime from /proc) over the number of targets.',
+  '⁹ the same gateway in another process (bench/fanout-server.ts) with the clip published straight into its hub, paced in real time: the H.264 above and an AAC of the same tone (≈2.5 Mbit/s in all), no WebRTC receive path, no transcoder, so only the pushes change from level to level. Its stream is pushed through /rest-api/push/startup to more and more targets (RTMP: one application of a counting RTMP server each; MPEG-TS: one UDP socket each, paced by the push, its PES read back into the same tally; recordings: /rest-api/recorder/startup with an id each, fragmented MP4 files on the local disk, not read back), then back down, each level measured on the way up and down: least-squares slope of the node process\'s CPU (utime + stime from /proc) over the number of targets.',
   '¹⁰ the publishers run in their own process; a large lag means the load generator itself was saturated and the other figures are pessimistic.',
 ];
 

@@ -17,7 +17,7 @@ import { makeClip, removeClip, type ClipFiles } from './clip';
 import { costColumn, RECEIVE_ONLY } from './cost-figures';
 import type { CostRun } from './cost-report';
 import { splitCpuProfile } from './cpu-split';
-import { mpegtsFanoutTargets, rtmpFanoutTargets, runFanoutPhase, type FanoutResult } from './fanout-phase';
+import { mpegtsFanoutTargets, recordingFanoutTargets, rtmpFanoutTargets, runFanoutPhase, type FanoutResult } from './fanout-phase';
 import { CountingTsSink } from './ts-udp-sink';
 import { loadFigures, type SystemFigures } from './figures';
 import { freePort } from './free-port';
@@ -87,7 +87,7 @@ async function main(): Promise<number> {
       gateway,
       ...(baseline ? { baseline } : {}),
       costs: runs.map((run) => run.cost),
-      ...(fanouts ? { fanout: fanouts.rtmp, fanoutMpegts: fanouts.mpegts } : {}),
+      ...(fanouts ? { fanout: fanouts.rtmp, fanoutMpegts: fanouts.mpegts, fanoutRecording: fanouts.recording } : {}),
       ...(saturation ? { saturation } : {}),
       ...(options.link ? { link: { profile: options.link, freezeThresholdMs: FREEZE_THRESHOLD_MS, columns: [clean, ...lossy] } } : {}),
     };
@@ -141,9 +141,9 @@ async function measureBaseline(options: BenchOptions, streams: number, work: str
   });
 }
 
-/** The fan-out to RTMP targets, then to MPEG-TS over UDP targets, from the same server. */
-async function measureFanout(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<{ rtmp: FanoutResult; mpegts: FanoutResult }> {
-  progress(`fan-out: one stream published in-process, pushed to ${options.fanout.join(', ')} RTMP targets, then as many MPEG-TS over UDP targets`);
+/** The fan-out to RTMP targets, then to MPEG-TS over UDP targets, then to recordings, from the same server. */
+async function measureFanout(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<{ rtmp: FanoutResult; mpegts: FanoutResult; recording: FanoutResult }> {
+  progress(`fan-out: one stream published in-process, pushed to ${options.fanout.join(', ')} RTMP targets, then as many MPEG-TS over UDP targets, then recorded as many times`);
   const system = await startFanoutGateway({ workDir: work, mediaPorts: options.mediaPorts, clip, streamName: FANOUT_STREAM, nodeFlags: profiling(options, work) });
   const tsSink = new CountingTsSink();
   try {
@@ -151,7 +151,8 @@ async function measureFanout(options: BenchOptions, work: string, clip: ClipFile
       const phase = { system, streamName: FANOUT_STREAM, levels: options.fanout, warmupSeconds: options.warmupSeconds, seconds: options.fanoutSeconds };
       const rtmp = await runFanoutPhase({ ...phase, targets: rtmpFanoutTargets(sink, FANOUT_STREAM) });
       const mpegts = await runFanoutPhase({ ...phase, targets: mpegtsFanoutTargets(tsSink) });
-      return { rtmp, mpegts };
+      const recording = await runFanoutPhase({ ...phase, targets: recordingFanoutTargets(system) });
+      return { rtmp, mpegts, recording };
     });
   } finally {
     tsSink.close();
@@ -218,7 +219,7 @@ function budgetMs(options: BenchOptions): number {
   const systems = 1 + (options.baseline ? 1 : 0);
   const loads = options.streams.reduce((total, streams) => total + systems * (60 + streams * 3 + options.warmupSeconds + options.seconds) + options.splitSeconds + 20, 0);
   // Two sweeps: RTMP targets, then MPEG-TS targets.
-  const fanout = 2 * ((2 * options.fanout.length - 1) * (options.warmupSeconds + options.fanoutSeconds + 10) + (options.fanout.at(-1) ?? 0) * 4 + 60);
+  const fanout = 3 * ((2 * options.fanout.length - 1) * (options.warmupSeconds + options.fanoutSeconds + 10) + (options.fanout.at(-1) ?? 0) * 4 + 60);
   const saturation = options.saturation.reduce((total, streams) => total + 20 + streams + options.warmupSeconds + options.saturationSeconds, 0);
   const links = options.link ? options.repairWindows.length * (60 + options.linkStreams * 3 + options.warmupSeconds + options.linkSeconds) : 0;
   return (120 + loads + (options.fanout.length > 0 ? fanout : 0) + saturation + links) * 1000;

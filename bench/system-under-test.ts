@@ -41,6 +41,19 @@ export async function stopPush(system: SystemUnderTest, mediaSessionId: string):
   if (!response.ok) throw new PushApiError(`${system.server.label}: push/terminate ${mediaSessionId} → ${response.status}`);
 }
 
+/** `POST /rest-api/recorder/<method>` with `body`: the answer's JSON; throws PushApiError unless 200. */
+export async function recorderCall(system: SystemUnderTest, method: 'startup' | 'terminate' | 'find', body: object): Promise<unknown> {
+  const response = await fetch(`${system.httpUrl}/rest-api/recorder/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new PushApiError(`${system.server.label}: recorder/${method} ${JSON.stringify(body)} → ${response.status} ${text}`);
+  return text === '' ? undefined : JSON.parse(text);
+}
+
 /** `POST /api/rtmp-servers/create`: an RTMP listener of the gateway on `port` of its listen address (the publishers' ingest). */
 export async function createRtmpServer(system: SystemUnderTest, name: string, port: number): Promise<void> {
   const response = await fetch(`${system.httpUrl}/api/rtmp-servers/create`, {

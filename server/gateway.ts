@@ -37,6 +37,13 @@ import { SignallingServer } from './signalling/signalling-server';
 import { signallingLimits } from './signalling/signalling-settings';
 import type { SinkKind } from './sinks/sink-kinds';
 import { StateWebhook } from './webhook/state-webhook';
+import { publisherOutputs, recordingDefaults } from './media-workers/publisher-outputs';
+import { RECORDS_MOUNT, RecordLinks } from './records/record-links';
+import { recordDownloadRoutes } from './records/record-download-routes';
+import { recordingWebhook } from './records/recording-webhook';
+import { S3Uploader, type S3UploadSettings } from './records/s3-uploader';
+import { recoverRecordings } from './sinks/record/recover-recordings';
+import { recorderRoutes } from './rest/recorder-routes';
 import { startPeerNetwork, type PeerNetwork } from './webrtc/network-from-settings';
 import type { UdpMux } from './webrtc/udp-mux/udp-mux';
 import type { WebRtcPublishService } from './webrtc/webrtc-publish-service';
@@ -77,6 +84,13 @@ export class Gateway {
   /** STUN/TURN servers handed to browsers (getUserData, GET /ice-servers). */
   readonly #iceServers: ClientIceServers;
   readonly #webhook: StateWebhook | undefined;
+  readonly #recordWebhook: StateWebhook | undefined;
+  /** Copies finished recordings to S3-compatible storage (record_s3_*). */
+  readonly #uploader: S3Uploader | undefined;
+  /** Unix ms the gateway started: recordings written before it were interrupted. */
+  readonly #startedAt = Date.now();
+  /** Signs the download links of recorded files. */
+  readonly #recordLinks: RecordLinks;
   readonly #access: HttpAccess;
   /** REST hooks asked about RTMP publishers and players. */
   readonly #rtmpHooks: RestHookClient | undefined;
@@ -101,11 +115,7 @@ export class Gateway {
     const outbound = node.outbound;
     // With media workers, a name living on a child is in use for the main process's own ingests.
     const localPaths = workers?.localPaths() ?? node.paths;
-    this.publishers = webRtcPublishing(settings, node, localPaths, network, (streamName, rtmpUrl) => {
-      this.directory.startPush({ sourceName: streamName, url: rtmpUrl }).catch((err: unknown) => {
-        logger.warn({ streamName, err: (err as Error).message }, 'push requested by the publisher could not start');
-      });
-    });
+    this.publishers = webRtcPublishing(settings, node, localPaths, network, publisherOutputs(this.directory, recordingDefaults(settings), logger));
     this.#iceServers = new ClientIceServers(iceServerSettings(settings));
     if (this.#iceServers.configured) logger.info(this.#iceServers.describe(), 'ICE servers handed to clients');
     const hookOptions = restHookOptions(settings);
@@ -131,8 +141,17 @@ export class Gateway {
     });
     if (settings.webhookUrl) {
       const webhook = new StateWebhook(settings.webhookUrl, logger, outbound);
-      this.directory.on('push-state', (status) => webhook.notify(transponderView(status, { secrets: false, errors: true })));
+      this.directory.on('push-state', (status) => {
+        if (!status.recording) webhook.notify(transponderView(status, { secrets: false, errors: true }));
+      });
       this.#webhook = webhook;
+    }
+    this.#recordLinks = new RecordLinks({ secret: settings.recordUrlSecret, expirySeconds: settings.recordUrlExpirySeconds, baseUrl: settings.recordUrlBase ?? defaultBaseUrl(settings) });
+    if (settings.recordWebhookUrl) this.#recordWebhook = recordingWebhook(settings.recordWebhookUrl, this.directory, this.#recordLinks, logger, outbound);
+    if (settings.recordS3Endpoint) {
+      const uploader = new S3Uploader(s3UploadSettings(settings, settings.recordS3Endpoint), path.resolve(settings.recordDir), logger, (outcome) => this.#recordWebhook?.notify(outcome));
+      this.directory.on('recording-file', (file) => uploader.upload(file));
+      this.#uploader = uploader;
     }
   }
 
@@ -171,11 +190,16 @@ export class Gateway {
     await this.#signalling.listen({ host, wsPort: settings.wsPort, wssPort: settings.wssPort, ...(tls ? { tls } : {}) });
     await this.rtmpServers.restore();
     await this.paths.restorePushes();
+    const recordDir = path.resolve(settings.recordDir);
+    recoverRecordings(recordDir, this.#startedAt, this.#log.child({ component: 'recorder' })).catch((err: unknown) => {
+      this.#log.warn({ recordDir, err: (err as Error).message }, 'interrupted recordings could not be looked for');
+    });
 
     const restApi = Router();
     restApi.get('/openapi.json', (_req, res) => void res.json(buildOpenApiDocument(VERSION)));
     restApi.use('/push', pushRoutes(this.directory));
     restApi.use('/stream', streamRoutes(this.directory));
+    restApi.use('/recorder', recorderRoutes(this.directory, recordingDefaults(settings), this.#recordLinks));
     const metrics = Router();
     metrics.get('/', async (_req, res) => {
       const { contentType, text } = this.workers ? await this.workers.metrics() : { contentType: this.metrics.registry.contentType, text: await this.metrics.registry.metrics() };
@@ -190,7 +214,7 @@ export class Gateway {
         '/metrics': metrics,
         '/v1': { router: omePushRoutes(this.directory, { vhost: settings.omeVhost, apps: settings.omeApps }), errorBody: omeErrorBody },
       },
-      open: { '/web-sdk': sdkInfo, '/ice-servers': iceServersRoute(this.#iceServers) },
+      open: { '/web-sdk': sdkInfo, '/ice-servers': iceServersRoute(this.#iceServers), [RECORDS_MOUNT]: recordDownloadRoutes(path.resolve(settings.recordDir), this.#recordLinks, this.#log) },
       staticDirs: { '/web-sdk': webSdkDir, '/': path.join(webSdkDir, 'demo') },
       corsOrigins: settings.corsOrigins,
       access: this.#access,
@@ -251,7 +275,27 @@ export class Gateway {
     await this.rtmpServers.close();
     await this.#signalling.close();
     await this.#webhook?.close();
+    await this.#uploader?.close();
+    await this.#recordWebhook?.close();
     await this.webrtcUdp?.close();
     await this.#node.close();
   }
+}
+
+/** Where download links point without record_url_base: this gateway's HTTP port. */
+function defaultBaseUrl(settings: Settings): string {
+  const host = settings.listenAddress === '0.0.0.0' || settings.listenAddress === '::' ? '127.0.0.1' : settings.listenAddress;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${settings.httpPort}`;
+}
+
+function s3UploadSettings(settings: Settings, endpoint: string): S3UploadSettings {
+  return {
+    endpoint,
+    bucket: settings.recordS3Bucket,
+    region: settings.recordS3Region,
+    accessKeyId: settings.recordS3AccessKey,
+    secretAccessKey: settings.recordS3SecretKey,
+    prefix: settings.recordS3Prefix,
+    deleteLocal: settings.recordS3DeleteLocal,
+  };
 }

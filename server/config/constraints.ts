@@ -11,6 +11,13 @@ export interface SettingConstraint {
 /** Every cross-setting rule, checked after each setting has parsed on its own. */
 export const SETTING_CONSTRAINTS: readonly SettingConstraint[] = [
   {
+    keys: ['record_s3_endpoint', 'record_s3_bucket', 'record_s3_access_key', 'record_s3_secret_key'],
+    violation: (s) =>
+      s.recordS3Endpoint !== undefined && (s.recordS3Bucket === '' || s.recordS3AccessKey === '' || s.recordS3SecretKey === '')
+        ? 'record_s3_endpoint needs record_s3_bucket, record_s3_access_key and record_s3_secret_key'
+        : undefined,
+  },
+  {
     keys: ['media_port_from', 'media_port_to'],
     violation: (s) =>
       s.mediaPortFrom > s.mediaPortTo ? `media_port_from (${s.mediaPortFrom}) is above media_port_to (${s.mediaPortTo})` : undefined,

@@ -131,6 +131,27 @@ export const SETTING_GROUPS = [
     ],
   },
   {
+    title: 'Recording',
+    settings: [
+      { key: 'record_dir', field: 'recordDir', type: requiredPath, default: 'records', doc: 'Directory of the recordings (created when missing); file templates make names and subdirectories under it, never outside' },
+      { key: 'record_file_template', field: 'recordFileTemplate', type: freeText, default: '{streamName}-{startTime}-{endTime}', doc: 'Default file name of a recording, without .mp4: {streamName}, {mediaSessionId}, {startTime} and {endTime} (Unix ms), {index} (1, then one more per rotation), {roomId}, {epoch} (Unix s), {date} (YYYYMMDD, UTC), {time} (HHMMSS, UTC); / makes subdirectories; other characters than letters, digits, . _ - become _' },
+      { key: 'record_rotation', field: 'recordRotation', type: freeText, default: '', doc: 'Default rotation of a recording: a size (20M: MiB; K and G too) or a duration (10m: minutes; s and h too); a new file starts at the first keyframe after it; empty: one file per recording' },
+      { key: 'record_max', field: 'recordMax', type: integer(1, 100_000), default: '100', doc: 'Recordings running at once at most (429 beyond)' },
+      { key: 'record_min_free_mb', field: 'recordMinFreeMb', type: integer(0, 100_000_000), default: '256', doc: 'MB of free space record_dir keeps: a recording does not start, and stops with an error, below it; 0 disables the check' },
+      { key: 'record_url_expiry', field: 'recordUrlExpirySeconds', type: integer(60, 30 * 24 * 3600), default: '43200', doc: 'Seconds a signed download link of a recorded file stays valid (43200 = 12 h)' },
+      { key: 'record_url_secret', field: 'recordUrlSecret', type: freeText, default: '', doc: 'Key of the HMAC that signs download links (/records/...); empty: a random key at each start, so links end with the process (never logged)', secret: true },
+      { key: 'record_url_base', field: 'recordUrlBase', type: optionalUrl('http', 'https'), default: '', doc: 'Start of the download links given in webhooks, e.g. https://gw.example.com; empty: http://<listen address or 127.0.0.1>:<http.port>' },
+      { key: 'record_webhook_url', field: 'recordWebhookUrl', type: optionalUrl('http', 'https'), default: '', doc: 'http:// or https:// URL receiving a POST when a recorded file is finished ({streamName, mediaSessionId, fileName, size, duration, startTime, endTime, url}) or a recording fails; empty disables' },
+      { key: 'record_s3_endpoint', field: 'recordS3Endpoint', type: optionalUrl('http', 'https'), default: '', doc: 'http(s)://host[:port] of an S3-compatible service (https://s3.eu-west-1.amazonaws.com, MinIO…) every finished recording is uploaded to (outcome in the recording webhook); empty: no upload' },
+      { key: 'record_s3_bucket', field: 'recordS3Bucket', type: freeText, default: '', doc: 'Bucket of the uploads (needed with record_s3_endpoint)' },
+      { key: 'record_s3_region', field: 'recordS3Region', type: freeText, default: 'us-east-1', doc: 'Region the uploads are signed for' },
+      { key: 'record_s3_prefix', field: 'recordS3Prefix', type: freeText, default: '', doc: 'Put before the file name (relative to record_dir) to make each object key, e.g. recordings/' },
+      { key: 'record_s3_access_key', field: 'recordS3AccessKey', type: freeText, default: '', doc: 'Access key id of the uploads' },
+      { key: 'record_s3_secret_key', field: 'recordS3SecretKey', type: freeText, default: '', doc: 'Secret access key of the uploads (never logged)', secret: true },
+      { key: 'record_s3_delete_local', field: 'recordS3DeleteLocal', type: flag, default: 'false', doc: 'Remove the local file once uploaded (its download link then answers 404)' },
+    ],
+  },
+  {
     title: 'Media',
     settings: [
       { key: 'media_dir', field: 'mediaDir', type: requiredPath, default: 'media', doc: 'Directory of the sound files played by sound_on' },

@@ -6,12 +6,16 @@ import type { Logger } from '../log';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { PathManager } from '../paths/path-manager';
 import { srtSinkKind, udpSinkKind } from '../sinks/mpegts/mpegts-sink-kinds';
+import { Recorder } from '../sinks/record/record-sink-kind';
 import { rtmpSinkKind } from '../sinks/rtmp-sink-kind';
 import { SinkRegistry, type SinkKind } from '../sinks/sink-kinds';
 import { SqlitePushStore } from '../storage/push-store';
 import { aacFromOpus } from '../transcode/aac-from-opus';
 import { BatchTicker } from '../transcode/batch-ticker';
 import type { UdpMuxStats } from '../webrtc/udp-mux/mux-router';
+
+/** Longest fragment of a recording being written, ms: at most what a crash loses. */
+const RECORD_FRAGMENT_MS = 2000;
 
 /** Media time a push may have queued before whole GOPs are dropped, ms (its bytes are bounded by rtmp_push_max_buffer). */
 const PUSH_MAX_QUEUED_MS = 10_000;
@@ -43,7 +47,8 @@ export class MediaNode {
   constructor(settings: Settings, logger: Logger, options: MediaNodeOptions) {
     this.codecs = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: options.codecWorkers }, logger.child({ component: 'codecs' }));
     this.metrics = new GatewayMetrics({
-      pushes: () => this.paths.pushes().map((push) => push.status()),
+      pushes: () => this.paths.pushes().filter((push) => !push.config.recording).map((push) => push.status()),
+      recordings: () => this.paths.pushes().filter((push) => push.config.recording).map((push) => push.status()),
       sentBytesTotal: () => this.paths.sentBytesTotal(),
       publisherKinds: () => this.paths.streams().map((stream) => stream.source.kind),
       ...(options.webrtcUdp ? { webrtcUdp: options.webrtcUdp } : {}),
@@ -70,6 +75,7 @@ export class MediaNode {
     this.paths = new PathManager({
       derivations: [aacFromOpus({ pool: this.codecs, bitrateBps: settings.aacBitrateBps, batches: new BatchTicker(settings.opusToAacBatchMs), channels: settings.aacChannels })],
       sinks,
+      recorder: new Recorder({ recordDir: settings.recordDir, minFreeBytes: settings.recordMinFreeMb * 1024 * 1024, maxFragmentMs: RECORD_FRAGMENT_MS }),
       pushes: {
         backoff: { initialDelayMs: settings.rtmpPushRetryInitialDelayMs, maxDelayMs: settings.rtmpPushRetryMaxDelayMs, maxAttempts: settings.rtmpPushRetryAttempts },
         wedgeTimeoutMs: settings.rtmpPushWedgeTimeoutMs,
@@ -79,6 +85,7 @@ export class MediaNode {
         autoStartUrl: settings.rtmpPushAutoStart && settings.rtmpPushAutoStartUrl ? settings.rtmpPushAutoStartUrl : undefined,
         maxPushes: settings.maxPushes,
         maxOptionBytes: settings.restMaxOptionBytes,
+        maxRecordings: settings.recordMax,
       },
       store: this.#store,
       outbound: this.outbound,

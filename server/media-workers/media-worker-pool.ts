@@ -16,7 +16,7 @@ import { MAIN_NODE, Placement } from './placement';
 /** A worker that dies sooner than this after its start is restarted only after RESTART_DELAY_MS, ms. */
 const CRASH_LOOP_MS = 10_000;
 const RESTART_DELAY_MS = 1000;
-const EVENTS: ReadonlyArray<keyof PathDirectoryEvents> = ['path-published', 'path-unpublished', 'push-state', 'push-retry', 'path-removed'];
+const EVENTS: ReadonlyArray<keyof PathDirectoryEvents> = ['path-published', 'path-unpublished', 'push-state', 'push-retry', 'path-removed', 'recording-file'];
 
 /** How the pool is made. */
 export interface MediaWorkerPoolOptions {

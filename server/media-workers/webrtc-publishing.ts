@@ -1,5 +1,6 @@
 import type { Settings } from '../config/settings';
 import type { LocalPaths } from '../paths/local-paths';
+import type { PublishStreamRequest } from '../signalling/protocol';
 import type { PeerNetwork } from '../webrtc/network-from-settings';
 import { WebRtcPublishService } from '../webrtc/webrtc-publish-service';
 import type { MediaNode } from './media-node';
@@ -9,9 +10,9 @@ const MIN_REPAIR_WINDOW_MS = 50;
 
 /**
  * The WebRTC publishing of one media worker, from the settings: its streams go into `paths`, its
- * transcodes to the node's codec workers, and a publisher's own rtmpUrl to `onRtmpUrl`.
+ * transcodes to the node's codec workers, and a publisher's own rtmpUrl and recording to `onOutputs`.
  */
-export function webRtcPublishing(settings: Settings, node: MediaNode, paths: LocalPaths, network: PeerNetwork, onRtmpUrl: (streamName: string, rtmpUrl: string) => void): WebRtcPublishService {
+export function webRtcPublishing(settings: Settings, node: MediaNode, paths: LocalPaths, network: PeerNetwork, onOutputs: (request: PublishStreamRequest) => void): WebRtcPublishService {
   return new WebRtcPublishService(paths, {
     network: network.options,
     bitrates: { start: settings.webrtcStartBitrateKbps, min: settings.webrtcMinBitrateKbps, max: settings.webrtcMaxBitrateKbps },
@@ -26,6 +27,6 @@ export function webRtcPublishing(settings: Settings, node: MediaNode, paths: Loc
     },
     offer: { maxBytes: settings.webrtcOfferMaxBytes, maxMediaSections: settings.webrtcOfferMaxMediaSections },
     limits: node.metrics,
-    onRtmpUrl,
+    onOutputs,
   });
 }

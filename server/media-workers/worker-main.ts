@@ -21,8 +21,9 @@ import { MediaNode } from './media-node';
 import type { FromWorker, HandedSessionOptions, ToWorker, WorkerCallMethod, WorkerCalls } from './protocol';
 import { rtmpClientLimits } from './rtmp-limit-settings';
 import { webRtcPublishing } from './webrtc-publishing';
+import { publisherOutputs, recordingDefaults } from './publisher-outputs';
 
-const EVENTS: ReadonlyArray<keyof PathDirectoryEvents> = ['path-published', 'path-unpublished', 'push-state', 'push-retry', 'path-removed'];
+const EVENTS: ReadonlyArray<keyof PathDirectoryEvents> = ['path-published', 'path-unpublished', 'push-state', 'push-retry', 'path-removed', 'recording-file'];
 
 let node: MediaNode | undefined;
 let publisher: WebRtcPublishService | undefined;
@@ -89,11 +90,7 @@ async function init(index: number, initSettings: Settings, codecWorkers: number)
   const udpPort = settings.webrtcUdpPort === undefined || settings.webrtcUdpPort === 0 ? settings.webrtcUdpPort : settings.webrtcUdpPort + index;
   const network = await startPeerNetwork({ ...settings, webrtcUdpPort: udpPort }, log);
   const made = new MediaNode(settings, log, { codecWorkers, webrtcUdp: () => network.mux?.stats });
-  publisher = webRtcPublishing(settings, made, made.paths, network, (streamName, rtmpUrl) => {
-    made.paths.startPush({ sourceName: streamName, url: rtmpUrl }).catch((err: unknown) => {
-      log.warn({ streamName, err: (err as Error).message }, 'push requested by the publisher could not start');
-    });
-  });
+  publisher = webRtcPublishing(settings, made, made.paths, network, publisherOutputs(made.paths, recordingDefaults(settings), log));
   node = made;
   for (const event of EVENTS) made.paths.on(event, (...args: unknown[]) => send({ kind: 'event', event, args } as FromWorker));
   log.info({ pid: process.pid, codecWorkers, webrtcUdpPort: network.mux?.port }, 'media worker ready');

@@ -10,6 +10,8 @@ import type { LimitName, LimitReporter } from './limits';
 export interface MetricsSources {
   /** Every push, as of now. */
   pushes(): PushStatus[];
+  /** Every recording held (recorder API, `record: true`). */
+  recordings(): PushStatus[];
   /** Bytes written to targets by all pushes since start, ended ones included. */
   sentBytesTotal(): number;
   /** Source kind of every published stream ('webrtc', 'rtmp'). */
@@ -72,6 +74,27 @@ export class GatewayMetrics implements LimitReporter {
         const counts = new Map(PUSH_STATES.map((s) => [s, 0]));
         for (const { state } of sources.pushes()) counts.set(state, (counts.get(state) ?? 0) + 1);
         for (const [state, count] of counts) this.set({ state }, count);
+      },
+    });
+    new Gauge({
+      name: 'gateway_recordings',
+      help: 'Recordings by state',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const counts = new Map(PUSH_STATES.map((s) => [s, 0]));
+        for (const { state } of sources.recordings()) counts.set(state, (counts.get(state) ?? 0) + 1);
+        for (const [state, count] of counts) this.set({ state }, count);
+      },
+    });
+    new Gauge({
+      name: 'gateway_recording_bytes',
+      help: 'Bytes a running recording has written, every file together',
+      labelNames: ['mediaSessionId', 'streamName'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const r of sources.recordings()) this.set({ mediaSessionId: r.id, streamName: r.sourceName }, r.sentBytes);
       },
     });
     perPushGauge(this.registry, 'gateway_push_dropped_frames', 'Frames a push dropped (whole GOPs) because its target was too slow', sources, (p) => p.droppedFrames);

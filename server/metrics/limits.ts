@@ -15,7 +15,8 @@ export type LimitName =
   | 'rest_rate'
   | 'rest_pushes'
   | 'rest_option_bytes'
-  | 'outbound_target';
+  | 'outbound_target'
+  | 'recordings';
 
 /** Told each time a limit is reached (the refused request, the dropped peer). */
 export interface LimitReporter {

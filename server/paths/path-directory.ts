@@ -2,6 +2,7 @@ import type { EndReason } from '../hub/end-reason';
 import type { IngestQuality } from '../hub/ingest-quality';
 import type { StreamSourceKind } from '../hub/stream';
 import type { PushFilter, PushRequest, PushStatus } from '../push/types';
+import type { RecordedFileEvent } from '../sinks/record/recording-ledger';
 
 /** One stream name as the directory shows it. */
 export interface PathSummary {
@@ -39,6 +40,8 @@ export type PathDirectoryEvents = {
   'push-state': [status: PushStatus];
   /** A push schedules a reconnect after a failure. */
   'push-retry': [status: PushStatus];
+  /** A recording finished a file (at a rotation or its end). */
+  'recording-file': [file: RecordedFileEvent];
   /** Nothing is left under the name (no publication, grace period or push): the path is forgotten. */
   'path-removed': [name: string];
 };

@@ -14,7 +14,8 @@ import type { BackoffPolicy } from '../push/backoff';
 import { newMediaSessionId } from '../push/media-session-id';
 import { PushTask } from '../push/push-task';
 import type { PushFilter, PushRequest, PushStatus, TrackSelection } from '../push/types';
-import type { SinkContext, SinkRegistry } from '../sinks/sink-kinds';
+import type { Recorder } from '../sinks/record/record-sink-kind';
+import type { ResolvedTarget, SinkContext, SinkRegistry } from '../sinks/sink-kinds';
 import { Path } from './path';
 import type { PushRecord, PushRecords } from './push-records';
 import type { PathDirectory, PathDirectoryEvents, PathSummary } from './path-directory';
@@ -35,6 +36,8 @@ export interface PushDefaults {
   readonly maxPushes: number;
   /** Bytes of a push's options (as JSON) kept at most (rest_max_option_bytes). */
   readonly maxOptionBytes: number;
+  /** Recordings running at once at most (record_max). */
+  readonly maxRecordings: number;
 }
 
 /** Options of the PathManager. */
@@ -42,6 +45,8 @@ export interface PathManagerOptions {
   readonly derivations: readonly TrackDerivation[];
   /** Kinds of push targets, by URL scheme. */
   readonly sinks: SinkRegistry;
+  /** Makes the targets of recordings; without it, recordings are refused. */
+  readonly recorder?: Recorder;
   readonly pushes: PushDefaults;
   /** Passed to every sink (metrics). */
   readonly sinkContext: Omit<SinkContext, 'logger'>;
@@ -114,7 +119,7 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
 
   /** Bytes written to targets since start, by every push that ever ran. */
   sentBytesTotal(): number {
-    return this.#endedBytes + this.pushes().reduce((sum, push) => sum + (push.active ? push.status().sentBytes : 0), 0);
+    return this.#endedBytes + this.pushes().reduce((sum, push) => sum + (push.active && !push.config.recording ? push.status().sentBytes : 0), 0);
   }
 
   // Control plane (PathDirectory).
@@ -172,20 +177,21 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
       limits.reached('rest_option_bytes');
       throw new GatewayError('PAYLOAD_TOO_LARGE', `options take ${optionBytes} bytes as JSON, more than ${defaults.maxOptionBytes} (setting rest_max_option_bytes)`);
     }
-    const target = this.#options.sinks.resolve({
+    const recording = request.recording ? this.#recordingTarget(request, id) : undefined;
+    const target: ResolvedTarget = recording ?? this.#options.sinks.resolve({
       url: request.url,
       sourceName: request.sourceName,
       ...(request.fullUrl === undefined ? {} : { fullUrl: request.fullUrl }),
       ...(request.flashVersion === undefined ? {} : { flashVersion: request.flashVersion }),
     });
     try {
-      // An SRT listener's host is the local address ('' for any): it reaches nowhere.
+      // An SRT listener's host is the local address ('' for any), a recording's too: they reach nowhere.
       if (target.target.host !== '') await this.#options.outbound?.check(target.target.host);
     } catch (err) {
       limits.reached('outbound_target');
       throw err;
     }
-    const existing = this.pushes().find((p) => p.config.sourceName === request.sourceName && p.config.target.target.url === request.url);
+    const existing = this.pushes().find((p) => p.config.sourceName === request.sourceName && p.config.target.target.url === target.target.url);
     if (existing?.active) {
       throw new GatewayError('CONFLICT', `Stream '${request.sourceName}' is already republished to this rtmpUrl (mediaSessionId ${existing.id})`);
     }
@@ -209,6 +215,7 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
       options,
       tracks: request.tracks ?? BOTH_TRACKS,
       ...(request.scope === undefined ? {} : { scope: request.scope }),
+      ...(recording ? { recording: recording.ledger, retry: false } : {}),
       reserved: request.reserve === true,
       backoff: defaults.backoff,
       wedgeTimeoutMs: defaults.wedgeTimeoutMs,
@@ -223,17 +230,18 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
     push.on('state', () => this.emit('push-state', push.status()));
     push.on('retry', () => this.emit('push-retry', push.status()));
     push.on('close', (state, reason) => {
-      this.#endedBytes += push.status().sentBytes;
+      if (!recording) this.#endedBytes += push.status().sentBytes;
       if (state === 'stopped') this.#pushes.delete(id);
       // A push that the gateway's shutdown stopped is started again at the next start.
       if (state === 'stopped' && reason?.code !== 'shutdown') this.#options.store?.delete(id);
     });
-    if (request.persist) {
+    recording?.ledger.on('file', (file) => this.emit('recording-file', { ...file, streamName: request.sourceName, mediaSessionId: id }));
+    if (request.persist && !recording) {
       this.#options.store?.save({ id, sourceName: request.sourceName, url: request.url, fullUrl: request.fullUrl, flashVersion: request.flashVersion, options, createdTime: push.createdTime });
     }
     if (options.action === 'mute') push.audio.mute();
     if (clip) push.audio.playSound(clip, options.loop ?? false);
-    push.config.logger.info({ reserved: request.reserve === true }, 'push created');
+    push.config.logger.info({ reserved: request.reserve === true }, recording ? 'recording created' : 'push created');
     this.emit('push-state', push.status());
     path.addPush(push);
     return push.status();
@@ -241,6 +249,7 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
 
   async findPushes(filter: PushFilter): Promise<PushStatus[]> {
     return this.pushes()
+      .filter((p) => (p.config.recording !== undefined) === (filter.recordings === true))
       .filter((p) => filter.scope === undefined || p.config.scope === filter.scope)
       .filter((p) => !filter.streamName || p.config.sourceName === filter.streamName || p.config.target.target.streamName === filter.streamName)
       .filter((p) => !filter.url || p.config.target.target.url === filter.url)
@@ -308,6 +317,18 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
     this.startPush({ sourceName: stream.name, url }).catch((err: unknown) => {
       this.#log.error({ err, streamName: stream.name }, 'auto-start push failed');
     });
+  }
+
+  /** A recording's target under record_dir; refused at record_max or without a recorder. */
+  #recordingTarget(request: PushRequest, id: string) {
+    const recorder = this.#options.recorder;
+    if (!recorder || !request.recording) throw new GatewayError('INVALID_BODY', 'recording is not available in this process');
+    const max = this.#options.pushes.maxRecordings;
+    if (this.pushes().filter((p) => p.active && p.config.recording).length >= max) {
+      this.#options.limits?.reached('recordings');
+      throw new GatewayError('LIMIT_REACHED', `${max} recordings run already (setting record_max): stop some first`);
+    }
+    return recorder.target(request.recording, { streamName: request.sourceName, id });
   }
 
   #push(id: string): PushTask {

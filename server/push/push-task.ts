@@ -1,11 +1,12 @@
 import type { PushAudio, PushAudioOptions } from '../audio/push-audio';
 import { systemClock, type Clock, type TimerHandle } from '../events/clock';
 import { TypedEmitter } from '../events/typed-emitter';
-import type { EndReason } from '../hub/end-reason';
+import { EndReasons, type EndReason } from '../hub/end-reason';
 import type { FrameQueueLimits } from '../hub/frame-queue';
 import type { HubStream } from '../hub/stream';
 import type { Logger } from '../log';
 import { STOP_GRACEFULLY, type Sink } from '../sinks/sink';
+import type { RecordingLedger } from '../sinks/record/recording-ledger';
 import type { ResolvedTarget, SinkContext } from '../sinks/sink-kinds';
 import { retryDelay, type BackoffPolicy } from './backoff';
 import { PushFeed } from './push-feed';
@@ -26,6 +27,10 @@ export interface PushTaskConfig {
   readonly tracks: TrackSelection;
   /** The API namespace the push was made in (see PushRequest.scope). */
   readonly scope?: string;
+  /** A recording's files (its target writes into it). */
+  readonly recording?: RecordingLedger;
+  /** False: a failed session fails the task at once (a recording whose disk is full); default true. */
+  readonly retry?: boolean;
   /** A reserved push outlives its publisher: it waits (pending) for the stream to come back. */
   readonly reserved: boolean;
   readonly backoff: BackoffPolicy;
@@ -168,6 +173,7 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
       tracks: this.config.tracks,
       trackIds: [tracks.video, tracks.audio].flatMap((track) => (track ? [track.id] : [])),
       scope: this.config.scope,
+      recording: this.config.recording?.status(),
     };
   }
 
@@ -190,6 +196,11 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
   /** The source went away but may come back (publisher grace): the session stays open, fed with the last picture and silence. */
   hold(): void {
     if (!this.active) return;
+    // A recording ends with its publisher: a held picture and silence would only pad its file.
+    if (this.config.recording) {
+      void this.close(EndReasons.sessionDisconnect);
+      return;
+    }
     this.#unwatchStream();
     this.#feed.hold();
   }
@@ -273,7 +284,7 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
   #lost(error: Error): void {
     this.#lastError = describeError(error);
     void this.#endSession(error);
-    const delay = retryDelay(this.config.backoff, this.#retries + 1);
+    const delay = this.config.retry === false ? undefined : retryDelay(this.config.backoff, this.#retries + 1);
     if (delay === undefined) {
       this.#log.warn({ err: this.#lastError, retries: this.#retries }, 'push failed, no retries left');
       this.#closing ??= this.#end('failed', undefined);

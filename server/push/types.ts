@@ -1,3 +1,6 @@
+import type { RecordingStatus } from '../sinks/record/recording-ledger';
+import type { RecordingSpec } from '../sinks/record/recording-spec';
+
 /** Lifecycle states of a push (WCS's transponder). */
 export type PushState = 'pending' | 'connecting' | 'publishing' | 'reconnecting' | 'stopped' | 'failed';
 
@@ -36,6 +39,8 @@ export interface PushRequest {
   tracks?: TrackSelection;
   /** The API namespace the push was made in (OME's `vhost/app`), shown back and used to list; default none. */
   scope?: string;
+  /** Record the stream to files under record_dir instead (the recorder API, `record: true`); `url` is then ignored. */
+  recording?: RecordingSpec;
 }
 
 /** Which pushes `find` returns. */
@@ -45,6 +50,8 @@ export interface PushFilter {
   /** Matches the source stream name or the name at the target. */
   streamName?: string;
   url?: string;
+  /** True: recordings only; otherwise pushes only. */
+  recordings?: boolean;
 }
 
 /** A push as of now: what the API shows (in WCS's shape, see rest/transponder-view.ts), webhooks and metrics. */
@@ -96,4 +103,6 @@ export interface PushStatus {
   trackIds: number[];
   /** See PushRequest.scope. */
   scope: string | undefined;
+  /** A recording's files; undefined for a push. */
+  recording: RecordingStatus | undefined;
 }

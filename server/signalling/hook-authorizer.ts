@@ -50,7 +50,7 @@ export class HookAuthorizer {
       hasVideo: request.hasVideo,
       hasAudio: request.hasAudio,
       status: 'PENDING',
-      record: false,
+      record: request.record === true,
       mediaProvider: 'WebRTC',
       rtmpUrl: request.rtmpUrl,
       custom: request.custom,

@@ -27,6 +27,8 @@ export interface PublishStreamRequest {
   hasVideo: boolean;
   /** When set, the stream is republished there as soon as it is publishing. */
   rtmpUrl?: string;
+  /** Record the stream from publish to unpublish (SDK `createStream({record: true})`). */
+  record?: boolean;
   /** kbit/s requested by the client, if any. */
   maxBitrate?: number;
   /** The client's `custom` fields, for the publishStream REST hook. */
@@ -80,6 +82,7 @@ export function readPublishStream(data: unknown[]): PublishStreamRequest | strin
     if (r.rtmpUrl.length > MAX_URL_LENGTH) return `rtmpUrl is longer than ${MAX_URL_LENGTH} characters`;
     request.rtmpUrl = r.rtmpUrl;
   }
+  if (r.record === true) request.record = true;
   if (typeof r.maxBitrate === 'number' && r.maxBitrate > 0) request.maxBitrate = r.maxBitrate;
   const custom = readCustom(r.custom);
   if (custom !== undefined) request.custom = custom;

@@ -23,8 +23,8 @@ export interface WebRtcPublishOptions {
   offer: OfferLimits;
   /** Told of every refused offer (`webrtc_offer`). */
   limits: LimitReporter;
-  /** Called when a publish request names an rtmpUrl (SDK `createStream({rtmpUrl})`). */
-  onRtmpUrl: (streamName: string, rtmpUrl: string) => void;
+  /** Called once a publish negotiated when its request asks for outputs: an rtmpUrl (SDK `createStream({rtmpUrl})`), a recording (`record: true`). */
+  onOutputs: (request: PublishStreamRequest) => void;
 }
 
 /**
@@ -107,7 +107,7 @@ export class WebRtcPublishService implements PublishService {
     logger.info({ video: selection.video?.codec ?? 'none', audio: selection.audio?.codec ?? 'none' }, 'publish negotiated');
     publisher = created;
     this.#publishers.add(created);
-    if (request.rtmpUrl) this.#options.onRtmpUrl(request.name, request.rtmpUrl);
+    if (request.rtmpUrl || request.record) this.#options.onOutputs(request);
     return { answerSdp: answered.answerSdp, stop: (reason) => created.end(reason) };
   }
 

@@ -15,6 +15,8 @@ export interface PublishOptions {
   urlServer: string;
   name: string;
   rtmpUrl?: string;
+  /** createStream's `record`: the gateway records the stream from publish to unpublish. */
+  record?: boolean;
   constraints?: { audio?: unknown; video?: unknown };
   stripCodecs?: string;
   /** Sent in `connection` (createSession's authToken), for the gateway's connect REST hook. */
@@ -142,8 +144,10 @@ window.publish = (o) => new Promise((resolve, reject) => {
   session.on(S.ESTABLISHED, () => {
     const options = { name: o.name, display: document.getElementById('display'), constraints: o.constraints || { audio: true, video: { width: 640, height: 480 } } };
     if (o.rtmpUrl) options.rtmpUrl = o.rtmpUrl;
+    if (o.record) options.record = true;
     if (o.stripCodecs) options.stripCodecs = o.stripCodecs;
-    if (o.flashAndBeep) options.mediaStream = flashAndBeep();
+    // Both SDKs read constraints.customStream (ours also takes mediaStream).
+    if (o.flashAndBeep) options.constraints = { customStream: flashAndBeep() };
     if (o.stereoAnswer) options.sdpHook = (sdp) => sdp.sdpString.replace(/(a=fmtp:\\d+ [^\\r\\n]*useinbandfec=1)/, '$1;stereo=1;sprop-stereo=1');
     const stream = session.createStream(options);
     window.stream = stream;

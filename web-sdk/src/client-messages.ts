@@ -31,7 +31,7 @@ export interface PublishStreamRequest extends PublishBitrates {
   hasVideo: boolean;
   hasAudio: boolean;
   status: 'PENDING';
-  record: false;
+  record: boolean;
   mediaProvider: 'WebRTC';
   sdp: string;
   custom?: CustomData;
@@ -94,6 +94,7 @@ export function publishStreamRequest(fields: {
   bitrates: PublishBitrates;
   rtmpUrl?: string;
   custom?: CustomData;
+  record?: boolean;
 }): PublishStreamRequest {
   return {
     mediaSessionId: fields.mediaSessionId,
@@ -102,7 +103,7 @@ export function publishStreamRequest(fields: {
     hasVideo: fields.hasVideo,
     hasAudio: fields.hasAudio,
     status: 'PENDING',
-    record: false,
+    record: fields.record === true,
     mediaProvider: 'WebRTC',
     sdp: fields.sdp,
     custom: fields.custom,

@@ -70,6 +70,8 @@ export interface StreamOptions {
   constraints?: PublishConstraints;
   /** RTMP URL the gateway republishes to. */
   rtmpUrl?: string;
+  /** Record the stream on the gateway from publish to unpublish (files under its record_dir). */
+  record?: boolean;
   /** Passed to the gateway untouched. */
   custom?: CustomData;
   /** Comma-separated codecs to leave out of the offer, e.g. "VP8" or "H264,VP9". */

@@ -190,6 +190,7 @@ export class PublishStream implements Stream {
         bitrates: this.bitrates(),
         rtmpUrl: this.options.rtmpUrl,
         custom: this.options.custom,
+        record: this.options.record,
       }),
     });
     this.offerSent = true;

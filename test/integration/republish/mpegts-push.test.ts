@@ -10,7 +10,7 @@ import { TsReader } from '../../support/ts-reader';
 import { largestBurst, udpReceiver } from '../../support/udp-receiver';
 import { waitFor } from '../../support/wait-for';
 import { rtmpServersApi } from '../rtmp-server/support/api-client';
-import { publishTestPattern, streamPublished } from '../rtmp-server/support/ffmpeg-publisher';
+import { pathPublished, publishTestPattern } from '../rtmp-server/support/ffmpeg-publisher';
 
 /** How long the receivers record, s (the issue's check: no continuity error over 20 s). */
 const RECORD_SECONDS = 20;
@@ -98,7 +98,7 @@ describe('MPEG-TS pushes over UDP and SRT', () => {
     expect(created.status).toBe(200);
     const publisher = publishTestPattern(`rtmp://127.0.0.1:${rtmpPort}/live/srtcam`, { bFrames: 2, gop: 50 });
     try {
-      await streamPublished(gw.gateway.paths, 'srtcam', publisher, 20_000);
+      await pathPublished(gw.gateway.directory, 'srtcam', publisher, 20_000);
       const port = await getFreePort();
       const passphrase = 'correct-horse-battery';
 

@@ -11,6 +11,7 @@ describe('settings table', () => {
       'WebRTC',
       'ICE servers for clients (STUN/TURN)',
       'Republishing (transponders)',
+      'Recording',
       'Media',
       'RTMP server (ingest/playback)',
       'Limits: RTMP',

@@ -43,6 +43,7 @@ function directory(options: { gracePeriodMs?: number; autoStartUrl?: string } = 
       autoStartUrl: options.autoStartUrl,
       maxPushes: 4,
       maxOptionBytes: 4096,
+      maxRecordings: 4,
     },
     sinkContext: {},
     gracePeriodMs: options.gracePeriodMs ?? 0,

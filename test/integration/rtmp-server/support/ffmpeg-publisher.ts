@@ -1,4 +1,4 @@
-import type { PathDirectoryEvents } from '../../../../server/paths/path-directory';
+import type { PathDirectory, PathDirectoryEvents } from '../../../../server/paths/path-directory';
 import type { HubStream } from '../../../../server/hub/stream';
 import { spawnTracked, type TrackedProcess } from '../../../support/processes';
 
@@ -63,4 +63,20 @@ export function streamPublished(paths: PublishedStreams, name: string, publisher
     };
     paths.on('path-published', onPublished);
   });
+}
+
+/**
+ * Resolves with the publisher's media session id once `name` is published anywhere in the gateway
+ * (its main process or a media worker child: `directory` is the gateway's); rejects after
+ * `timeoutMs` or when `publisher` exits first.
+ */
+export async function pathPublished(directory: PathDirectory, name: string, publisher: TrackedProcess, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const publisherId = (await directory.findPath(name))?.stream?.publisherId;
+    if (publisherId !== undefined) return publisherId;
+    if (publisher.child.exitCode !== null) throw new Error(`publisher exited (${publisher.child.exitCode}) before ${name} was published: ${publisher.stderrTail()}`);
+    if (Date.now() > deadline) throw new Error(`stream ${name} not published within ${timeoutMs} ms; publisher stderr: ${publisher.stderrTail()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
