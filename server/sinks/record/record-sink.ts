@@ -176,7 +176,7 @@ export class RecordSink implements Sink {
       try {
         const done = await file.finish((endTime) => this.#name(file.index, file.startTime, endTime));
         if (!done) return;
-        this.#log.info({ fileName: done.fileName, bytes: done.bytes, durationMs: done.durationMs, finalized: done.finalized }, 'recording file finished');
+        this.#log.info({ fileName: done.fileName, bytes: done.bytes, durationMs: done.durationMs, finalized: done.finalized, finalizeMs: done.finalizeMs }, 'recording file finished');
         ledger.finished(done);
       } catch (err) {
         this.#finishError ??= err as Error;

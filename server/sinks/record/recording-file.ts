@@ -154,6 +154,7 @@ export class RecordingFile {
     const fileName = path.relative(this.#options.recordDir, finalPath);
     const log = this.#options.logger;
     let finalized = true;
+    const finalizeStart = performance.now();
     try {
       await defragmentFile(this.#openPath, finalPath + '.tmp');
       await rename(finalPath + '.tmp', finalPath);
@@ -165,7 +166,7 @@ export class RecordingFile {
       await rename(this.#openPath, finalPath);
     }
     const { size } = await stat(finalPath);
-    return { fileName, bytes: size, durationMs, startTime: this.startTime, endTime, index: this.index, finalized };
+    return { fileName, bytes: size, durationMs, startTime: this.startTime, endTime, index: this.index, finalized, finalizeMs: Math.round(performance.now() - finalizeStart) };
   }
 
   /** An H.264 keyframe whose parameter sets differ from the file's (the picture size changed) carries them in-band. */

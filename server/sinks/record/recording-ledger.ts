@@ -17,6 +17,8 @@ export interface RecordedFile {
    * kept as it was written, fragmented, which players read too.
    */
   readonly finalized: boolean;
+  /** How long making the regular MP4 took, ms. */
+  readonly finalizeMs: number;
 }
 
 /** The file being written. */

@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AAC_FRAME_SAMPLES, loadClipFrames, type ClipFrames } from '../../../bench/clip-frames';
+import { AAC_FRAME_SAMPLES, type ClipFrames } from '../../../bench/clip-frames';
+import { encodeClip } from '../../support/encoded-clip';
 import { buildAudioSpecificConfig } from '../../../server/media/aac/audio-specific-config';
 import { TsMuxer } from '../../../server/media/containers/mpegts/ts-muxer';
 import { killAllChildren, runOrThrow } from '../../support/processes';
@@ -36,13 +37,7 @@ describe('MPEG-TS muxer read by ffprobe and ffmpeg', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mpegts-ffprobe-'));
-    const h264Path = path.join(dir, 'v.h264');
-    const aacPath = path.join(dir, 'a.aac');
-    await runOrThrow('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${WIDTH}x${HEIGHT}:r=${FPS}`, '-t', String(SECONDS),
-      '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-g', String(GOP), '-bf', '0', '-f', 'h264', h264Path], { timeoutMs: 30_000 });
-    await runOrThrow('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${SAMPLE_RATE}`, '-t', String(SECONDS),
-      '-ac', String(CHANNELS), '-c:a', 'aac', '-f', 'adts', aacPath], { timeoutMs: 30_000 });
-    clip = await loadClipFrames({ h264Path, aacPath });
+    clip = await encodeClip(dir, { width: WIDTH, height: HEIGHT, fps: FPS, seconds: SECONDS, gop: GOP, sampleRate: SAMPLE_RATE, channels: CHANNELS });
   }, 60_000);
 
   afterAll(async () => {

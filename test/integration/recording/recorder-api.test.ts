@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RecordLinks } from '../../../server/records/record-links';
@@ -7,14 +7,12 @@ import { publishFrameNumbers, readFrameNumbers } from '../../support/frame-numbe
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
 import { HookBackend } from '../../support/hook-backend';
 import { probeStreams } from '../../support/media-probe';
-import { getFreePort } from '../../support/ports';
 import { killAllChildren, run, stopGracefully, type TrackedProcess } from '../../support/processes';
 import { TsReader } from '../../support/ts-reader';
 import { udpReceiver } from '../../support/udp-receiver';
 import { waitFor } from '../../support/wait-for';
-import { rtmpServersApi } from '../rtmp-server/support/api-client';
-import { pathPublished } from '../rtmp-server/support/ffmpeg-publisher';
 import { packetTimes, topLevelBoxes } from './support/mp4-inspect';
+import { startIngest } from './support/rtmp-ingest';
 
 const SECRET = 'recorder-test-secret';
 /** Picture period of the test publisher, s. */
@@ -31,15 +29,14 @@ describe('recorder API', () => {
   let dir: string;
   let publisher: TrackedProcess;
   let mediaSessionId: string;
+  /** The rotation test's first file (3 s), as its webhook told it. */
+  let rotated: { fileName: string; url: string };
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'recorder-'));
     hooks = await HookBackend.start();
     gw = await startTestGateway({ recordDir: dir, recordUrlSecret: SECRET, recordWebhookUrl: `${hooks.baseUrl}/recorded`, recordMax: 2 });
-    const rtmpPort = await getFreePort();
-    expect((await rtmpServersApi(gw.httpUrl, '/create', { server_name: 'ingest', server_port: rtmpPort })).status).toBe(200);
-    publisher = publishFrameNumbers(`rtmp://127.0.0.1:${rtmpPort}/live/reccam`, { gop: 25 });
-    mediaSessionId = await pathPublished(gw.gateway.directory, 'reccam', publisher, 20_000);
+    ({ publisher, publisherId: mediaSessionId } = await startIngest(gw, 'reccam', (url) => publishFrameNumbers(url, { gop: 25 })));
   }, 60_000);
 
   afterAll(async () => {
@@ -96,6 +93,7 @@ describe('recorder API', () => {
       receiver.close();
     }
     expect(await gw.api('/rest-api/recorder/find_all')).toMatchObject({ status: 404 });
+    rotated = files[0]!;
     const reader = new TsReader();
     for (const chunk of receiver.chunks) reader.push(chunk);
     expect(reader.summary()).toMatchObject({ ccErrors: 0 });
@@ -124,13 +122,22 @@ describe('recorder API', () => {
     }
     // Every picture once, in order, across the joins.
     expect(numbers.length).toBeGreaterThanOrEqual(11 * 25);
-    const gaps = numbers.slice(1).flatMap((n, i) => (n === numbers[i]! + 1 ? [] : [`${numbers[i]}→${n}`]));
-    expect(gaps).toEqual([]);
+    expect(gapsIn(numbers)).toEqual([]);
+    // The push, running all along, lost nothing either: it carries every recorded picture and more.
+    const pushedFile = path.join(os.tmpdir(), `recorder-push-${process.pid}.ts`);
+    await writeFile(pushedFile, Buffer.concat(receiver.chunks));
+    try {
+      const pushed = await readFrameNumbers(pushedFile);
+      expect(gapsIn(pushed)).toEqual([]);
+      expect(pushed[0]).toBeLessThanOrEqual(numbers[0]!);
+      expect(pushed.at(-1)).toBeGreaterThanOrEqual(numbers.at(-1)!);
+    } finally {
+      await rm(pushedFile, { force: true });
+    }
   }, 120_000);
 
   test('signed links: the file with ranges before expiry; 403 expired, tampered or climbing out; 404 gone', async () => {
-    const [file] = hooks.calls('recorded').map((r) => r.body);
-    expect(file).toBeDefined();
+    const file = rotated;
     const bytes = await readFile(path.join(dir, file.fileName));
     const whole = await fetch(file.url);
     expect(whole.status).toBe(200);
@@ -179,11 +186,16 @@ describe('recorder API', () => {
   }, 60_000);
 
   test('the regular MP4 seeks', async () => {
-    const [file] = hooks.calls('recorded').map((r) => r.body);
+    const file = rotated;
     const seek = await run('ffmpeg', ['-v', 'error', '-ss', '2', '-i', path.join(dir, file.fileName), '-frames:v', '1', '-f', 'null', '-'], { timeoutMs: 30_000 });
     expect(seek).toMatchObject({ code: 0, stderr: '' });
   });
 });
+
+/** Where consecutive frame numbers skip or repeat, as `a→b`. */
+function gapsIn(numbers: readonly number[]): string[] {
+  return numbers.slice(1).flatMap((n, i) => (n === numbers[i]! + 1 ? [] : [`${numbers[i]}→${n}`]));
+}
 
 /** A GET with the path sent exactly as given (no normalisation); resolves with the status. */
 function rawGet(host: string, rawPath: string): Promise<number> {

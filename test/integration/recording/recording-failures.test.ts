@@ -11,8 +11,9 @@ import { TsReader } from '../../support/ts-reader';
 import { udpReceiver } from '../../support/udp-receiver';
 import { waitFor } from '../../support/wait-for';
 import { rtmpServersApi } from '../rtmp-server/support/api-client';
-import { pathPublished, publishTestPattern } from '../rtmp-server/support/ffmpeg-publisher';
+import { publishTestPattern } from '../rtmp-server/support/ffmpeg-publisher';
 import { topLevelBoxes } from './support/mp4-inspect';
+import { startIngest } from './support/rtmp-ingest';
 
 /** How late pictures may reach the gateway after the publisher made them, ms. */
 const INGEST_DELAY_MS = 300;
@@ -44,10 +45,7 @@ describe('recording failures', () => {
     const receiver = await udpReceiver();
     try {
       gw = await startTestGateway({ recordDir: disk, recordMinFreeMb: 0, recordWebhookUrl: `${hooks.baseUrl}/recorded` });
-      const rtmpPort = await getFreePort();
-      expect((await rtmpServersApi(gw.httpUrl, '/create', { server_name: 'ingest', server_port: rtmpPort })).status).toBe(200);
-      const publisher = publishTestPattern(`rtmp://127.0.0.1:${rtmpPort}/live/fullcam`, { gop: 25 });
-      const publisherId = await pathPublished(gw.gateway.directory, 'fullcam', publisher, 20_000);
+      const { publisher, publisherId } = await startIngest(gw, 'fullcam', (url) => publishTestPattern(url, { gop: 25 }));
       const push = await gw.api('/rest-api/push/startup', { streamName: 'fullcam', rtmpUrl: `udp://127.0.0.1:${receiver.port}` });
       expect(push.status).toBe(200);
       expect((await gw.api('/rest-api/recorder/startup', { mediaSessionId: publisherId })).status).toBe(200);

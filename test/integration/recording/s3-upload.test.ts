@@ -4,12 +4,10 @@ import path from 'node:path';
 import { publishFrameNumbers, readFrameNumbers } from '../../support/frame-numbers';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
 import { HookBackend } from '../../support/hook-backend';
-import { getFreePort } from '../../support/ports';
 import { killAllChildren, stopGracefully, type TrackedProcess } from '../../support/processes';
 import { S3_ACCESS_KEY, S3_SECRET_KEY, startTestS3, type TestS3 } from '../../support/s3-server';
 import { waitFor } from '../../support/wait-for';
-import { rtmpServersApi } from '../rtmp-server/support/api-client';
-import { pathPublished } from '../rtmp-server/support/ffmpeg-publisher';
+import { startIngest } from './support/rtmp-ingest';
 
 /**
  * Finished recordings uploaded to S3-compatible storage: a local s3rver (from npm) receives them
@@ -35,10 +33,7 @@ describe('recording upload to S3', () => {
       recordS3AccessKey: S3_ACCESS_KEY,
       recordS3SecretKey: S3_SECRET_KEY,
     });
-    const rtmpPort = await getFreePort();
-    expect((await rtmpServersApi(gw.httpUrl, '/create', { server_name: 'ingest', server_port: rtmpPort })).status).toBe(200);
-    publisher = publishFrameNumbers(`rtmp://127.0.0.1:${rtmpPort}/live/s3cam`, { gop: 25 });
-    await pathPublished(gw.gateway.directory, 's3cam', publisher, 20_000);
+    ({ publisher } = await startIngest(gw, 's3cam', (url) => publishFrameNumbers(url, { gop: 25 })));
   }, 60_000);
 
   afterAll(async () => {
@@ -84,10 +79,7 @@ describe('recording upload to S3', () => {
     const otherDir = await mkdtemp(path.join(os.tmpdir(), 's3-missing-'));
     const other = await startTestGateway({ recordDir: otherDir, recordWebhookUrl: `${hooks.baseUrl}/missing`, recordS3Endpoint: s3.endpoint, recordS3Bucket: 'no-such-bucket', recordS3AccessKey: S3_ACCESS_KEY, recordS3SecretKey: S3_SECRET_KEY });
     try {
-      const rtmpPort = await getFreePort();
-      expect((await rtmpServersApi(other.httpUrl, '/create', { server_name: 'ingest', server_port: rtmpPort })).status).toBe(200);
-      const source = publishFrameNumbers(`rtmp://127.0.0.1:${rtmpPort}/live/lost`, { gop: 25, seconds: 30 });
-      await pathPublished(other.gateway.directory, 'lost', source, 20_000);
+      const { publisher: source } = await startIngest(other, 'lost', (url) => publishFrameNumbers(url, { gop: 25, seconds: 30 }));
       const started = await other.api('/rest-api/recorder/startup', { streamName: 'lost' });
       expect(started.status).toBe(200);
       await waitFor('a second recorded', async () => ((await other.api('/rest-api/recorder/find_all')).body[0]?.currentFile?.duration ?? 0) >= 1000, 20_000, 100);
