@@ -1,3 +1,4 @@
+import { recorderFindSchema, recorderStartupSchema, recorderTerminateSchema, recordingSchema } from './recorder-schemas';
 import { errorSchema, findRequestSchema, mediaSessionRequestSchema, soundOnRequestSchema, startupRequestSchema, transponderSchema } from './push-schemas';
 import { rtmpServerApiComponents, rtmpServerApiPaths } from './rtmp-server-openapi';
 import { streamFindRequestSchema, streamSchema } from './stream-schemas';
@@ -6,7 +7,7 @@ import { streamFindRequestSchema, streamSchema } from './stream-schemas';
 interface Operation {
   summary: string;
   request?: object;
-  response: 'transponder' | 'transponders' | 'streams' | 'empty';
+  response: 'transponder' | 'transponders' | 'streams' | 'recording' | 'recordings' | 'empty';
   errors: number[];
   methods?: Array<'get' | 'post'>;
 }
@@ -27,11 +28,19 @@ const STREAM_OPERATIONS: Record<string, Operation> = {
   find_all: { summary: 'List every published stream, WebRTC publishers with their receive quality (404 when there is none). GET or POST.', response: 'streams', errors: [404], methods: ['get', 'post'] },
 };
 
+const RECORDER_OPERATIONS: Record<string, Operation> = {
+  startup: { summary: 'Record a published stream to MP4 files under record_dir (rotation, templates); each finished file goes to the recording webhook with a signed link.', request: recorderStartupSchema, response: 'recording', errors: [400, 404, 409, 429] },
+  terminate: { summary: 'Stop a recording: answers once its last file is finished.', request: recorderTerminateSchema, response: 'empty', errors: [400, 404] },
+  find: { summary: 'Find recordings by mediaSessionId and/or stream name (404 when none matches).', request: recorderFindSchema, response: 'recordings', errors: [400, 404] },
+  find_all: { summary: 'List every recording (404 when there is none). GET or POST.', response: 'recordings', errors: [404], methods: ['get', 'post'] },
+};
+
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid body, malformed JSON, bad rtmpUrl or bad sound file',
   401: 'Missing or wrong access token',
   404: 'Unknown stream, transponder or file',
-  409: 'Conflict (this stream already goes to this rtmpUrl)',
+  409: 'Conflict (this stream already goes to this rtmpUrl, or is recorded under this id)',
+  429: 'A limit is reached (max_pushes, record_max)',
 };
 
 /** Builds the OpenAPI 3 document served at /rest-api/openapi.json from the request schemas. */
@@ -40,6 +49,7 @@ export function buildOpenApiDocument(version: string): object {
   for (const [group, name, op] of [
     ...Object.entries(PUSH_OPERATIONS).map(([name, op]) => ['push', name, op] as const),
     ...Object.entries(STREAM_OPERATIONS).map(([name, op]) => ['stream', name, op] as const),
+    ...Object.entries(RECORDER_OPERATIONS).map(([name, op]) => ['recorder', name, op] as const),
   ]) {
     const operation: Record<string, unknown> = {
       summary: op.summary,
@@ -57,7 +67,7 @@ export function buildOpenApiDocument(version: string): object {
     info: { title: 'WebRTC to RTMP gateway REST API', version, description: 'Web Call Server compatible /rest-api/push API with push states and counters, /rest-api/stream find and find_all with receive quality, and Callaba-style /api/rtmp-servers.' },
     paths: { ...paths, ...rtmpServerApiPaths() },
     components: {
-      schemas: { Transponder: transponderSchema, Stream: streamSchema, Error: errorSchema, ...rtmpServerApiComponents.schemas },
+      schemas: { Transponder: transponderSchema, Stream: streamSchema, Recording: recordingSchema, Error: errorSchema, ...rtmpServerApiComponents.schemas },
       securitySchemes: rtmpServerApiComponents.securitySchemes,
     },
   };
@@ -65,6 +75,8 @@ export function buildOpenApiDocument(version: string): object {
 
 function response(kind: Operation['response']): object {
   if (kind === 'empty') return { description: 'Done (empty body)' };
+  if (kind === 'recording') return { description: 'The recording', content: json({ $ref: '#/components/schemas/Recording' }) };
+  if (kind === 'recordings') return { description: 'Matching recordings', content: json({ type: 'array', items: { $ref: '#/components/schemas/Recording' } }) };
   if (kind === 'streams') return { description: 'Matching streams', content: json({ type: 'array', items: { $ref: '#/components/schemas/Stream' } }) };
   const schema = kind === 'transponder' ? { $ref: '#/components/schemas/Transponder' } : { type: 'array', items: { $ref: '#/components/schemas/Transponder' } };
   return { description: kind === 'transponder' ? 'The transponder' : 'Matching transponders', content: json(schema) };

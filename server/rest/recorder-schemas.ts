@@ -41,3 +41,36 @@ export const recorderFindSchema = {
     streamName: { type: 'string', maxLength: 256 },
   },
 } as const;
+
+const recordedFile = {
+  type: 'object',
+  properties: {
+    fileName: { type: 'string', description: 'Path relative to record_dir.' },
+    size: { type: 'integer' },
+    duration: { type: 'integer', description: 'ms' },
+    startTime: { type: 'integer', description: 'Unix ms of the first frame.' },
+    endTime: { type: 'integer' },
+    url: { type: 'string', description: 'Signed download link, valid record_url_expiry seconds.' },
+    finalized: { type: 'boolean', description: 'False: kept fragmented (no room to make it a regular MP4).' },
+  },
+} as const;
+
+/** A recording as the recorder API answers it (see rest/recording-view.ts). */
+export const recordingSchema = {
+  type: 'object',
+  properties: {
+    mediaSessionId: { type: 'string', description: 'The recording’s id.' },
+    streamName: { type: 'string' },
+    fileName: { type: ['string', 'null'], description: 'The file being written, else the last one finished.' },
+    state: { type: 'string', enum: ['pending', 'recording', 'stopped', 'failed'] },
+    bytes: { type: 'integer' },
+    duration: { type: 'integer', description: 'ms, every file together' },
+    lastError: { type: ['string', 'null'] },
+    createdTime: { type: 'integer' },
+    startTime: { type: ['integer', 'null'] },
+    fileTemplate: { type: 'string' },
+    rotation: { type: ['string', 'null'] },
+    currentFile: { type: ['object', 'null'], properties: { fileName: { type: 'string' }, bytes: { type: 'integer' }, duration: { type: 'integer' }, startTime: { type: 'integer' } } },
+    files: { type: 'array', items: recordedFile },
+  },
+} as const;
