@@ -101,6 +101,13 @@ describe('bench smoke run', () => {
       expect(level.readerQueues).toMatchObject({ pushes: level.targets, droppedFrames: 0 });
     }
     expect(Number.isFinite(result.fanout!.marginalCpuPercentPerTarget)).toBe(true);
+    // The same sweep over MPEG-TS/UDP pushes and over recordings, each with its own row.
+    for (const [fanout, row] of [[result.fanoutMpegts, 'fan-out to MPEG-TS over UDP'], [result.fanoutRecording, 'fan-out to recordings (MP4)']] as const) {
+      expect(stdout).toContain(row);
+      expect(fanout!.levels.map((level) => [level.targets, level.windows])).toEqual([[1, 2], [2, 1]]);
+      for (const level of fanout!.levels) expect(level.processCpuPercent).toBeGreaterThan(0);
+      expect(Number.isFinite(fanout!.marginalCpuPercentPerTarget)).toBe(true);
+    }
     expect(result.machine.cpus).toBeGreaterThan(0);
     expect(result.link).toBeUndefined();
     expect(result.saturation).toBeUndefined();

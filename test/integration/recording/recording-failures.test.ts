@@ -18,7 +18,7 @@ import { startIngest } from './support/rtmp-ingest';
 /** How late pictures may reach the gateway after the publisher made them, ms. */
 const INGEST_DELAY_MS = 300;
 /** Size of the file system that fills up, bytes: a few seconds of the test pattern. */
-const SMALL_DISK = 256 * 1024;
+const SMALL_DISK = 160 * 1024;
 
 /**
  * What a recording does when things go wrong, with real parts: a tmpfs too small for it (the
@@ -90,9 +90,9 @@ describe('recording failures', () => {
         const answer = await fetch(`${gw.httpUrl}/rest-api/recorder/startup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ streamName: 'killcam' }) });
         return answer.status === 200;
       }, 20_000, 250);
-      const startTime = await waitFor('6 s recorded', async () => {
+      const startTime = await waitFor('5 s recorded', async () => {
         const [found] = await (await fetch(`${gw.httpUrl}/rest-api/recorder/find_all`)).json() as Array<{ currentFile: { duration: number; startTime: number } | null }>;
-        return found?.currentFile && found.currentFile.duration >= 6000 ? found.currentFile.startTime : undefined;
+        return found?.currentFile && found.currentFile.duration >= 5000 ? found.currentFile.startTime : undefined;
       }, 30_000, 100);
       const killedAt = Date.now();
       gw.child.kill('SIGKILL');
