@@ -136,6 +136,7 @@ export class MediaWorkerPool extends TypedEmitter<PathDirectoryEvents> implement
       this.#options.local.metrics.reached('rest_pushes');
       throw new GatewayError('LIMIT_REACHED', `The gateway holds ${maxPushes} pushes already (setting max_pushes): terminate some first`);
     }
+    if (request.recording) this.#checkRecordMax();
     const id = request.id;
     if (id !== undefined && (this.#remotePushes.has(id) || this.#options.local.paths.pushes().some((push) => push.id === id))) {
       throw new GatewayError('CONFLICT', `Duplicate ID already exists: a push with id '${id}' is running`);
@@ -145,6 +146,16 @@ export class MediaWorkerPool extends TypedEmitter<PathDirectoryEvents> implement
     const status = await worker.call('startPush', request);
     this.#remotePushes.set(status.id, { node: worker.index, status });
     return status;
+  }
+
+  /** record_max counts the whole gateway too: running recordings of every node. */
+  #checkRecordMax(): void {
+    const { recordMax } = this.#options.settings;
+    const local = this.#options.local.paths.pushes().filter((push) => push.active && push.config.recording).length;
+    const remote = [...this.#remotePushes.values()].filter(({ status }) => status.recording && status.state !== 'failed').length;
+    if (local + remote < recordMax) return;
+    this.#options.local.metrics.reached('recordings');
+    throw new GatewayError('LIMIT_REACHED', `${recordMax} recordings run already (setting record_max): stop some first`);
   }
 
   async findPushes(filter: PushFilter): Promise<PushStatus[]> {
