@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up what the gateway needs on a Debian/Ubuntu machine, doing only what is missing:
 #   - system packages: srt-tools (the gateway runs its srt-live-transmit for each SRT push; its codecs need no
-#     system package: they are FFmpeg's libraries from the npm package node-av); with --for-tests also:
-#     ffmpeg, nginx + its RTMP module, Chromium, openssl, iproute2 and coturn
+#     system package: they are FFmpeg's libraries from the npm package node-av), Chromium, xvfb, pulseaudio
+#     and xdotool (page capture); with --for-tests also: ffmpeg, nginx + its RTMP module, openssl, iproute2
+#     and coturn
 #   - Node.js >= 22 (Node 24 from the npm registry when the machine's Node is older; Debian's npm first if missing)
 #   - npm dependencies (npm ci, at the locked versions) and the build (dist/)
 # Usage: scripts/setup.sh [--for-tests]
@@ -20,12 +21,16 @@ if [ ! -x .tools/node24/node_modules/.bin/node ] && ! node -e 'process.exit(Numb
 fi
 # srt-live-transmit carries SRT pushes (one small process per push that copies MPEG-TS to the connection)
 command -v srt-live-transmit >/dev/null 2>&1 || missing+=(srt-tools)
+# page capture (beam): Chromium on its own Xvfb display and PulseAudio sink; xdotool hides the pointer
+[ -x /usr/lib/chromium/chromium ] || missing+=(chromium)
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
+command -v pulseaudio >/dev/null 2>&1 || missing+=(pulseaudio)
+command -v xdotool >/dev/null 2>&1 || missing+=(xdotool)
 if $for_tests; then
   # the tests' sources and receivers, and the bench's baseline
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
   command -v nginx >/dev/null 2>&1 || missing+=(nginx)
   [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
-  [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   # ip netns (client hosts in network namespaces) and ss
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import os, { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Router } from 'express';
 import { HttpAccess } from './access/http-access';
@@ -44,6 +45,9 @@ import { recordingWebhook } from './records/recording-webhook';
 import { S3Uploader, type S3UploadSettings } from './records/s3-uploader';
 import { recoverRecordings } from './sinks/record/recover-recordings';
 import { recorderRoutes } from './rest/recorder-routes';
+import { BeamManager } from './beam/beam-manager';
+import { beamErrorBody, beamRoutes } from './beam/beam-routes';
+import { beamViews } from './beam/beam-view';
 import { startPeerNetwork, type PeerNetwork } from './webrtc/network-from-settings';
 import type { UdpMux } from './webrtc/udp-mux/udp-mux';
 import type { WebRtcPublishService } from './webrtc/webrtc-publish-service';
@@ -89,6 +93,9 @@ export class Gateway {
   readonly #uploader: S3Uploader | undefined;
   /** Unix ms the gateway started: recordings written before it were interrupted. */
   readonly #startedAt = Date.now();
+  #beamWebhook: StateWebhook | undefined;
+  /** Captured pages (100ms's beam API); made once the signalling listens. */
+  #beams: BeamManager | undefined;
   /** Signs the download links of recorded files. */
   readonly #recordLinks: RecordLinks;
   readonly #access: HttpAccess;
@@ -195,6 +202,7 @@ export class Gateway {
       this.#log.warn({ recordDir, err: (err as Error).message }, 'interrupted recordings could not be looked for');
     });
 
+    this.#beams = this.#beamManager(settings, webSdkDir);
     const restApi = Router();
     restApi.get('/openapi.json', (_req, res) => void res.json(buildOpenApiDocument(VERSION)));
     restApi.use('/push', pushRoutes(this.directory));
@@ -213,6 +221,7 @@ export class Gateway {
         '/api/rtmp-servers': rtmpServerRoutes(this.rtmpServers),
         '/metrics': metrics,
         '/v1': { router: omePushRoutes(this.directory, { vhost: settings.omeVhost, apps: settings.omeApps }), errorBody: omeErrorBody },
+        '/api/v2/beam': { router: beamRoutes(this.#beams, this.directory, this.#recordLinks), errorBody: beamErrorBody },
       },
       open: { '/web-sdk': sdkInfo, '/ice-servers': iceServersRoute(this.#iceServers), [RECORDS_MOUNT]: recordDownloadRoutes(path.resolve(settings.recordDir), this.#recordLinks, this.#log) },
       staticDirs: { '/web-sdk': webSdkDir, '/': path.join(webSdkDir, 'demo') },
@@ -224,6 +233,29 @@ export class Gateway {
     });
     await this.#listenHttp(http.createServer(app), host, settings.httpPort, 'http.port');
     if (tls) await this.#listenHttp(https.createServer(tls, app), host, settings.httpsPort, 'https.port');
+  }
+
+  /** The beams: their pages publish to this gateway's signalling with its own SDK bundle; their states go to beam_webhook_url. */
+  #beamManager(settings: Settings, webSdkDir: string): BeamManager {
+    const beams = new BeamManager({
+      maxBeams: settings.beamMax,
+      attempts: settings.beamStartAttempts,
+      publishTimeoutMs: settings.beamPublishTimeoutMs,
+      joinFailure: settings.beamJoinFailurePattern === '' ? undefined : new RegExp(settings.beamJoinFailurePattern),
+      runtimeRoot: os.tmpdir(),
+      sdkBundle: () => readFileSync(path.join(webSdkDir, 'gateway-sdk.js'), 'utf8'),
+      wsUrl: `ws://${loopbackOr(settings.listenAddress)}:${settings.wsPort}`,
+      directory: this.directory,
+      logger: this.#log,
+    });
+    if (settings.beamWebhookUrl) {
+      const webhook = new StateWebhook(settings.beamWebhookUrl, this.#log.child({ hook: 'beam' }), this.#node.outbound);
+      beams.on('state', (beam) => {
+        void beamViews([beam], this.directory, this.#recordLinks).then(([view]) => webhook.notify({ event: 'beam', ...view }));
+      });
+      this.#beamWebhook = webhook;
+    }
+    return beams;
   }
 
   /** The wss/https certificate and key, checked; its names and expiry go to the log. */
@@ -262,6 +294,8 @@ export class Gateway {
   }
 
   async #close(): Promise<void> {
+    // Beams first: their pushes and recording end cleanly, then their browsers and displays.
+    await this.#beams?.close();
     await Promise.all(
       this.#httpServers.map((server) => new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -277,6 +311,7 @@ export class Gateway {
     await this.#webhook?.close();
     await this.#uploader?.close();
     await this.#recordWebhook?.close();
+    await this.#beamWebhook?.close();
     await this.webrtcUdp?.close();
     await this.#node.close();
   }
@@ -284,8 +319,13 @@ export class Gateway {
 
 /** Where download links point without record_url_base: this gateway's HTTP port. */
 function defaultBaseUrl(settings: Settings): string {
-  const host = settings.listenAddress === '0.0.0.0' || settings.listenAddress === '::' ? '127.0.0.1' : settings.listenAddress;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${settings.httpPort}`;
+  return `http://${loopbackOr(settings.listenAddress)}:${settings.httpPort}`;
+}
+
+/** The listen address as a URL host, 127.0.0.1 for any address. */
+function loopbackOr(listenAddress: string): string {
+  const host = listenAddress === '0.0.0.0' || listenAddress === '::' ? '127.0.0.1' : listenAddress;
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function s3UploadSettings(settings: Settings, endpoint: string): S3UploadSettings {

@@ -11,6 +11,17 @@ export interface SettingConstraint {
 /** Every cross-setting rule, checked after each setting has parsed on its own. */
 export const SETTING_CONSTRAINTS: readonly SettingConstraint[] = [
   {
+    keys: ['beam_join_failure_pattern'],
+    violation: (s) => {
+      try {
+        new RegExp(s.beamJoinFailurePattern);
+        return undefined;
+      } catch (err) {
+        return `beam_join_failure_pattern is not a regular expression: ${(err as Error).message}`;
+      }
+    },
+  },
+  {
     keys: ['record_s3_endpoint', 'record_s3_bucket', 'record_s3_access_key', 'record_s3_secret_key'],
     violation: (s) =>
       s.recordS3Endpoint !== undefined && (s.recordS3Bucket === '' || s.recordS3AccessKey === '' || s.recordS3SecretKey === '')

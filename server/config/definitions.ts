@@ -152,6 +152,16 @@ export const SETTING_GROUPS = [
     ],
   },
   {
+    title: 'Page capture (beam)',
+    settings: [
+      { key: 'beam_max', field: 'beamMax', type: integer(1, 64), default: '2', doc: 'Beams (captured pages, about a core each) running at once at most; beyond, start answers code 2' },
+      { key: 'beam_start_attempts', field: 'beamStartAttempts', type: integer(1, 20), default: '3', doc: 'Launches of a beam (page check, browser, publish) before it fails: a page that does not load, a browser that dies or a join failure in the page starts it again' },
+      { key: 'beam_publish_timeout', field: 'beamPublishTimeoutMs', type: integer(5000, 600_000), default: '30000', doc: 'ms a launched page has to publish its stream before the launch counts as failed' },
+      { key: 'beam_join_failure_pattern', field: 'beamJoinFailurePattern', type: freeText, default: '', doc: 'Regular expression: a console message of the page matching it is a failed join (as 100ms watches its SDK logs), and the beam is launched again; empty: none' },
+      { key: 'beam_webhook_url', field: 'beamWebhookUrl', type: optionalUrl('http', 'https'), default: '', doc: 'http:// or https:// URL receiving a POST with the beam (state, pushes, recording) on every state change; empty disables' },
+    ],
+  },
+  {
     title: 'Media',
     settings: [
       { key: 'media_dir', field: 'mediaDir', type: requiredPath, default: 'media', doc: 'Directory of the sound files played by sound_on' },

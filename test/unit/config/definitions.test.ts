@@ -12,6 +12,7 @@ describe('settings table', () => {
       'ICE servers for clients (STUN/TURN)',
       'Republishing (transponders)',
       'Recording',
+      'Page capture (beam)',
       'Media',
       'RTMP server (ingest/playback)',
       'Limits: RTMP',
