@@ -32,6 +32,8 @@ export interface BenchOptions {
   readonly linkStreams: number;
   /** Window of each lossy-link phase, s (default 25). */
   readonly linkSeconds: number;
+  /** Window of the beam phase (one page captured at 1280×720), s; 0 skips it (default 20). */
+  readonly beamSeconds: number;
   /** Measure the usual recipe too (default true). */
   readonly baseline: boolean;
   /** Where to write the results as JSON, if anywhere. */
@@ -69,6 +71,7 @@ export const USAGE = `usage: npm run bench -- [flags]
   --repair-windows LIST  webrtc_repair_window of each lossy-link phase, auto or ms (default auto,50)
   --link-streams N       streams per lossy-link phase (default 4)
   --link-seconds S       window per lossy-link phase, s (default 25)
+  --beam-seconds S       window of the beam phase (a page captured at 1280x720), s; 0 skips it (default 20)
   --baseline on|off      measure the usual werift + ffmpeg recipe too (default on)
   --json FILE            also write the results as JSON
   --clip-seconds S       length of the looped clip, s (default 10)
@@ -93,7 +96,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     if (value === undefined) throw new BenchUsageError(`${flag} needs a value`);
     flags.set(flag, value);
   }
-  const known = new Set(['--streams', '--split-seconds', '--saturation', '--saturation-seconds', '--saturation-settings', '--seconds', '--warmup', '--fanout', '--fanout-seconds', '--link', '--repair-windows', '--link-streams', '--link-seconds', '--baseline', '--json', '--clip-seconds', '--connect-concurrency', '--media-ports', '--rtp-base-port', '--cpu-prof', '--ffmpeg']);
+  const known = new Set(['--streams', '--split-seconds', '--saturation', '--saturation-seconds', '--saturation-settings', '--seconds', '--warmup', '--fanout', '--fanout-seconds', '--link', '--repair-windows', '--link-streams', '--link-seconds', '--beam-seconds', '--baseline', '--json', '--clip-seconds', '--connect-concurrency', '--media-ports', '--rtp-base-port', '--cpu-prof', '--ffmpeg']);
   for (const flag of flags.keys()) if (!known.has(flag)) throw new BenchUsageError(`unknown flag ${flag}`);
 
   const seconds = number(flags, '--seconds', 30, 1, 3600);
@@ -123,6 +126,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     repairWindows,
     linkStreams: integer(flags, '--link-streams', 4, 1, 32),
     linkSeconds: number(flags, '--link-seconds', 25, 1, 3600),
+    beamSeconds: number(flags, '--beam-seconds', 20, 0, 3600),
     baseline: onOff(flags, '--baseline', true),
     json: flags.get('--json'),
     clipSeconds: integer(flags, '--clip-seconds', 10, 2, 600),

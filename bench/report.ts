@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import type { BeamFigures } from './beam-phase';
 import type { BenchOptions } from './cli-options';
 import { costFootnotes, formatCostTable, type CostRun } from './cost-report';
 import type { FanoutLevel, FanoutResult } from './fanout-phase';
@@ -27,6 +28,8 @@ export interface BenchResult {
   readonly fanoutMpegts?: FanoutResult;
   /** The same fan-out to recordings (MP4 files). */
   readonly fanoutRecording?: FanoutResult;
+  /** One page captured (a beam). */
+  readonly beam?: BeamFigures;
   readonly saturation?: SaturationResult;
   readonly link?: LinkResult;
 }
@@ -99,6 +102,13 @@ export function formatReport(result: BenchResult): string {
     add('  frames dropped per level, total (max per push) ⁸', perLevel((l) => `${l.readerQueues.droppedFrames} (${l.readerQueues.maxDroppedFramesPerPush})`), '');
     add('  frames queued per level, max ⁸', perLevel((l) => String(l.readerQueues.maxQueuedFrames)), '');
   }
+  if (result.beam) {
+    const b = result.beam;
+    add(`beam: a page at ${b.width}×${b.height}, CPU, % of one core ²³`, fixed(b.gatewayCpuPercent + b.childrenCpuPercent, 1), 'n/a');
+    add('  gateway node process / its children (Chromium, Xvfb, PulseAudio, codec workers), %', `${fixed(b.gatewayCpuPercent, 1)} / ${fixed(b.childrenCpuPercent, 1)}`, '');
+    add('  memory added, RSS (PSS), MB ²³', `${fixed(b.rssMb, 0)} (${fixed(b.pssMb, 0)})`, '');
+    add('  video at the sink, fps', fixed(b.fps, 1), '');
+  }
   add('load generator: pacer lag max, ms ¹⁰', String(g.publishers?.maxPacerLagMs ?? '?'), baselineText((f) => String(f.publishers?.maxPacerLagMs ?? '?')));
 
   const title = `WebRTC→RTMP gateway bench: ${g.streams} streams of 720p30 H.264 ≈2.5 Mbit/s + Opus, ${fixed(g.windowSeconds, 0)} s window after ${options.warmupSeconds} s warm-up`;
@@ -128,6 +138,7 @@ const FOOTNOTES = [
   '⁸ the pushes\' reader queues, from /rest-api/push/find_all at the end of each window: droppedFrames (frames a push\'s queue dropped, whole GOPs, because its target was too slow; counted since the push started, so start-up and warm-up count too), summed over the pushes and the most of one push; queuedFrames, the longest queue at that moment. The baseline has no such queues. Fan-out: the worst window at each level.',
   '⁹ the same gateway in another process (bench/fanout-server.ts) with the clip published straight into its hub, paced in real time: the H.264 above and an AAC of the same tone (≈2.5 Mbit/s in all), no WebRTC receive path, no transcoder, so only the pushes change from level to level. Its stream is pushed through /rest-api/push/startup to more and more targets (RTMP: one application of a counting RTMP server each; MPEG-TS: one UDP socket each, paced by the push, its PES read back into the same tally; recordings: /rest-api/recorder/startup with an id each, fragmented MP4 files on the local disk, not read back), then back down, each level measured on the way up and down: least-squares slope of the node process\'s CPU (utime + stime from /proc) over the number of targets.',
   '¹⁰ the publishers run in their own process; a large lag means the load generator itself was saturated and the other figures are pessimistic.',
+  '²³ a gateway of its own captures a test page (bench/meeting-page.ts: a frame counter, a flash and a 440 Hz beep each second) through 100ms\'s beam API and pushes it to the counting sink: CPU (utime + stime) of its node process and of its children (headful Chromium with the capture script, Xvfb, PulseAudio, the codec workers) over the window; memory: RSS and PSS of that process tree at the end of the window minus before the beam.',
 ];
 
 function pair(p: Percentiles): string {

@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startBaseline } from './baseline-process';
+import { BEAM_HEIGHT, BEAM_WIDTH, runBeamPhase, type BeamFigures } from './beam-phase';
 import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './cli-options';
 import { makeClip, removeClip, type ClipFiles } from './clip';
 import { costColumn, RECEIVE_ONLY } from './cost-figures';
@@ -29,6 +30,7 @@ import { linkFigures, type LinkFigures } from './link-figures';
 import { runLinkPhase, startLinkRelay } from './link-phase';
 import { runLoadPhase } from './load-phase';
 import { describeMachine } from './machine';
+import { MeetingPage } from './meeting-page';
 import { readReaderQueues } from './reader-queues';
 import { formatReport, writeReportJson } from './report';
 import { CountingRtmpSink } from './rtmp-sink';
@@ -77,6 +79,7 @@ async function main(): Promise<number> {
     }
     const { gateway, baseline, clean } = runs[0]!;
     const fanouts = options.fanout.length > 0 ? await measureFanout(options, work, clip, sink) : undefined;
+    const beam = options.beamSeconds > 0 ? await measureBeam(options, work, sink) : undefined;
     const saturation = options.saturation.length > 0 ? await measureSaturation(options, work, clip, sink) : undefined;
     const lossy = options.link ? await measureLinks(options, work, clip, sink, options.link) : [];
     const result = {
@@ -88,6 +91,7 @@ async function main(): Promise<number> {
       ...(baseline ? { baseline } : {}),
       costs: runs.map((run) => run.cost),
       ...(fanouts ? { fanout: fanouts.rtmp, fanoutMpegts: fanouts.mpegts, fanoutRecording: fanouts.recording } : {}),
+      ...(beam ? { beam } : {}),
       ...(saturation ? { saturation } : {}),
       ...(options.link ? { link: { profile: options.link, freezeThresholdMs: FREEZE_THRESHOLD_MS, columns: [clean, ...lossy] } } : {}),
     };
@@ -159,6 +163,18 @@ async function measureFanout(options: BenchOptions, work: string, clip: ClipFile
   }
 }
 
+/** One page captured at 1280×720 (a beam) on a gateway of its own, pushed to the sink. */
+async function measureBeam(options: BenchOptions, work: string, sink: CountingRtmpSink): Promise<BeamFigures> {
+  progress(`beam: a page captured at ${BEAM_WIDTH}x${BEAM_HEIGHT} by the gateway's Chromium, pushed to the sink`);
+  const meeting = await MeetingPage.start();
+  try {
+    const system = await startGateway({ workDir: work, mediaPorts: options.mediaPorts, label: 'gateway-beam' });
+    return await withSystem(system, () => runBeamPhase({ system, sink, meeting, warmupSeconds: options.warmupSeconds, seconds: options.beamSeconds }));
+  } finally {
+    await meeting.close();
+  }
+}
+
 /**
  * The saturation ramp on a gateway of its own, with the bench's settings, REST calls and RTMP
  * ingest clients unbounded for the ramp's sake, then --saturation-settings (e.g. a number of media
@@ -222,7 +238,8 @@ function budgetMs(options: BenchOptions): number {
   const fanout = 3 * ((2 * options.fanout.length - 1) * (options.warmupSeconds + options.fanoutSeconds + 10) + (options.fanout.at(-1) ?? 0) * 4 + 60);
   const saturation = options.saturation.reduce((total, streams) => total + 20 + streams + options.warmupSeconds + options.saturationSeconds, 0);
   const links = options.link ? options.repairWindows.length * (60 + options.linkStreams * 3 + options.warmupSeconds + options.linkSeconds) : 0;
-  return (120 + loads + (options.fanout.length > 0 ? fanout : 0) + saturation + links) * 1000;
+  const beam = options.beamSeconds > 0 ? 90 + options.warmupSeconds + options.beamSeconds : 0;
+  return (120 + loads + (options.fanout.length > 0 ? fanout : 0) + beam + saturation + links) * 1000;
 }
 
 function abort(reason: string): void {

@@ -10,7 +10,7 @@ import { probeStreams } from '../../support/media-probe';
 import { NginxRtmp } from '../../support/nginx-rtmp';
 import { run } from '../../support/processes';
 import { waitFor } from '../../support/wait-for';
-import { MeetingPage } from './meeting-page';
+import { MeetingPage } from '../../../bench/meeting-page';
 
 /** How long a beam records in the end-to-end test, s. */
 const BEAM_SECONDS = 10;
