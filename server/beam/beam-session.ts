@@ -39,6 +39,10 @@ export type BeamSessionEvents = {
 const RETRY_DELAY_MS = 1000;
 /** Longest the meeting URL's check may take, ms. */
 const PAGE_CHECK_TIMEOUT_MS = 10_000;
+/** How often a running beam checks that its page still publishes, ms. */
+const STREAM_CHECK_MS = 1000;
+/** A stream gone this long (a republish in between is quicker) fails the launch, ms. */
+const STREAM_LOST_MS = 3000;
 /** Longest Xvfb and PulseAudio may take to be ready, ms. */
 const READY_TIMEOUT_MS = 10_000;
 
@@ -137,8 +141,8 @@ export class BeamSession extends TypedEmitter<BeamSessionEvents> {
         await this.#launchOnce(launch.signal);
         this.#setState('running');
         this.#log.info({ attempt: this.#attempt }, 'beam running');
-        // Running until the browser fails (then it is launched again) or the beam is stopped.
-        await new Promise((resolve) => launch.signal.addEventListener('abort', resolve, { once: true }));
+        // Running until the browser or the page fails (then it is launched again) or the beam is stopped.
+        await this.#watchStream(launch);
         throw launch.signal.reason;
       } catch (err) {
         if (this.#stopping) return;
@@ -204,6 +208,22 @@ export class BeamSession extends TypedEmitter<BeamSessionEvents> {
       signal.throwIfAborted();
       if (Date.now() > deadline) throw new LaunchError(`the page did not publish within ${this.#options.publishTimeoutMs / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /**
+   * While the launch runs, its page must keep publishing: a renderer that crashed or a page that
+   * navigated away leaves the browser up but the stream gone. Resolves once the launch is aborted.
+   */
+  async #watchStream(launch: AbortController): Promise<void> {
+    let missingSince: number | undefined;
+    while (!launch.signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, STREAM_CHECK_MS));
+      if (launch.signal.aborted) return;
+      const published = (await this.#options.directory.findPath(this.streamName))?.stream !== undefined;
+      if (published) missingSince = undefined;
+      else missingSince ??= Date.now();
+      if (missingSince !== undefined && Date.now() - missingSince >= STREAM_LOST_MS) launch.abort(new LaunchError('the page stopped publishing'));
     }
   }
 

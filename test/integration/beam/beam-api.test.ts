@@ -38,7 +38,7 @@ describe('beam (page capture)', () => {
     hooks = await HookBackend.start();
     nginx = await NginxRtmp.start({ applications: [{ name: 'one' }, { name: 'two' }] });
     meeting = await MeetingPage.start();
-    gw = await startTestGateway({ recordDir: dir, beamWebhookUrl: `${hooks.baseUrl}/beam`, recordWebhookUrl: `${hooks.baseUrl}/recorded`, beamStartAttempts: 2, beamMax: 2 });
+    gw = await startTestGateway({ recordDir: dir, beamWebhookUrl: `${hooks.baseUrl}/beam`, recordWebhookUrl: `${hooks.baseUrl}/recorded`, beamStartAttempts: 2, beamMax: 2, beamJoinFailurePattern: 'join failed' });
   }, 60_000);
 
   afterAll(async () => {
@@ -80,6 +80,15 @@ describe('beam (page capture)', () => {
     expect((await gw.api('/api/v2/beam')).body.find((b: { room_id: string }) => b.room_id === 'broken')).toMatchObject({ state: 'failed' });
     expect(await beam({ operation: 'stop', room_id: 'broken' })).toMatchObject({ status: 404, body: { code: 10 } });
   }, 60_000);
+
+  test('a page that logs a failed join (beam_join_failure_pattern): launched again, then failed with what the page said', async () => {
+    hooks.requests.length = 0;
+    expect((await beam({ operation: 'start', room_id: 'locked', meeting_url: meeting.joinFailsUrl, record: true })).status).toBe(200);
+    const failed = await waitFor('the beam to fail', () => hooks.calls('beam').map((r) => r.body).find((b) => b.room_id === 'locked' && b.state === 'failed'), 60_000);
+    expect(failed.attempts).toBe(2);
+    expect(failed.error).toMatch(/join failure.*HMS join failed: room is locked/);
+    expect(await processesMentioning('beam-locked-')).toEqual([]);
+  }, 90_000);
 
   test('beam_max: a third beam while two start is refused with code 2; stop ends a beam still starting', async () => {
     for (const room of ['wait1', 'wait2']) expect((await beam({ operation: 'start', room_id: room, meeting_url: meeting.hangingUrl, record: true })).status).toBe(200);

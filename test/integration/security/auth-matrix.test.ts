@@ -22,6 +22,10 @@ const ENDPOINTS: ReadonlyArray<{ method: 'GET' | 'POST' | 'DELETE'; route: strin
   { method: 'POST', route: '/api/rtmp-servers/rules/getAll', body: {} },
   { method: 'DELETE', route: '/api/rtmp-servers/remove', body: { id: 'x' } },
   { method: 'GET', route: '/metrics' },
+  { method: 'POST', route: '/rest-api/recorder/find', body: {} },
+  { method: 'POST', route: '/rest-api/recorder/terminate', body: { mediaSessionId: 'x' } },
+  { method: 'POST', route: '/api/v2/beam', body: { operation: 'stop', room_id: 'x' } },
+  { method: 'GET', route: '/api/v2/beam' },
 ];
 
 const USER = { name: 'ops', password: 'correct horse' };
