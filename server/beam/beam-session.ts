@@ -103,11 +103,6 @@ export class BeamSession extends TypedEmitter<BeamSessionEvents> {
     return this.#recordingId;
   }
 
-  /** Pids of the beam's processes (group leaders) now. */
-  get pids(): number[] {
-    return this.#processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
-  }
-
   /** Starts the outputs (waiting for the stream), then launches until the page publishes or the attempts run out. */
   async start(): Promise<void> {
     await this.#startOutputs();

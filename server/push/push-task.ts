@@ -196,9 +196,10 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
   /** The source went away but may come back (publisher grace): the session stays open, fed with the last picture and silence. */
   hold(): void {
     if (!this.active) return;
-    // A recording ends with its publisher: a held picture and silence would only pad its file.
+    // A held picture and silence would only pad a recording's file: it ends with its publisher
+    // (a reserved one, a beam's, finishes its file and waits for the stream to come back).
     if (this.config.recording) {
-      void this.close(EndReasons.sessionDisconnect);
+      void this.sourceGone(EndReasons.sessionDisconnect);
       return;
     }
     this.#unwatchStream();

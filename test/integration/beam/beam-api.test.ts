@@ -111,6 +111,12 @@ describe('beam (page capture)', () => {
       return now?.state === 'running' && now.attempts === 2;
     }, 60_000, 250);
     expect(await processesMentioning(firstLaunchDir)).toEqual([]);
+    // The recording went on: the file of the first launch finished, a new one is being written.
+    const recording = await waitFor('the recording to go on', async () => {
+      const now = (await view())?.recording;
+      return now?.state === 'publishing' && now.files.length >= 1 ? now : undefined;
+    }, 30_000, 250);
+    expect(recording.files[0].fileName).toMatch(/^beam\/crash\/\d{8}\/Rec-crash-\d+\.mp4$/);
     expect((await beam({ operation: 'stop', room_id: 'crash' })).status).toBe(200);
     expect(await processesMentioning('beam-crash-')).toEqual([]);
   }, 120_000);
