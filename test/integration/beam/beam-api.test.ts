@@ -99,7 +99,11 @@ describe('beam (page capture)', () => {
   test('kill -9 of the beam\'s Chromium: the beam launches again, and nothing of the killed launch is left', async () => {
     expect((await beam({ operation: 'start', room_id: 'crash', meeting_url: meeting.url, record: true })).status).toBe(200);
     const view = async () => (await gw.api('/api/v2/beam')).body.find((b: { room_id: string }) => b.room_id === 'crash');
-    await waitFor('the beam to run', async () => (await view())?.state === 'running', 60_000, 250);
+    // Running, and its recording has a file (so the launch killed below leaves one behind).
+    await waitFor('the beam to record', async () => {
+      const now = await view();
+      return now?.state === 'running' && now.recording?.file_name !== null;
+    }, 60_000, 250);
     // The browser process: the one whose parent is not a Chromium (its zygote and helpers are its children).
     const { stdout } = await run('pgrep', ['-f', '-o', 'chromium.*beam-crash-'], { timeoutMs: 5000 });
     const browserPid = Number(stdout.toString().trim());
