@@ -8,9 +8,9 @@ describe('bench flags', () => {
   });
 
   test('every flag is read', () => {
-    const options = parseBenchOptions(['--streams', '2,4', '--split-seconds', '0', '--saturation', '10,20', '--saturation-seconds', '3', '--saturation-settings', 'workers=2,log_level=info', '--seconds', '3', '--warmup', '1', '--fanout', '1,2', '--fanout-seconds', '2', '--link', 'rtt250Loss1', '--repair-windows', '50,auto,0', '--link-streams', '3', '--link-seconds', '7.5', '--baseline', 'off', '--json', 'out.json', '--clip-seconds', '4', '--connect-concurrency', '2', '--media-ports', '40000-40100', '--rtp-base-port', '50000', '--cpu-prof', '--ffmpeg', '/usr/bin/ffmpeg']);
+    const options = parseBenchOptions(['--streams', '2,4', '--split-seconds', '0', '--saturation', '10,20', '--saturation-seconds', '3', '--saturation-settings', 'workers=2,log_level=info', '--seconds', '3', '--warmup', '1', '--fanout', '1,2', '--fanout-seconds', '2', '--link', 'rtt250Loss1', '--repair-windows', '50,auto,0', '--link-streams', '3', '--link-seconds', '7.5', '--beam-seconds', '4', '--baseline', 'off', '--json', 'out.json', '--clip-seconds', '4', '--connect-concurrency', '2', '--media-ports', '40000-40100', '--rtp-base-port', '50000', '--cpu-prof', '--ffmpeg', '/usr/bin/ffmpeg']);
     expect(options).toEqual({
-      streams: [2, 4], splitSeconds: 0, saturation: [10, 20], saturationSeconds: 3, saturationSettings: ['workers=2', 'log_level=info'], seconds: 3, warmupSeconds: 1, fanout: [1, 2], fanoutSeconds: 2, link: 'rtt250Loss1', repairWindows: [50, 'auto', 0], linkStreams: 3, linkSeconds: 7.5, baseline: false, json: 'out.json', clipSeconds: 4, connectConcurrency: 2,
+      streams: [2, 4], splitSeconds: 0, saturation: [10, 20], saturationSeconds: 3, saturationSettings: ['workers=2', 'log_level=info'], seconds: 3, warmupSeconds: 1, fanout: [1, 2], fanoutSeconds: 2, link: 'rtt250Loss1', repairWindows: [50, 'auto', 0], linkStreams: 3, linkSeconds: 7.5, beamSeconds: 4, baseline: false, json: 'out.json', clipSeconds: 4, connectConcurrency: 2,
       mediaPorts: [40000, 40100], rtpBasePort: 50000, cpuProfile: true, ffmpegPath: '/usr/bin/ffmpeg',
     });
     expect(parseBenchOptions(['--fanout', 'off']).fanout).toEqual([]);
