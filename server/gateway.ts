@@ -34,6 +34,7 @@ import { streamRoutes } from './rest/stream-routes';
 import { transponderView } from './rest/transponder-view';
 import { RtmpServerManager } from './rtmp-servers/rtmp-server-manager';
 import { askValidationWebhook } from './rtmp-servers/validation-webhook';
+import type { PublishService } from './signalling/publish-service';
 import { SignallingServer } from './signalling/signalling-server';
 import { signallingLimits } from './signalling/signalling-settings';
 import type { SinkKind } from './sinks/sink-kinds';
@@ -51,6 +52,8 @@ import { beamViews } from './beam/beam-view';
 import { startPeerNetwork, type PeerNetwork } from './webrtc/network-from-settings';
 import type { UdpMux } from './webrtc/udp-mux/udp-mux';
 import type { WebRtcPublishService } from './webrtc/webrtc-publish-service';
+import { resourceRoutes } from './webrtc-http/resource-routes';
+import { whipProtocol } from './webrtc-http/whip';
 import { webRtcPublishing } from './media-workers/webrtc-publishing';
 
 const VERSION = '0.1.0';
@@ -85,6 +88,8 @@ export class Gateway {
   readonly codecs: CodecPool;
   readonly #node: MediaNode;
   readonly #signalling: SignallingServer;
+  /** Where WebRTC publishes go (the signalling's and WHIP's): the main process's, or over the media workers. */
+  readonly #publishing: PublishService;
   /** STUN/TURN servers handed to browsers (getUserData, GET /ice-servers). */
   readonly #iceServers: ClientIceServers;
   readonly #webhook: StateWebhook | undefined;
@@ -127,7 +132,8 @@ export class Gateway {
     if (this.#iceServers.configured) logger.info(this.#iceServers.describe(), 'ICE servers handed to clients');
     const hookOptions = restHookOptions(settings);
     this.#rtmpHooks = hookOptions ? new RestHookClient(hookOptions, logger.child({ component: 'rest-hooks' })) : undefined;
-    this.#signalling = new SignallingServer(workers?.publishService(this.publishers) ?? this.publishers, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: hookOptions, iceServers: this.#iceServers });
+    this.#publishing = workers?.publishService(this.publishers) ?? this.publishers;
+    this.#signalling = new SignallingServer(this.#publishing, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: hookOptions, iceServers: this.#iceServers });
     this.rtmpServers = new RtmpServerManager({
       paths: localPaths,
       dbFile: settings.rtmpServersDbFile,
@@ -223,6 +229,8 @@ export class Gateway {
         '/v1': { router: omePushRoutes(this.directory, { vhost: settings.omeVhost, apps: settings.omeApps }), errorBody: omeErrorBody },
         '/api/v2/beam': { router: beamRoutes(this.#beams, this.directory, this.#recordLinks), errorBody: beamErrorBody },
       },
+      sdp: { '/whip': this.#whipRoutes(settings) },
+      sdpMaxBytes: settings.webrtcOfferMaxBytes,
       open: { '/web-sdk': sdkInfo, '/ice-servers': iceServersRoute(this.#iceServers), [RECORDS_MOUNT]: recordDownloadRoutes(path.resolve(settings.recordDir), this.#recordLinks, this.#log) },
       staticDirs: { '/web-sdk': webSdkDir, '/': path.join(webSdkDir, 'demo') },
       corsOrigins: settings.corsOrigins,
@@ -233,6 +241,12 @@ export class Gateway {
     });
     await this.#listenHttp(http.createServer(app), host, settings.httpPort, 'http.port');
     if (tls) await this.#listenHttp(https.createServer(tls, app), host, settings.httpsPort, 'https.port');
+  }
+
+  /** WHIP ingest: publishes like the signalling's, their resources bounded by whip_max_publishers. */
+  #whipRoutes(settings: Settings): Router {
+    const options = { iceServers: this.#iceServers, limits: this.metrics, logger: this.#log.child({ component: 'whip' }) };
+    return resourceRoutes(whipProtocol(this.#publishing, settings.whipMaxPublishers), options).router;
   }
 
   /** The beams: their pages publish to this gateway's signalling with its own SDK bundle; their states go to beam_webhook_url. */

@@ -198,6 +198,8 @@ export const SETTING_GROUPS = [
       { key: 'ws_max_publishes_per_session', field: 'wsMaxPublishesPerSession', type: integer(1, 100), default: '4', doc: 'Streams one signalling session may publish at once, negotiating included; more get FAILED' },
       { key: 'webrtc_offer_max_bytes', field: 'webrtcOfferMaxBytes', type: integer(4096, 262_144), default: '32768', doc: "bytes of the largest SDP offer accepted (a browser's audio+video offer is 5-10 KB); a larger one gets FAILED" },
       { key: 'webrtc_offer_max_media_sections', field: 'webrtcOfferMaxMediaSections', type: integer(1, 16), default: '4', doc: 'm= sections an SDP offer may have, rejected ones included (audio+video is 2); each used one must be in the BUNDLE group' },
+      { key: 'whip_max_publishers', field: 'whipMaxPublishers', type: integer(1, 10_000), default: '100', doc: 'WHIP publishers (POST /whip/<name>) the gateway holds at once, negotiating included; more get 429' },
+      { key: 'webrtc_max_viewers', field: 'webrtcMaxViewers', type: integer(1, 10_000), default: '200', doc: 'WebRTC viewers (WHEP and playStream) each media worker serves at once; more are refused (WHEP: 429, playStream: FAILED)' },
     ],
   },
   {

@@ -12,6 +12,8 @@ export type LimitName =
   | 'ws_handshake_timeout'
   | 'ws_publishes_per_session'
   | 'webrtc_offer'
+  | 'webrtc_viewers'
+  | 'whip_publishers'
   | 'rest_rate'
   | 'rest_pushes'
   | 'rest_option_bytes'

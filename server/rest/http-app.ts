@@ -23,6 +23,13 @@ export interface ApiMount {
 export interface HttpAppParts {
   /** Management APIs by mount path (e.g. `/rest-api`): behind the access layer, the rate limit and the JSON rule. */
   api: Record<string, Router | ApiMount>;
+  /**
+   * WebRTC-over-HTTP endpoints (WHIP, WHEP) by mount path: behind the same access layer and rate
+   * limit, but their bodies are SDP (`application/sdp`, at most `sdpMaxBytes`), not JSON.
+   */
+  sdp: Record<string, Router>;
+  /** Largest SDP body accepted, bytes (webrtc_offer_max_bytes). */
+  sdpMaxBytes: number;
   /** Routes anyone may call (the SDK's server info), by mount path. */
   open: Record<string, Router>;
   /** Static directories by mount path, e.g. `/web-sdk` → dist/web-sdk. */
@@ -52,6 +59,8 @@ export function createHttpApp(parts: HttpAppParts): express.Express {
     if ('errorBody' in mount) app.use(path, ...guard, mount.router, errorHandler(parts.logger, mount.errorBody));
     else app.use(path, ...guard, mount);
   }
+  const sdpGuard = [cors(parts.corsOrigins), rateLimit(parts), sdpOnly, express.text({ type: isSdp, limit: parts.sdpMaxBytes }), parts.access.middleware()];
+  for (const [path, router] of Object.entries(parts.sdp)) app.use(path, ...sdpGuard, router);
   for (const [path, router] of Object.entries(parts.open)) app.use(path, router);
   for (const [path, dir] of Object.entries(parts.staticDirs)) app.use(path, express.static(dir, { index: 'index.html' }));
   app.use((req: Request) => {
@@ -69,7 +78,9 @@ function cors(origins: readonly string[]) {
     if (origin !== undefined && (any || origins.includes(origin))) {
       res.setHeader('Access-Control-Allow-Origin', any ? '*' : origin);
       res.setHeader('Access-Control-Allow-Headers', 'content-type,x-requested-with,x-access-token,authorization');
-      res.setHeader('Access-Control-Allow-Methods', 'GET,POST,DELETE,OPTIONS');
+      res.setHeader('Access-Control-Allow-Methods', 'GET,POST,PATCH,DELETE,OPTIONS');
+      // WHIP and WHEP clients read the resource and the ICE servers from these.
+      res.setHeader('Access-Control-Expose-Headers', 'Location,Link,ETag');
       if (!any) res.setHeader('Vary', 'Origin');
     }
     if (req.method === 'OPTIONS') res.status(204).end();
@@ -92,6 +103,18 @@ function jsonOnly(req: Request, _res: Response, next: NextFunction): void {
   const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
   if (hasBody && !isJson(req)) return next(new GatewayError('UNSUPPORTED_MEDIA_TYPE', `Send JSON bodies with Content-Type: application/json (got ${req.get('content-type') ?? 'none'})`));
   next();
+}
+
+/** An offer must be SDP: like JSON, a type that a cross-site page cannot send without a preflight. (PATCH bodies are not read.) */
+function sdpOnly(req: Request, _res: Response, next: NextFunction): void {
+  if (req.method !== 'POST') return next();
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !isSdp(req)) return next(new GatewayError('UNSUPPORTED_MEDIA_TYPE', `Send the SDP offer with Content-Type: application/sdp (got ${req.get('content-type') ?? 'none'})`));
+  next();
+}
+
+function isSdp(req: http.IncomingMessage): boolean {
+  return /^application\/sdp\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 }
 
 function isJson(req: http.IncomingMessage): boolean {
@@ -124,7 +147,7 @@ function toGatewayError(err: unknown): GatewayError | undefined {
   if (err instanceof GatewayError) return err;
   const type = (err as { type?: unknown } | null)?.type;
   if (type === 'entity.parse.failed') return new GatewayError('INVALID_JSON', `Malformed JSON body: ${(err as Error).message}`);
-  if (type === 'entity.too.large') return new GatewayError('PAYLOAD_TOO_LARGE', `Body larger than ${MAX_BODY}`);
+  if (type === 'entity.too.large') return new GatewayError('PAYLOAD_TOO_LARGE', `Body larger than ${(err as { limit?: unknown }).limit ?? MAX_BODY} bytes`);
   if (typeof type === 'string' && type.startsWith('encoding.')) return new GatewayError('INVALID_BODY', (err as Error).message);
   return undefined;
 }
