@@ -2,6 +2,7 @@ import type { PathDirectory } from '../paths/path-directory';
 import type { PushStatus } from '../push/types';
 import { recordedFileView, type RecordedFileView } from '../rest/recording-view';
 import type { RecordLinks } from '../records/record-links';
+import { latestFileName } from '../sinks/record/recording-ledger';
 import type { BeamSession } from './beam-session';
 
 /** A beam as GET /api/v2/beam and the beam webhook show it. */
@@ -45,7 +46,7 @@ function beamView(beam: BeamSession, pushes: ReadonlyMap<string, PushStatus>, re
     recording: beam.request.record
       ? {
           state: recording?.state ?? 'stopped',
-          file_name: recording?.recording?.currentFile?.fileName ?? recording?.recording?.files.at(-1)?.fileName ?? null,
+          file_name: latestFileName(recording?.recording),
           files: (recording?.recording?.files ?? []).map((file) => recordedFileView(file, links)),
           last_error: recording?.lastError ?? null,
         }

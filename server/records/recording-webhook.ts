@@ -2,6 +2,7 @@ import type { HostCheck } from '../access/outbound-policy';
 import type { Logger } from '../log';
 import type { PathDirectoryEvents } from '../paths/path-directory';
 import { StateWebhook } from '../webhook/state-webhook';
+import { latestFileName } from '../sinks/record/recording-ledger';
 import type { RecordLinks } from './record-links';
 
 /** The directory's events the recording webhook reads. */
@@ -32,7 +33,7 @@ export function recordingWebhook(url: string, directory: RecordingEventSource, l
   });
   directory.on('push-state', (status) => {
     if (!status.recording || status.state !== 'failed') return;
-    webhook.notify({ event: 'failed', streamName: status.sourceName, mediaSessionId: status.id, fileName: status.recording.currentFile?.fileName ?? status.recording.files.at(-1)?.fileName ?? null, lastError: status.lastError });
+    webhook.notify({ event: 'failed', streamName: status.sourceName, mediaSessionId: status.id, fileName: latestFileName(status.recording), lastError: status.lastError });
   });
   return webhook;
 }

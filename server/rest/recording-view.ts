@@ -1,6 +1,6 @@
 import type { PushStatus } from '../push/types';
 import type { RecordLinks } from '../records/record-links';
-import type { RecordedFile } from '../sinks/record/recording-ledger';
+import { latestFileName, type RecordedFile } from '../sinks/record/recording-ledger';
 
 /** A recording's state as the recorder API names it. */
 export type RecordingState = 'pending' | 'recording' | 'stopped' | 'failed';
@@ -47,7 +47,7 @@ export function recordingView(status: PushStatus, links: RecordLinks): Recording
   return {
     mediaSessionId: status.id,
     streamName: status.sourceName,
-    fileName: recording?.currentFile?.fileName ?? files.at(-1)?.fileName ?? null,
+    fileName: latestFileName(recording),
     state: recordingState(status),
     bytes: status.sentBytes,
     duration: recording?.durationMs ?? 0,

@@ -41,6 +41,11 @@ export interface RecordingStatus {
   readonly durationMs: number;
 }
 
+/** The file a recording is writing, else the last one it finished: the one its views name. */
+export function latestFileName(status: RecordingStatus | undefined): string | null {
+  return status?.currentFile?.fileName ?? status?.files.at(-1)?.fileName ?? null;
+}
+
 /** A finished file with the recording it belongs to, as webhooks tell it. */
 export interface RecordedFileEvent extends RecordedFile {
   readonly streamName: string;
