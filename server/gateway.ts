@@ -52,11 +52,10 @@ import { beamViews } from './beam/beam-view';
 import { startPeerNetwork, type PeerNetwork } from './webrtc/network-from-settings';
 import type { UdpMux } from './webrtc/udp-mux/udp-mux';
 import type { WebRtcPublishService } from './webrtc/webrtc-publish-service';
+import { VERSION } from './version';
 import { resourceRoutes } from './webrtc-http/resource-routes';
 import { whipProtocol } from './webrtc-http/whip';
 import { webRtcPublishing } from './media-workers/webrtc-publishing';
-
-const VERSION = '0.1.0';
 
 /** What the gateway is started with beside its settings. */
 export interface GatewayOptions {

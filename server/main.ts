@@ -1,17 +1,25 @@
+import { parseCliArguments, USAGE } from './cli-arguments';
 import { ConfigError } from './config/errors';
 import { loadSettings } from './config/settings';
 import { Gateway } from './gateway';
 import { createLogger, logWritten, type Logger } from './log';
+import { VERSION } from './version';
 
-const DEFAULT_CONFIG = 'config/flashphoner.properties';
 /** Once stopped, the process ends when nothing is left to do; whatever still runs after this is cut off, ms. */
 const FORCED_EXIT_AFTER_MS = 5000;
 /** Longest wait for the log lines in flight before a fatal line or a forced exit, ms. */
 const LOG_WRITE_TIMEOUT_MS = 1000;
 
-/** Entry point: `node dist/server/main.js [--config <file>]`. */
+/** Entry point: `node dist/server/main.js [--config <file>] | --help | --version`. */
 async function main(): Promise<void> {
-  const configPath = readConfigArgument(process.argv.slice(2));
+  const request = parseCliArguments(process.argv.slice(2));
+  if (request.kind === 'help') return void process.stdout.write(USAGE);
+  if (request.kind === 'version') return void process.stdout.write(`webrtc-rtmp-gateway ${VERSION}\n`);
+  if (request.kind === 'error') {
+    process.stderr.write(`gateway: ${request.message}\n`);
+    process.exit(2);
+  }
+  const { configPath } = request;
   let loaded;
   try {
     loaded = loadSettings(configPath);
@@ -74,17 +82,6 @@ function exitWhenIdle(logger: Logger, code: number): void {
     logger.warn({ activeResources: process.getActiveResourcesInfo() }, `still running ${FORCED_EXIT_AFTER_MS} ms after stopping: exiting anyway`);
     void logWritten(logger, LOG_WRITE_TIMEOUT_MS).then(() => process.exit(code));
   }, FORCED_EXIT_AFTER_MS).unref();
-}
-
-function readConfigArgument(args: string[]): string {
-  const index = args.indexOf('--config');
-  if (index === -1) return DEFAULT_CONFIG;
-  const value = args[index + 1];
-  if (value === undefined || value.startsWith('--')) {
-    process.stderr.write('gateway: --config needs a file path\n');
-    process.exit(2);
-  }
-  return value;
 }
 
 void main();
