@@ -1,5 +1,6 @@
 import type { CodecJob } from '../codec/protocol';
 import { AacMixSession } from './aac-mix-session';
+import { AacToOpusSession } from './aac-to-opus-session';
 import { OpusToAacSession } from './opus-to-aac-session';
 import { MAX_VP8_SIDE, Vp8ToH264Session } from './vp8-to-h264-session';
 import type { WorkerSession } from './worker-session';
@@ -18,6 +19,12 @@ export function createWorkerSession(job: CodecJob): WorkerSession {
       requireInRange('bitrateBps', job.bitrateBps, 8_000, 512_000);
       if (!(job.audioSpecificConfig instanceof Uint8Array)) throw new Error('audioSpecificConfig is not bytes');
       return new AacMixSession(job);
+    case 'aac-to-opus':
+      requireInRange('bitrateBps', job.bitrateBps, 6_000, 510_000);
+      requireInRange('sampleRate', job.sampleRate, 7_350, 96_000);
+      requireInRange('channels', job.channels, 1, 8);
+      if (!(job.audioSpecificConfig instanceof Uint8Array) || job.audioSpecificConfig.byteLength > 64) throw new Error('audioSpecificConfig is not a short byte array');
+      return new AacToOpusSession(job);
     case 'vp8-to-h264':
       requireInRange('width', job.width, 2, MAX_VP8_SIDE);
       requireInRange('height', job.height, 2, MAX_VP8_SIDE);

@@ -14,6 +14,12 @@ export type CodecJob =
    * out, AAC with exactly the input's configuration (object type, rate, channels).
    */
   | { kind: 'aac-mix'; bitrateBps: number; sampleRate: number; channels: number; audioSpecificConfig: Uint8Array }
+  /**
+   * Raw AAC frames in (the decoder configured by `audioSpecificConfig`; `sampleRate` and
+   * `channels` as the track's parameters say: the SBR rate for HE-AAC); Opus out, 20 ms packets at
+   * 48 kHz, stereo, or mono when the input is.
+   */
+  | { kind: 'aac-to-opus'; sampleRate: number; channels: number; audioSpecificConfig: Uint8Array; bitrateBps: number }
   /** Complete VP8 frames in (the first a keyframe), H.264 out (Main profile, no B-frames, yuv420p). */
   | { kind: 'vp8-to-h264'; width: number; height: number; bitrateKbps: number; preset: string; keyframeIntervalMs: number };
 
@@ -23,7 +29,7 @@ export type CodecJobKind = CodecJob['kind'];
 export interface CodecInput {
   readonly session: number;
   /**
-   * opus-to-aac: unused (the worker counts samples; see CodecOutput.pts).
+   * opus-to-aac, aac-to-opus: unused (the worker counts samples; see CodecOutput.pts).
    * aac-mix: the output slot this frame fills, passed back with its mixed frame.
    * vp8-to-h264: presentation time, ms.
    */
@@ -54,6 +60,8 @@ export interface CodecOutput {
   /**
    * opus-to-aac: time of the frame's first sample, in samples since the session's first input
    * sample (the encoder's priming frame comes first, at -1024).
+   * aac-to-opus: time of the packet's first sample, in 48 kHz samples since the session's first
+   * input sample (the encoder's pre-skip comes first: the first packet starts before 0).
    * aac-mix: the `pts` of the input frame this mixed frame replaces.
    * vp8-to-h264: presentation time, ms (the input's).
    */
@@ -61,7 +69,7 @@ export interface CodecOutput {
   /** vp8-to-h264: decode time, ms. Equal to pts elsewhere. */
   readonly dts: number;
   readonly keyframe: boolean;
-  /** A raw AAC frame, or an H.264 access unit as NAL units with 4-byte lengths (AVCC), no SPS/PPS. */
+  /** A raw AAC frame, an Opus packet, or an H.264 access unit as NAL units with 4-byte lengths (AVCC), no SPS/PPS. */
   readonly data: Uint8Array;
 }
 

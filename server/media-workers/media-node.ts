@@ -12,6 +12,7 @@ import { SinkRegistry, type SinkKind } from '../sinks/sink-kinds';
 import { SqlitePushStore } from '../storage/push-store';
 import { aacFromOpus } from '../transcode/aac-from-opus';
 import { BatchTicker } from '../transcode/batch-ticker';
+import { opusFromAac } from '../transcode/opus-from-aac';
 import type { UdpMuxStats } from '../webrtc/udp-mux/mux-router';
 
 /** Longest fragment of a recording being written, ms: at most what a crash loses. */
@@ -72,8 +73,13 @@ export class MediaNode {
     }));
     sinks.register(udpSinkKind({ lookup: this.outbound.checkedLookup })).register(srtSinkKind({ lookup: this.outbound.checkedLookup }));
     for (const kind of options.sinkKinds ?? []) sinks.register(kind);
+    // One batch clock for both directions: a codec worker gets one message per tick for all its streams.
+    const audioBatches = new BatchTicker(settings.opusToAacBatchMs);
     this.paths = new PathManager({
-      derivations: [aacFromOpus({ pool: this.codecs, bitrateBps: settings.aacBitrateBps, batches: new BatchTicker(settings.opusToAacBatchMs), channels: settings.aacChannels })],
+      derivations: [
+        aacFromOpus({ pool: this.codecs, bitrateBps: settings.aacBitrateBps, batches: audioBatches, channels: settings.aacChannels }),
+        opusFromAac({ pool: this.codecs, batches: audioBatches }),
+      ],
       sinks,
       recorder: new Recorder({ recordDir: settings.recordDir, minFreeBytes: settings.recordMinFreeMb * 1024 * 1024, maxFragmentMs: RECORD_FRAGMENT_MS }),
       pushes: {
