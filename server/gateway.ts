@@ -34,6 +34,7 @@ import { streamRoutes } from './rest/stream-routes';
 import { transponderView } from './rest/transponder-view';
 import { RtmpServerManager } from './rtmp-servers/rtmp-server-manager';
 import { askValidationWebhook } from './rtmp-servers/validation-webhook';
+import type { PlayService } from './signalling/play-service';
 import type { PublishService } from './signalling/publish-service';
 import { SignallingServer } from './signalling/signalling-server';
 import { signallingLimits } from './signalling/signalling-settings';
@@ -54,7 +55,10 @@ import type { UdpMux } from './webrtc/udp-mux/udp-mux';
 import type { WebRtcPublishService } from './webrtc/webrtc-publish-service';
 import { VERSION } from './version';
 import { resourceRoutes } from './webrtc-http/resource-routes';
+import { whepProtocol } from './webrtc-http/whep';
 import { whipProtocol } from './webrtc-http/whip';
+import type { WebRtcPlayService } from './webrtc/webrtc-play-service';
+import { webRtcPlaying } from './media-workers/webrtc-playing';
 import { webRtcPublishing } from './media-workers/webrtc-publishing';
 
 /** What the gateway is started with beside its settings. */
@@ -78,6 +82,8 @@ export class Gateway {
   /** The media worker children (workers > 1). */
   readonly workers: MediaWorkerPool | undefined;
   readonly publishers: WebRtcPublishService;
+  /** The main process's WebRTC viewers (WHEP, playStream) of its own streams. */
+  readonly viewers: WebRtcPlayService;
   readonly metrics: GatewayMetrics;
   /** RTMP servers (ingest and playback) managed over /api/rtmp-servers. */
   readonly rtmpServers: RtmpServerManager;
@@ -89,6 +95,8 @@ export class Gateway {
   readonly #signalling: SignallingServer;
   /** Where WebRTC publishes go (the signalling's and WHIP's): the main process's, or over the media workers. */
   readonly #publishing: PublishService;
+  /** Where WebRTC viewers go: the main process's, or the media worker of their stream. */
+  readonly #playing: PlayService;
   /** STUN/TURN servers handed to browsers (getUserData, GET /ice-servers). */
   readonly #iceServers: ClientIceServers;
   readonly #webhook: StateWebhook | undefined;
@@ -132,7 +140,9 @@ export class Gateway {
     const hookOptions = restHookOptions(settings);
     this.#rtmpHooks = hookOptions ? new RestHookClient(hookOptions, logger.child({ component: 'rest-hooks' })) : undefined;
     this.#publishing = workers?.publishService(this.publishers) ?? this.publishers;
-    this.#signalling = new SignallingServer(this.#publishing, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: hookOptions, iceServers: this.#iceServers });
+    this.viewers = webRtcPlaying(settings, node, node.paths, network);
+    this.#playing = workers?.playService(this.viewers) ?? this.viewers;
+    this.#signalling = new SignallingServer(this.#publishing, logger, { limits: signallingLimits(settings), reporter: this.metrics, hooks: hookOptions, iceServers: this.#iceServers, player: this.#playing });
     this.rtmpServers = new RtmpServerManager({
       paths: localPaths,
       dbFile: settings.rtmpServersDbFile,
@@ -228,7 +238,7 @@ export class Gateway {
         '/v1': { router: omePushRoutes(this.directory, { vhost: settings.omeVhost, apps: settings.omeApps }), errorBody: omeErrorBody },
         '/api/v2/beam': { router: beamRoutes(this.#beams, this.directory, this.#recordLinks), errorBody: beamErrorBody },
       },
-      sdp: { '/whip': this.#whipRoutes(settings) },
+      sdp: { '/whip': this.#whipRoutes(settings), '/whep': this.#whepRoutes(settings) },
       sdpMaxBytes: settings.webrtcOfferMaxBytes,
       open: { '/web-sdk': sdkInfo, '/ice-servers': iceServersRoute(this.#iceServers), [RECORDS_MOUNT]: recordDownloadRoutes(path.resolve(settings.recordDir), this.#recordLinks, this.#log) },
       staticDirs: { '/web-sdk': webSdkDir, '/': path.join(webSdkDir, 'demo') },
@@ -246,6 +256,12 @@ export class Gateway {
   #whipRoutes(settings: Settings): Router {
     const options = { iceServers: this.#iceServers, limits: this.metrics, logger: this.#log.child({ component: 'whip' }) };
     return resourceRoutes(whipProtocol(this.#publishing, settings.whipMaxPublishers), options).router;
+  }
+
+  /** WHEP playback of any stream, on the media worker of the stream; viewers bounded by webrtc_max_viewers. */
+  #whepRoutes(settings: Settings): Router {
+    const options = { iceServers: this.#iceServers, limits: this.metrics, logger: this.#log.child({ component: 'whep' }) };
+    return resourceRoutes(whepProtocol(this.#playing, settings.webrtcMaxViewers), options).router;
   }
 
   /** The beams: their pages publish to this gateway's signalling with its own SDK bundle; their states go to beam_webhook_url. */
@@ -318,6 +334,7 @@ export class Gateway {
     // The children's paths close with the main process's; their handed-over RTMP connections end with them.
     await Promise.all([this.paths.close(), this.workers?.close()]);
     this.publishers.close();
+    this.viewers.close();
     this.#rtmpHooks?.close();
     await this.rtmpServers.close();
     await this.#signalling.close();

@@ -8,6 +8,7 @@ import type { LocalPaths } from '../paths/local-paths';
 import type { PathDirectory, PathDirectoryEvents, PathSummary } from '../paths/path-directory';
 import { StreamNameInUseError } from '../paths/stream-name-in-use';
 import type { PushFilter, PushRequest, PushStatus } from '../push/types';
+import type { PlayService } from '../signalling/play-service';
 import type { PublishService } from '../signalling/publish-service';
 import type { MediaNode } from './media-node';
 import { MediaWorker } from './media-worker';
@@ -108,6 +109,17 @@ export class MediaWorkerPool extends TypedEmitter<PathDirectoryEvents> implement
           settled();
           throw err;
         });
+      },
+    };
+  }
+
+  /** WebRTC viewers over every worker: a viewer plays on the node of its stream, `local` being the main process's own. */
+  playService(local: PlayService): PlayService {
+    return {
+      play: (request, events, logger) => {
+        const node = this.placement.nodeOf(request.name) ?? MAIN_NODE;
+        const worker = node === MAIN_NODE ? undefined : this.worker(node);
+        return worker ? worker.play(request, events, logger.bindings()) : local.play(request, events, logger);
       },
     };
   }

@@ -12,6 +12,7 @@ import type { AccessDecision, StreamRequest } from '../rtmp/server/access-policy
 import type { RemoteSession } from '../rtmp/server/server-session';
 import type { SessionSnapshot } from '../rtmp/server/session-snapshot';
 import type { PublishStreamRequest } from '../signalling/protocol';
+import { PlayRejectedError, type PlayEvents, type PlayHandle, type PlayRequest } from '../signalling/play-service';
 import { PublishRejectedError, type PublishCallbacks, type PublishHandle } from '../signalling/publish-service';
 import type { FromWorker, HandedSessionOptions, ToWorker, WorkerCallMethod, WorkerCalls } from './protocol';
 
@@ -47,6 +48,8 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
   readonly #startTimer: NodeJS.Timeout;
   /** WebRTC publishes negotiated or running here, by id: their signalling session's callbacks. */
   readonly #publishes = new Map<number, { callbacks: PublishCallbacks; answered: (handle: PublishHandle) => void; failed: (err: Error) => void; running: boolean }>();
+  /** WebRTC viewers negotiated or playing here, by id: their caller's events. */
+  readonly #plays = new Map<number, { events: PlayEvents; answered: (handle: PlayHandle) => void; failed: (err: Error) => void; running: boolean }>();
   /** Connections waiting to be sent, one socket in flight at a time. */
   readonly #handOffQueue: Array<{ session: number; socket: net.Socket; send: () => void }> = [];
   #handOffInFlight = false;
@@ -167,6 +170,16 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
     });
   }
 
+  /** Negotiates a WebRTC viewer of a stream of this worker; the worker reports its life to `events`. */
+  play(request: PlayRequest, events: PlayEvents, logBindings: Record<string, unknown>): Promise<PlayHandle> {
+    if (this.#exited) return Promise.reject(this.#goneError());
+    const id = this.#nextId++;
+    return new Promise<PlayHandle>((resolve, reject) => {
+      this.#plays.set(id, { events, answered: resolve, failed: reject, running: false });
+      this.#send({ kind: 'play', id, request, logBindings });
+    });
+  }
+
   /** Kills the worker at once (a test's SIGKILL, or one that does not start). */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     if (!this.#exited) this.#child.kill(signal);
@@ -239,6 +252,24 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
         this.#publishes.get(message.id)?.callbacks.onEnded(message.info, message.failed);
         this.#publishes.delete(message.id);
         break;
+      case 'play-answer': {
+        const play = this.#plays.get(message.id);
+        if (!play) return;
+        play.running = true;
+        play.answered({ answerSdp: message.answerSdp, stop: (reason) => this.#send({ kind: 'play-stop', id: message.id, reason }) });
+        break;
+      }
+      case 'play-failed':
+        this.#plays.get(message.id)?.failed(message.refusal ? new PlayRejectedError(message.refusal, message.message) : new Error(message.message));
+        this.#plays.delete(message.id);
+        break;
+      case 'playing':
+        this.#plays.get(message.id)?.events.onPlaying();
+        break;
+      case 'play-ended':
+        this.#plays.get(message.id)?.events.onEnded(message.info, message.failed);
+        this.#plays.delete(message.id);
+        break;
       case 'access': {
         const session = this.#sessions.get(message.session);
         const decided = session ? session.authorize(message.request, session.abort.signal) : Promise.resolve<AccessDecision>({ allowed: false, reason: 'connection closed' });
@@ -292,6 +323,11 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
       else publish.failed(this.#goneError());
     }
     this.#publishes.clear();
+    for (const play of this.#plays.values()) {
+      if (play.running) play.events.onEnded(`Media worker ${this.index} was lost`, true);
+      else play.failed(this.#goneError());
+    }
+    this.#plays.clear();
     this.emit('exit', reason);
   }
 }

@@ -11,6 +11,7 @@ import type { SessionSnapshot } from '../rtmp/server/session-snapshot';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { PathDirectoryEvents, PathSummary } from '../paths/path-directory';
 import type { PushFilter, PushRequest, PushStatus } from '../push/types';
+import type { PlayRefusal, PlayRequest } from '../signalling/play-service';
 import type { PublishStreamRequest } from '../signalling/protocol';
 
 /** Directory calls a worker answers: the PathDirectory's methods, its metrics as JSON, and closing its paths. */
@@ -48,7 +49,10 @@ export type ToWorker =
   | { readonly kind: 'publish'; readonly id: number; readonly request: PublishStreamRequest; readonly logBindings: Record<string, unknown> }
   /** The main process's answer to `publish-authorize`: the request to carry out, or why not. */
   | { readonly kind: 'publish-authorized'; readonly id: number; readonly request: PublishStreamRequest | undefined; readonly rejection: string | undefined }
-  | { readonly kind: 'publish-stop'; readonly id: number; readonly reason: EndReason };
+  | { readonly kind: 'publish-stop'; readonly id: number; readonly reason: EndReason }
+  /** A WebRTC viewer of a stream of this worker (WHEP, playStream): answer its offer. */
+  | { readonly kind: 'play'; readonly id: number; readonly request: PlayRequest; readonly logBindings: Record<string, unknown> }
+  | { readonly kind: 'play-stop'; readonly id: number; readonly reason: EndReason };
 
 /** A directory event of the worker's paths. */
 export type WorkerEvent = { [K in keyof PathDirectoryEvents]: { readonly kind: 'event'; readonly event: K; readonly args: PathDirectoryEvents[K] } }[keyof PathDirectoryEvents];
@@ -69,5 +73,10 @@ export type FromWorker =
   | { readonly kind: 'publish-failed'; readonly id: number; readonly rejected: boolean; readonly message: string }
   | { readonly kind: 'publishing'; readonly id: number }
   | { readonly kind: 'publish-ended'; readonly id: number; readonly info: string; readonly failed: boolean }
+  | { readonly kind: 'play-answer'; readonly id: number; readonly answerSdp: string }
+  /** The playback could not start; `refusal` when it was a PlayRejectedError. */
+  | { readonly kind: 'play-failed'; readonly id: number; readonly refusal: PlayRefusal | undefined; readonly message: string }
+  | { readonly kind: 'playing'; readonly id: number }
+  | { readonly kind: 'play-ended'; readonly id: number; readonly info: string; readonly failed: boolean }
   /** A later publish or play on a handed-over connection, for the listener's policy (and placement) to decide. */
   | { readonly kind: 'access'; readonly id: number; readonly session: number; readonly request: StreamRequest };

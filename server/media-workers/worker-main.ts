@@ -16,17 +16,22 @@ import { ServerSession } from '../rtmp/server/server-session';
 import type { PublishStreamRequest } from '../signalling/protocol';
 import { PublishRejectedError, type PublishCallbacks, type PublishHandle } from '../signalling/publish-service';
 import { startPeerNetwork } from '../webrtc/network-from-settings';
+import type { WebRtcPlayService } from '../webrtc/webrtc-play-service';
 import type { WebRtcPublishService } from '../webrtc/webrtc-publish-service';
 import { MediaNode } from './media-node';
 import type { FromWorker, HandedSessionOptions, ToWorker, WorkerCallMethod, WorkerCalls } from './protocol';
 import { rtmpClientLimits } from './rtmp-limit-settings';
+import { webRtcPlaying } from './webrtc-playing';
 import { webRtcPublishing } from './webrtc-publishing';
+import { WorkerPlays } from './worker-plays';
 import { publisherOutputs, recordingDefaults } from './publisher-outputs';
 
 const EVENTS: ReadonlyArray<keyof PathDirectoryEvents> = ['path-published', 'path-unpublished', 'push-state', 'push-retry', 'path-removed', 'recording-file'];
 
 let node: MediaNode | undefined;
 let publisher: WebRtcPublishService | undefined;
+let viewers: WebRtcPlayService | undefined;
+let plays: WorkerPlays | undefined;
 /** WebRTC publishes running here, by the main process's id. */
 const publishes = new Map<number, PublishHandle>();
 /** WebRTC publishes waiting for the main process's authorisation, by id. */
@@ -76,6 +81,13 @@ process.on('message', (message: ToWorker, handle?: net.Socket) => {
     case 'publish-stop':
       publishes.get(message.id)?.stop(message.reason);
       break;
+    case 'play':
+      if (plays) plays.start(message.id, message.request, message.logBindings);
+      else send({ kind: 'play-failed', id: message.id, refusal: undefined, message: 'media worker not initialised' });
+      break;
+    case 'play-stop':
+      plays?.stop(message.id, message.reason);
+      break;
     case 'access-decision':
       pendingAccess.get(message.id)?.(message.decision);
       pendingAccess.delete(message.id);
@@ -91,6 +103,8 @@ async function init(index: number, initSettings: Settings, codecWorkers: number)
   const network = await startPeerNetwork({ ...settings, webrtcUdpPort: udpPort }, log);
   const made = new MediaNode(settings, log, { codecWorkers, webrtcUdp: () => network.mux?.stats });
   publisher = webRtcPublishing(settings, made, made.paths, network, publisherOutputs(made.paths, recordingDefaults(settings), log));
+  viewers = webRtcPlaying(settings, made, made.paths, network);
+  plays = new WorkerPlays(viewers, send, log);
   node = made;
   for (const event of EVENTS) made.paths.on(event, (...args: unknown[]) => send({ kind: 'event', event, args } as FromWorker));
   log.info({ pid: process.pid, codecWorkers, webrtcUdpPort: network.mux?.port }, 'media worker ready');
@@ -139,6 +153,7 @@ const calls: { [M in WorkerCallMethod]: (...args: WorkerCalls[M]['args']) => Pro
   metrics: () => running().metrics.registry.getMetricsAsJSON(),
   closePaths: () => {
     publisher?.close();
+    viewers?.close();
     return running().close();
   },
 };
@@ -196,5 +211,6 @@ function remoteAccess(session: number): RtmpAccessPolicy {
 // A shutdown of the gateway closes the paths over 'closePaths' first; a signal is the last word.
 process.on('SIGTERM', () => {
   publisher?.close();
+  viewers?.close();
   void (node?.paths.close(EndReasons.shutdown) ?? Promise.resolve()).finally(() => process.exit(0));
 });

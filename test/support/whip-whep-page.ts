@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { TIME_CODE_COLUMNS, TIME_CODE_HEIGHT, TIME_CODE_ROWS, TIME_CODE_TOP } from './time-code';
 
 const CLIENTS = path.resolve(__dirname, '..', '..', 'node_modules', 'whip-whep');
 
@@ -29,7 +30,7 @@ window.whepView = async (url, token) => {
   pc.addTransceiver('video', { direction: 'recvonly' });
   pc.addTransceiver('audio', { direction: 'recvonly' });
   const video = document.createElement('video');
-  video.muted = true;
+  // Not muted: Chromium measures the audio energy of what it plays out (autoplay is allowed by a flag).
   video.autoplay = true;
   document.body.appendChild(video);
   const media = new MediaStream();
@@ -41,6 +42,26 @@ window.whepView = async (url, token) => {
   return client.resourceURL.href;
 };
 window.whepStop = () => window.whep.stop();
+// Each presented picture's time-code strip (time-code.ts) as 20×2 gray cells, with when it was presented.
+window.timeCodes = [];
+window.sampleTimeCodes = (count) => new Promise((resolve) => {
+  const video = document.querySelector('video');
+  const canvas = document.createElement('canvas');
+  canvas.width = ${TIME_CODE_COLUMNS}; canvas.height = ${TIME_CODE_ROWS};
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  const samples = [];
+  const onFrame = (now, meta) => {
+    const h = video.videoHeight, w = video.videoWidth;
+    g.drawImage(video, 0, h * ${TIME_CODE_TOP}, w, h * ${TIME_CODE_HEIGHT}, 0, 0, ${TIME_CODE_COLUMNS}, ${TIME_CODE_ROWS});
+    const pixels = g.getImageData(0, 0, ${TIME_CODE_COLUMNS}, ${TIME_CODE_ROWS}).data;
+    const cells = [];
+    for (let i = 0; i < pixels.length; i += 4) cells.push(Math.round((pixels[i] + pixels[i + 1] + pixels[i + 2]) / 3));
+    samples.push({ presentedAtMs: performance.timeOrigin + meta.expectedDisplayTime, cells });
+    if (samples.length >= count) resolve(samples);
+    else video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+});
 window.inbound = async () => {
   const result = { framesDecoded: 0, framesPerSecond: 0, frameWidth: 0, audioEnergy: 0, audioSamples: 0, connectionState: window.viewer ? window.viewer.connectionState : 'none' };
   if (!window.viewer) return result;
@@ -104,6 +125,11 @@ export class WhipWhepPage {
   /** Plays a WHEP endpoint; resolves with the resource URL. */
   whepView(page: Page, url: string, token?: string): Promise<string> {
     return page.evaluate(`window.whepView(${JSON.stringify(url)}, ${JSON.stringify(token)})`);
+  }
+
+  /** The time-code strips of the next `count` pictures the viewer presents (a page publishing with time codes). */
+  timeCodes(page: Page, count: number): Promise<Array<{ presentedAtMs: number; cells: number[] }>> {
+    return page.evaluate(`window.sampleTimeCodes(${count})`);
   }
 
   inbound(page: Page): Promise<InboundStats> {

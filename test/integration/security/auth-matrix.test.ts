@@ -7,7 +7,7 @@ import { startTestGateway, type TestGateway } from '../../support/gateway-harnes
 import { NetworkNamespace } from '../../support/netns';
 
 /** Every management endpoint, with a body that passes validation (404s and 400s are fine: they got past the access layer). */
-const ENDPOINTS: ReadonlyArray<{ method: 'GET' | 'POST' | 'DELETE'; route: string; body?: unknown }> = [
+const ENDPOINTS: ReadonlyArray<{ method: 'GET' | 'POST' | 'DELETE'; route: string; body?: unknown; sdp?: string }> = [
   { method: 'POST', route: '/rest-api/push/startup', body: { streamName: 'nobody', rtmpUrl: 'rtmp://127.0.0.1:1/live' } },
   { method: 'POST', route: '/rest-api/push/find', body: {} },
   { method: 'GET', route: '/rest-api/push/find_all' },
@@ -26,6 +26,10 @@ const ENDPOINTS: ReadonlyArray<{ method: 'GET' | 'POST' | 'DELETE'; route: strin
   { method: 'POST', route: '/rest-api/recorder/terminate', body: { mediaSessionId: 'x' } },
   { method: 'POST', route: '/api/v2/beam', body: { operation: 'stop', room_id: 'x' } },
   { method: 'GET', route: '/api/v2/beam' },
+  { method: 'POST', route: '/whip/nobody', sdp: 'v=0\r\n' },
+  { method: 'DELETE', route: '/whip/nobody/x' },
+  { method: 'POST', route: '/whep/nobody', sdp: 'v=0\r\n' },
+  { method: 'DELETE', route: '/whep/nobody/x' },
 ];
 
 const USER = { name: 'ops', password: 'correct horse' };
@@ -71,6 +75,7 @@ describe('the access layer of every management API', () => {
   }
 
   function requestOf(endpoint: (typeof ENDPOINTS)[number], headers: Record<string, string>) {
+    if (endpoint.sdp !== undefined) return { method: endpoint.method, headers: { ...headers, 'content-type': 'application/sdp' }, body: endpoint.sdp };
     return {
       method: endpoint.method,
       headers: { ...headers, ...(endpoint.body === undefined ? {} : { 'content-type': 'application/json' }) },
