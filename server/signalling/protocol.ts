@@ -15,7 +15,16 @@ import { readCustom, type CustomFields } from './custom-fields';
 export { StreamStatusInfo };
 
 /** Stream statuses sent in notifyStreamStatusEvent (the SDK's STREAM_STATUS values). */
-export type StreamStatus = 'PENDING' | 'PUBLISHING' | 'UNPUBLISHED' | 'FAILED';
+export type StreamStatus = 'PENDING' | 'PUBLISHING' | 'UNPUBLISHED' | 'PLAYING' | 'STOPPED' | 'FAILED';
+
+/** The info strings of played streams (WCS's STREAM_STATUS_INFO where WCS has one). */
+export const PlayStatusInfo = {
+  STREAM_NOT_FOUND: 'Stream not found',
+  /** The viewer sent `stopStream`. */
+  STOPPED_BY_USER: 'Stopped by user',
+  /** Not a WCS string: the gateway was started without WebRTC playback. */
+  PLAYBACK_UNAVAILABLE: 'WebRTC playback is not available on this gateway',
+} as const;
 
 
 /** The `publishStream` request (the fields the gateway reads). */
@@ -33,6 +42,14 @@ export interface PublishStreamRequest {
   maxBitrate?: number;
   /** The client's `custom` fields, for the publishStream REST hook. */
   custom?: CustomFields;
+}
+
+/** The `playStream` request (the fields the gateway reads). */
+export interface PlayStreamRequest {
+  mediaSessionId: string;
+  name: string;
+  /** The viewer's offer, receive-only media sections. */
+  sdp: string;
 }
 
 /** Longest mediaSessionId accepted, characters (the SDKs send a 36-character UUID). */
@@ -63,14 +80,8 @@ export function envelope(message: string, ...data: unknown[]): string {
 
 /** Reads `publishStream`'s data[0]; returns an error string when a required field is missing. */
 export function readPublishStream(data: unknown[]): PublishStreamRequest | string {
-  const raw = data[0];
-  if (typeof raw !== 'object' || raw === null) return 'publishStream has no stream descriptor';
-  const r = raw as Record<string, unknown>;
-  if (typeof r.mediaSessionId !== 'string' || r.mediaSessionId === '') return StreamStatusInfo.MEDIASESSION_ID_NULL;
-  if (r.mediaSessionId.length > MAX_ID_LENGTH) return `MediaSessionId is longer than ${MAX_ID_LENGTH} characters`;
-  if (typeof r.name !== 'string' || r.name === '') return 'Stream name is empty';
-  if (r.name.length > MAX_NAME_LENGTH) return `Stream name is longer than ${MAX_NAME_LENGTH} characters`;
-  if (typeof r.sdp !== 'string' || !r.sdp.startsWith('v=')) return 'publishStream has no SDP offer';
+  const r = readDescriptor('publishStream', data);
+  if (typeof r === 'string') return r;
   const request: PublishStreamRequest = {
     mediaSessionId: r.mediaSessionId,
     name: r.name,
@@ -87,6 +98,25 @@ export function readPublishStream(data: unknown[]): PublishStreamRequest | strin
   const custom = readCustom(r.custom);
   if (custom !== undefined) request.custom = custom;
   return request;
+}
+
+/** Reads `playStream`'s data[0]; returns an error string when a required field is missing. */
+export function readPlayStream(data: unknown[]): PlayStreamRequest | string {
+  const r = readDescriptor('playStream', data);
+  return typeof r === 'string' ? r : { mediaSessionId: r.mediaSessionId, name: r.name, sdp: r.sdp };
+}
+
+/** A stream descriptor whose id, name and offer are bounded strings, or why it is not one. */
+function readDescriptor(message: string, data: unknown[]): (Record<string, unknown> & PlayStreamRequest) | string {
+  const raw = data[0];
+  if (typeof raw !== 'object' || raw === null) return `${message} has no stream descriptor`;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.mediaSessionId !== 'string' || r.mediaSessionId === '') return StreamStatusInfo.MEDIASESSION_ID_NULL;
+  if (r.mediaSessionId.length > MAX_ID_LENGTH) return `MediaSessionId is longer than ${MAX_ID_LENGTH} characters`;
+  if (typeof r.name !== 'string' || r.name === '') return 'Stream name is empty';
+  if (r.name.length > MAX_NAME_LENGTH) return `Stream name is longer than ${MAX_NAME_LENGTH} characters`;
+  if (typeof r.sdp !== 'string' || !r.sdp.startsWith('v=')) return `${message} has no SDP offer`;
+  return r as Record<string, unknown> & PlayStreamRequest;
 }
 
 /** Reads the mediaSessionId of `unPublishStream` / `stopStream`. */

@@ -7,7 +7,9 @@ import { EndReasons, type EndReason } from '../hub/end-reason';
 import { readConnection, userData } from './connection-request';
 import type { HookAuthorizer } from './hook-authorizer';
 import { envelope, parseEnvelope, readMediaSessionId, readPublishStream, readStreamIds, StreamStatusInfo, type PublishStreamRequest, type StreamStatus } from './protocol';
+import type { PlayService } from './play-service';
 import { PublishRejectedError, type PublishHandle, type PublishService } from './publish-service';
+import { SessionPlays } from './session-plays';
 
 /** Closes a client that has answered neither a WebSocket ping nor sent anything for this long, ms. */
 const IDLE_TIMEOUT_MS = 30_000;
@@ -25,6 +27,8 @@ const POLICY_VIOLATION = 1008;
 /** What every session of one signalling server shares. */
 export interface SessionContext {
   publisher: PublishService;
+  /** Plays streams to WebRTC viewers (`playStream`); absent, every playStream gets FAILED. */
+  player?: PlayService;
   logger: Logger;
   /** Publishes one session may have at once, negotiating or publishing. */
   maxPublishes: number;
@@ -48,9 +52,10 @@ type SessionState = 'awaiting-connection' | 'connecting' | 'established' | 'refu
 
 /**
  * One client's WebSocket: the WCS session state machine (connection → getUserData, publishStream →
- * setRemoteSDP + notifyStreamStatusEvent, unPublishStream, ping/pong). Every message is handled in
- * isolation: a bad frame or a throwing handler is logged and answered with `fail`, never allowed to
- * break the session or the server. Nothing a client sent is sent back as it came.
+ * setRemoteSDP + notifyStreamStatusEvent, unPublishStream, playStream / stopStream in session-plays.ts,
+ * ping/pong). Every message is handled in isolation: a bad frame or a throwing handler is logged and
+ * answered with `fail`, never allowed to break the session or the server. Nothing a client sent is
+ * sent back as it came.
  */
 export class SignallingSession {
   readonly id = randomUUID();
@@ -58,6 +63,7 @@ export class SignallingSession {
   readonly #context: SessionContext;
   readonly #log: Logger;
   readonly #publishes = new Map<string, PublishEntry>();
+  readonly #plays: SessionPlays;
   #state: SessionState = 'awaiting-connection';
   #appKey: string | undefined;
   #lastHeard = Date.now();
@@ -71,6 +77,12 @@ export class SignallingSession {
     this.#context = context;
     this.#log = context.logger.child({ sessionId: this.id, remoteAddress });
     this.#log.info('signalling session opened');
+    this.#plays = new SessionPlays({
+      player: context.player,
+      log: this.#log,
+      send: (message, ...data) => this.#send(message, ...data),
+      isPublishing: (mediaSessionId) => this.#publishes.has(mediaSessionId),
+    });
     ws.on('message', (data, isBinary) => {
       this.#lastHeard = Date.now();
       if (isBinary) return;
@@ -84,7 +96,7 @@ export class SignallingSession {
   }
 
   /**
-   * Closes the socket (gateway shutdown); publishes end with "Stopped by session disconnect".
+   * Closes the socket (gateway shutdown); publishes and plays end with "Stopped by session disconnect".
    * Resolves once the socket is closed, after 1 s at most: until then ws may still emit (and we log) events.
    */
   close(): Promise<void> {
@@ -155,9 +167,13 @@ export class SignallingSession {
         return this.#onConnection(data);
       case 'publishStream':
         return this.#onPublishStream(data);
+      case 'playStream':
+        return this.#plays.play(data, this.#state === 'established');
       case 'unPublishStream':
-      case 'stopStream':
         return this.#onUnpublish(data);
+      case 'stopStream':
+        // The stock SDK stops its plays with it; for a publish it means unPublishStream, as it always did here.
+        return this.#plays.stop(readMediaSessionId(data) ?? '') ? undefined : this.#onUnpublish(data);
       case 'ping':
         return this.#send('pong', null);
       case 'pong':
@@ -202,7 +218,7 @@ export class SignallingSession {
     const request = readPublishStream(data);
     if (typeof request === 'string') return this.#notify(id, name, 'FAILED', request);
     if (this.#state !== 'established') return this.#notify(id, name, 'FAILED', StreamStatusInfo.SESSION_NOT_READY);
-    if (this.#publishes.has(id)) return this.#notify(id, name, 'FAILED', StreamStatusInfo.MEDIASESSION_ID_ALREADY_IN_USE);
+    if (this.#publishes.has(id) || this.#plays.has(id)) return this.#notify(id, name, 'FAILED', StreamStatusInfo.MEDIASESSION_ID_ALREADY_IN_USE);
     const { maxPublishes } = this.#context;
     if (this.#publishes.size >= maxPublishes) {
       this.#context.limits.reached('ws_publishes_per_session');
@@ -272,6 +288,7 @@ export class SignallingSession {
       if (entry.handle) entry.handle.stop(EndReasons.sessionDisconnect);
       else entry.stoppedEarly = EndReasons.sessionDisconnect;
     }
+    this.#plays.close();
     this.#log.info('signalling session closed');
   }
 

@@ -9,6 +9,7 @@ import type { Logger } from '../log';
 import type { LimitReporter } from '../metrics/limits';
 import { ConnectionAdmission, type ConnectionRefusal } from './connection-admission';
 import { HookAuthorizer } from './hook-authorizer';
+import type { PlayService } from './play-service';
 import type { PublishService } from './publish-service';
 import { RefusalLog } from './refusal-log';
 import { SignallingSession, type SessionContext } from './session';
@@ -44,6 +45,8 @@ export interface SignallingOptions {
   hooks?: RestHookOptions;
   /** ICE servers handed to clients in `getUserData`. */
   iceServers?: ClientIceServers;
+  /** Plays streams to WebRTC viewers (`playStream`); absent, playStream is answered FAILED. */
+  player?: PlayService;
 }
 
 /** Largest signalling frame accepted, bytes (an SDP offer is ~10 KB). */
@@ -80,6 +83,7 @@ export class SignallingServer {
       limits: options.reporter,
       ...(this.#hookClient ? { hooks: new HookAuthorizer(this.#hookClient) } : {}),
       ...(options.iceServers ? { iceServers: options.iceServers } : {}),
+      ...(options.player ? { player: options.player } : {}),
     };
   }
 

@@ -1,5 +1,5 @@
-// Demo page of the gateway: publish the camera with the gateway SDK (global `Flashphoner`) and
-// manage RTMP transponders through the REST API. Plain script, no framework.
+// Demo page of the gateway: publish the camera and play a stream with the gateway SDK (global
+// `Flashphoner`), and manage RTMP transponders through the REST API. Plain script, no framework.
 'use strict';
 
 (function () {
@@ -14,6 +14,13 @@
     stopBtn: byId('stopBtn'),
     status: byId('status'),
     iceInfo: byId('iceInfo'),
+    playVideo: byId('playVideo'),
+    playForm: byId('playForm'),
+    playName: byId('playName'),
+    playBtn: byId('playBtn'),
+    playStopBtn: byId('playStopBtn'),
+    playStatus: byId('playStatus'),
+    playError: byId('playError'),
     pushForm: byId('pushForm'),
     rtmpUrl: byId('rtmpUrl'),
     fullUrl: byId('fullUrl'),
@@ -22,16 +29,23 @@
     error: byId('error'),
   };
 
-  let session = null; // the ESTABLISHED session, reused by every publish
+  let session = null; // the ESTABLISHED session, reused by every publish and play
   let stream = null; // the stream being published, if any
+  let playback = null; // the stream being played, if any
 
   Flashphoner.init();
   ui.streamName.value = 'stream-' + Math.random().toString(36).slice(2, 7);
+  ui.playName.value = ui.streamName.value;
   ui.publishForm.addEventListener('submit', (event) => {
     event.preventDefault();
     publish();
   });
   ui.stopBtn.addEventListener('click', () => stream && stream.stop());
+  ui.playForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    play();
+  });
+  ui.playStopBtn.addEventListener('click', () => playback && playback.stop());
   ui.pushForm.addEventListener('submit', (event) => {
     event.preventDefault();
     startPush();
@@ -77,6 +91,53 @@
     setPublishing(false);
     refreshTransponders();
   }
+
+  // ---- playing ----
+
+  function play() {
+    clearError(ui.playError);
+    const name = ui.playName.value.trim();
+    setPlaying(true);
+    showPlayStatus('CONNECTING');
+    connect()
+      .then((established) => {
+        // The SDK plays into our <video>; it starts with sound, as the click allows.
+        playback = established
+          .createStream({ name, remoteVideo: ui.playVideo })
+          .on(STREAM_STATUS.PLAYING, (played) => showPlayStatus(played.status()))
+          .on(STREAM_STATUS.STOPPED, playEnded)
+          .on(STREAM_STATUS.FAILED, playEnded);
+        playback.play();
+        showPlayStatus(playback.status());
+      })
+      .catch((error) => {
+        showError(error.message, ui.playError);
+        showPlayStatus('FAILED');
+        setPlaying(false);
+      });
+  }
+
+  function playEnded(ended) {
+    const info = ended.getErrorInfo() || ended.getInfo();
+    showPlayStatus(ended.status(), info);
+    if (ended.status() === STREAM_STATUS.FAILED) {
+      showError(info || 'Playback failed', ui.playError);
+    }
+    playback = null;
+    setPlaying(false);
+  }
+
+  function setPlaying(active) {
+    ui.playBtn.disabled = active;
+    ui.playName.disabled = active;
+    ui.playStopBtn.disabled = !active;
+  }
+
+  function showPlayStatus(status, info) {
+    showStatusIn(ui.playStatus, status, info);
+  }
+
+  // ---- the session ----
 
   /** Resolves with an ESTABLISHED session, opening one if needed. */
   function connect() {
@@ -131,8 +192,12 @@
   }
 
   function showStatus(status, info) {
-    ui.status.dataset.status = status;
-    ui.status.textContent = info ? status + ': ' + info : status;
+    showStatusIn(ui.status, status, info);
+  }
+
+  function showStatusIn(element, status, info) {
+    element.dataset.status = status;
+    element.textContent = info ? status + ': ' + info : status;
   }
 
   // ---- RTMP transponders (REST API) ----
@@ -247,14 +312,14 @@
     return value ? 'yes' : 'no';
   }
 
-  function showError(message) {
-    ui.error.textContent = message;
-    ui.error.hidden = false;
+  function showError(message, element = ui.error) {
+    element.textContent = message;
+    element.hidden = false;
   }
 
-  function clearError() {
-    ui.error.textContent = '';
-    ui.error.hidden = true;
+  function clearError(element = ui.error) {
+    element.textContent = '';
+    element.hidden = true;
   }
 
   function byId(id) {

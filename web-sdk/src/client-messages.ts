@@ -39,22 +39,44 @@ export interface PublishStreamRequest extends PublishBitrates {
   constraints: WireConstraints;
 }
 
-/** `unPublishStream`: stop a stream; the server answers `notifyStreamStatusEvent` UNPUBLISHED. */
-export interface UnpublishStreamRequest {
+/** `playStream`: a receive-only offer (ICE candidates included); the server answers `setRemoteSDP`, then PLAYING. */
+export interface PlayStreamRequest {
   mediaSessionId: string;
   name: string;
-  published: true;
+  published: false;
+  hasVideo: true;
+  hasAudio: true;
+  status: 'PENDING';
+  record: false;
+  mediaProvider: 'WebRTC';
+  sdp: string;
+  custom?: CustomData;
+}
+
+/** `unPublishStream` (published: true) or `stopStream` (false): the server answers UNPUBLISHED or STOPPED. */
+interface EndStreamRequest<Published extends boolean> {
+  mediaSessionId: string;
+  name: string;
+  published: Published;
   hasVideo: true;
   hasAudio: true;
   status: StreamStatus;
   record: false;
 }
 
+/** `unPublishStream`: stop a published stream; the server answers `notifyStreamStatusEvent` UNPUBLISHED. */
+export type UnpublishStreamRequest = EndStreamRequest<true>;
+
+/** `stopStream`: stop a played stream; the server answers `notifyStreamStatusEvent` STOPPED. */
+export type StopStreamRequest = EndStreamRequest<false>;
+
 /** Every message this client sends, with the single object that goes into `data[0]`. */
 export type ClientMessage =
   | { message: 'connection'; payload: ConnectionRequest }
   | { message: 'publishStream'; payload: PublishStreamRequest }
   | { message: 'unPublishStream'; payload: UnpublishStreamRequest }
+  | { message: 'playStream'; payload: PlayStreamRequest }
+  | { message: 'stopStream'; payload: StopStreamRequest }
   | { message: 'pong'; payload: null };
 
 /** Serialises a message as the WebSocket text frame `{"message": <name>, "data": [payload]}`. */
@@ -113,12 +135,37 @@ export function publishStreamRequest(fields: {
   };
 }
 
-/** Builds the `unPublishStream` request; `status` is the stream's status when stop() was called. */
-export function unpublishStreamRequest(fields: { mediaSessionId: string; name: string; status: StreamStatus }): UnpublishStreamRequest {
+/** Builds the `playStream` request, with the official SDK's fixed fields. */
+export function playStreamRequest(fields: { mediaSessionId: string; name: string; sdp: string; custom?: CustomData }): PlayStreamRequest {
   return {
     mediaSessionId: fields.mediaSessionId,
     name: fields.name,
-    published: true,
+    published: false,
+    hasVideo: true,
+    hasAudio: true,
+    status: 'PENDING',
+    record: false,
+    mediaProvider: 'WebRTC',
+    sdp: fields.sdp,
+    custom: fields.custom,
+  };
+}
+
+/** Builds the `unPublishStream` request; `status` is the stream's status when stop() was called. */
+export function unpublishStreamRequest(fields: { mediaSessionId: string; name: string; status: StreamStatus }): UnpublishStreamRequest {
+  return endStreamRequest(fields, true);
+}
+
+/** Builds the `stopStream` request; `status` is the stream's status when stop() was called. */
+export function stopStreamRequest(fields: { mediaSessionId: string; name: string; status: StreamStatus }): StopStreamRequest {
+  return endStreamRequest(fields, false);
+}
+
+function endStreamRequest<Published extends boolean>(fields: { mediaSessionId: string; name: string; status: StreamStatus }, published: Published): EndStreamRequest<Published> {
+  return {
+    mediaSessionId: fields.mediaSessionId,
+    name: fields.name,
+    published,
     hasVideo: true,
     hasAudio: true,
     status: fields.status,

@@ -1,5 +1,5 @@
-// The publish-related subset of @flashphoner/websdk's constants.js, with identical string
-// values so code written against the official SDK compares statuses the same way.
+// The publish- and play-related subset of @flashphoner/websdk's constants.js, with identical
+// string values so code written against the official SDK compares statuses the same way.
 
 /** Session statuses this SDK reports; values equal the official SESSION_STATUS. */
 export const SESSION_STATUS = Object.freeze({
@@ -20,16 +20,20 @@ export const SESSION_STATUS = Object.freeze({
 /** One of the SESSION_STATUS values. */
 export type SessionStatus = (typeof SESSION_STATUS)[keyof typeof SESSION_STATUS];
 
-/** Stream statuses a publishing stream goes through; values equal the official STREAM_STATUS. */
+/** Stream statuses a publishing or playing stream goes through; values equal the official STREAM_STATUS. */
 export const STREAM_STATUS = Object.freeze({
-  /** Created, publish() not called yet. */
+  /** Created, neither publish() nor play() called yet. */
   NEW: 'NEW',
-  /** publish() called: acquiring media, negotiating, waiting for the server. */
+  /** publish() or play() called: acquiring media, negotiating, waiting for the server. */
   PENDING: 'PENDING',
   /** The server receives the stream. */
   PUBLISHING: 'PUBLISHING',
-  /** Stopped (by stop(), by REST terminate or by the server). Terminal. */
+  /** A published stream stopped (by stop(), by REST terminate or by the server). Terminal. */
   UNPUBLISHED: 'UNPUBLISHED',
+  /** The server sends the played stream. */
+  PLAYING: 'PLAYING',
+  /** A played stream stopped (by stop(), its publisher's end or the server). Terminal. */
+  STOPPED: 'STOPPED',
   /** Failed locally, rejected by the server, or its session closed. Terminal. */
   FAILED: 'FAILED',
 } as const);
@@ -37,7 +41,7 @@ export const STREAM_STATUS = Object.freeze({
 /** One of the STREAM_STATUS values. */
 export type StreamStatus = (typeof STREAM_STATUS)[keyof typeof STREAM_STATUS];
 
-/** The `info` strings a publishing stream may carry (Stream.getInfo()); values equal the official STREAM_STATUS_INFO. */
+/** The `info` strings a publishing or playing stream may carry (Stream.getInfo()); values equal the official STREAM_STATUS_INFO. */
 export const STREAM_STATUS_INFO = Object.freeze({
   FAILED_BY_ICE_ERROR: 'Failed by ICE error',
   FAILED_BY_ICE_TIMEOUT: 'Failed by ICE timeout',
@@ -50,6 +54,7 @@ export const STREAM_STATUS_INFO = Object.freeze({
   STOPPED_BY_PUBLISHER_STOP: 'Stopped by publisher stop',
   STOPPED_BY_USER: 'Stopped by user',
   STREAM_NAME_ALREADY_IN_USE: 'Stream name is already in use',
+  STREAM_NOT_FOUND: 'Stream not found',
   MEDIASESSION_ID_ALREADY_IN_USE: 'MediaSessionId is already in use',
   NO_COMMON_CODECS: 'No common codecs',
 } as const);

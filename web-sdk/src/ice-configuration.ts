@@ -22,7 +22,7 @@ export function serverIceConfiguration(userData: UserData): IceConfiguration {
 }
 
 /**
- * The configuration a publishing peer gets: the page's own `mediaOptions`, with `iceServers` and
+ * The configuration a stream's peer gets: the page's own `mediaOptions`, with `iceServers` and
  * `iceTransportPolicy` from, in order, createSession's options of those names, `mediaOptions`,
  * then the gateway's getUserData. So a page that says nothing uses the gateway's STUN/TURN servers.
  */

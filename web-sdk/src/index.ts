@@ -1,5 +1,5 @@
 /**
- * Publish-only browser SDK for the WebRTC→RTMP gateway, named like @flashphoner/websdk:
+ * Browser SDK for the WebRTC→RTMP gateway, named like @flashphoner/websdk:
  *
  *   Flashphoner.init();
  *   Flashphoner.createSession({ urlServer: 'ws://host:8080' })
@@ -7,6 +7,9 @@
  *       session.createStream({ name: 'cam1', display: div })
  *         .on(STREAM_STATUS.PUBLISHING, (stream) => console.log('live', stream.id()))
  *         .publish());
+ *
+ * and `.play()` instead of `.publish()` shows the stream `name` in a <video> in `display`
+ * (statuses PLAYING, then STOPPED or FAILED).
  */
 import { ERROR_INFO } from './constants';
 import { DEFAULT_CONSTRAINTS } from './publish-constraints';

@@ -1,5 +1,5 @@
 // The SDK's public contract: what a page passes in and gets back. Implemented by
-// GatewaySession (session.ts) and PublishStream (stream.ts).
+// GatewaySession (session.ts) and GatewayStream (stream.ts).
 import type { SessionStatus, StreamStatus } from './constants';
 import type { CustomData } from './client-messages';
 import type { PublishBitrates } from './publish-constraints';
@@ -64,9 +64,11 @@ export interface PublishConstraints {
 export interface StreamOptions {
   /** Stream name on the gateway (also the RTMP stream name unless rtmpUrl says otherwise). */
   name: string;
-  /** Element the local preview <video> (muted, playsinline) is appended to. */
+  /** Element a <video> is appended to: the local preview (muted) when publishing, the played stream when playing. */
   display?: HTMLElement;
-  /** Media to capture; default: init()'s constraints, else audio + 320×240 video. */
+  /** play(): a <video> of the page's own to play into instead of one appended to `display` (the official SDK's option). */
+  remoteVideo?: HTMLVideoElement;
+  /** Media to capture; default: init()'s constraints, else audio + 320×240 video. play(): `audio: false` or `video: false` leaves that kind out. */
   constraints?: PublishConstraints;
   /** RTMP URL the gateway republishes to. */
   rtmpUrl?: string;
@@ -74,7 +76,7 @@ export interface StreamOptions {
   record?: boolean;
   /** Passed to the gateway untouched. */
   custom?: CustomData;
-  /** Comma-separated codecs to leave out of the offer, e.g. "VP8" or "H264,VP9". */
+  /** Comma-separated codecs to leave out of the offer (publish or play), e.g. "VP8" or "H264,VP9". */
   stripCodecs?: string;
   /** Publish this stream (e.g. a canvas captureStream()) instead of capturing camera/microphone; it is not stopped on release. */
   mediaStream?: MediaStream;
@@ -84,14 +86,22 @@ export interface StreamOptions {
 export type StreamEvents = {
   PUBLISHING: [stream: Stream];
   UNPUBLISHED: [stream: Stream];
+  PLAYING: [stream: Stream];
+  STOPPED: [stream: Stream];
   FAILED: [stream: Stream];
 };
 
-/** A publishing stream, with the official SDK's method names. */
+/** A publishing or playing stream, with the official SDK's method names. */
 export interface Stream {
   /** Captures media, negotiates and asks the gateway to publish; throws "Invalid stream state <status>" unless NEW. */
   publish(): void;
-  /** Unpublishes; before publish() it fails the stream, while PENDING it waits for the gateway's answer first. */
+  /**
+   * Asks the gateway for the stream named `name` over a receive-only connection and shows it in
+   * `remoteVideo` or a <video> in `display`: PLAYING, then STOPPED or FAILED ("Stream not found"
+   * when nothing of that name is published). Throws "Invalid stream state <status>" unless NEW.
+   */
+  play(): void;
+  /** Unpublishes or stops playing; before publish()/play() it fails the stream, while PENDING it waits for the gateway's answer first. */
   stop(): void;
   /** Registers the callback for one status; a second registration replaces the first. Returns this stream. */
   on<K extends keyof StreamEvents>(event: K, callback: (...args: StreamEvents[K]) => void): Stream;
@@ -101,7 +111,7 @@ export interface Stream {
   id(): string;
   /** Stream name given to createStream(). */
   name(): string;
-  /** True once publish() was called. */
+  /** True once publish() was called (false for a played stream). */
   published(): boolean;
   /** Why the stream stopped or failed (STREAM_STATUS_INFO, or ERROR_INFO.LOCAL_ERROR); undefined before that. */
   getInfo(): string | undefined;
@@ -119,6 +129,6 @@ export interface Stream {
   unmuteVideo(): void;
   /** True when there is no enabled local video track. */
   isVideoMuted(): boolean;
-  /** The MediaStream being published; undefined before media access and after release. */
+  /** The MediaStream being published, or the one being played (tracks muted until media arrives); undefined before and after. */
   getMediaStream(): MediaStream | undefined;
 }

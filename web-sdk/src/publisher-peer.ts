@@ -1,8 +1,6 @@
 import { publisherCodecOrder } from './codec-preferences';
+import { createCompleteOffer } from './ice-gathering';
 import { stripCodecs } from './sdp-codecs';
-
-/** How long createOffer() waits for ICE gathering before sending the candidates found so far: 1500 ms. */
-export const ICE_GATHERING_TIMEOUT_MS = 1500;
 
 /** A sendonly RTCPeerConnection that publishes one MediaStream to the gateway (no trickle ICE). */
 export class PublisherPeer {
@@ -24,12 +22,9 @@ export class PublisherPeer {
     }
   }
 
-  /** Creates and applies the offer, waits for ICE gathering (at most ICE_GATHERING_TIMEOUT_MS) and returns the SDP to send. */
+  /** Creates and applies the offer, waits for ICE gathering (ice-gathering.ts) and returns the SDP to send. */
   async createOffer(): Promise<string> {
-    const offer = await this.connection.createOffer();
-    await this.connection.setLocalDescription(offer);
-    await waitForIceGathering(this.connection, ICE_GATHERING_TIMEOUT_MS);
-    const sdp = this.connection.localDescription?.sdp ?? offer.sdp ?? '';
+    const sdp = await createCompleteOffer(this.connection);
     // Stripping the text as well covers browsers without setCodecPreferences, as the official SDK does.
     return stripCodecs(sdp, this.codecsToStrip);
   }
@@ -75,25 +70,4 @@ function preferPublisherCodecs(transceiver: RTCRtpTransceiver, kind: string, cod
   } catch {
     // Browsers that check the list against receive capabilities may refuse it; the default order stays.
   }
-}
-
-/** Resolves when ICE gathering completes or after `timeoutMs` ms, whichever comes first. */
-function waitForIceGathering(connection: RTCPeerConnection, timeoutMs: number): Promise<void> {
-  if (connection.iceGatheringState === 'complete') {
-    return Promise.resolve();
-  }
-  return new Promise((resolve) => {
-    const finish = (): void => {
-      clearTimeout(timer);
-      connection.removeEventListener('icegatheringstatechange', onChange);
-      resolve();
-    };
-    const onChange = (): void => {
-      if (connection.iceGatheringState === 'complete') {
-        finish();
-      }
-    };
-    const timer = setTimeout(finish, timeoutMs);
-    connection.addEventListener('icegatheringstatechange', onChange);
-  });
 }

@@ -36,7 +36,7 @@ export interface ServerFailure {
   readonly [field: string]: unknown;
 }
 
-/** A decoded server frame; `ignored` stands for messages a publish-only client has no use for. */
+/** A decoded server frame; `ignored` stands for messages this client has no use for. */
 export type ServerMessage =
   | { kind: 'userData'; userData: UserData }
   | { kind: 'remoteSdp'; mediaSessionId: string; sdp: string }

@@ -4,14 +4,14 @@ import { EventCallbacks } from './event-callbacks';
 import { type IceConfiguration, peerConfiguration, serverIceConfiguration } from './ice-configuration';
 import type { PublishConstraints, Session, SessionEvents, SessionOptions, Stream, StreamOptions } from './public-types';
 import { type ServerFailure, type ServerMessage, decodeServerMessage } from './server-messages';
-import { PublishStream, type StreamHost } from './stream';
+import { GatewayStream, type StreamHost } from './stream';
 import { randomUuid } from './uuid';
 
 /** Session implementation over a browser WebSocket. */
 export class GatewaySession implements Session {
   private readonly sessionId = randomUuid();
   private readonly callbacks = new EventCallbacks<SessionEvents>();
-  private readonly streams = new Map<string, PublishStream>();
+  private readonly streams = new Map<string, GatewayStream>();
   private readonly socket: WebSocket;
   private readonly streamHost: StreamHost;
   private currentStatus: SessionStatus = SESSION_STATUS.PENDING;
@@ -75,7 +75,7 @@ export class GatewaySession implements Session {
     if (!options.name) {
       throw new TypeError(ERROR_INFO.OPTIONS_NAME_MUST_BE_PROVIDED);
     }
-    const stream = new PublishStream(options, this.streamHost);
+    const stream = new GatewayStream(options, this.streamHost);
     this.streams.set(stream.id(), stream);
     return stream;
   }
@@ -106,7 +106,7 @@ export class GatewaySession implements Session {
 
   private handleFrame(data: unknown): void {
     if (typeof data !== 'string') {
-      return; // binary frames carry nothing for a publisher
+      return; // binary frames carry nothing for this SDK
     }
     let message: ServerMessage;
     try {

@@ -1,7 +1,9 @@
 import { ERROR_INFO, STREAM_STATUS, type StreamStatus } from './constants';
-import { type ClientMessage, type WireConstraints, publishStreamRequest, unpublishStreamRequest } from './client-messages';
+import { type ClientMessage, type WireConstraints, playStreamRequest, publishStreamRequest, stopStreamRequest, unpublishStreamRequest } from './client-messages';
 import { EventCallbacks } from './event-callbacks';
 import { type LocalMedia, acquireLocalMedia, attachPreview, detachPreview, releaseLocalMedia, setTracksEnabled } from './local-media';
+import { type PlaybackVideo, attachPlayback, detachPlayback } from './playback-video';
+import { PlayerPeer } from './player-peer';
 import { type PublishBitrates, publishBitrates } from './publish-constraints';
 import type { PublishConstraints, Stream, StreamEvents, StreamOptions } from './public-types';
 import { PublisherPeer } from './publisher-peer';
@@ -11,7 +13,7 @@ import { randomUuid } from './uuid';
 export interface StreamHost {
   /** Sends a message if the WebSocket is open. */
   send(message: ClientMessage): void;
-  /** Called once, when the stream reaches UNPUBLISHED or FAILED: the session stops routing messages to it. */
+  /** Called once, when the stream reaches UNPUBLISHED, STOPPED or FAILED: the session stops routing messages to it. */
   forget(mediaSessionId: string): void;
   /** RTCPeerConnection configuration: session `mediaOptions` with the ICE servers in force (ice-configuration.ts). */
   readonly peerConfig: RTCConfiguration;
@@ -20,22 +22,31 @@ export interface StreamHost {
 }
 
 // The statuses the gateway reports; NEW and PENDING are client-side only.
-const REPORTED_STATUSES: ReadonlySet<string> = new Set([STREAM_STATUS.PUBLISHING, STREAM_STATUS.UNPUBLISHED, STREAM_STATUS.FAILED]);
+const REPORTED_STATUSES: ReadonlySet<string> = new Set([STREAM_STATUS.PUBLISHING, STREAM_STATUS.UNPUBLISHED, STREAM_STATUS.PLAYING, STREAM_STATUS.STOPPED, STREAM_STATUS.FAILED]);
+// The statuses after which a stream is released and hears nothing more.
+const FINAL_STATUSES: ReadonlySet<StreamStatus> = new Set([STREAM_STATUS.UNPUBLISHED, STREAM_STATUS.STOPPED, STREAM_STATUS.FAILED]);
 
-/** Stream implementation; the session feeds it the gateway's messages through the handle* methods. */
-export class PublishStream implements Stream {
+/**
+ * Stream implementation: publish() sends local media, play() receives a stream from the gateway.
+ * The session feeds it the gateway's messages through the handle* methods.
+ */
+export class GatewayStream implements Stream {
   private readonly mediaSessionId = randomUuid();
   private readonly callbacks = new EventCallbacks<StreamEvents>();
   private currentStatus: StreamStatus = STREAM_STATUS.NEW;
-  private publishCalled = false;
+  /** Set by publish() or play(). */
+  private role?: 'publish' | 'play';
   private info?: string;
   private errorInfo?: string;
   private media?: LocalMedia;
   private preview?: HTMLVideoElement;
   private peer?: PublisherPeer;
+  private player?: PlayerPeer;
+  private playbackVideo?: PlaybackVideo;
   private offerSent = false;
-  private unpublishSent = false;
-  private stopWhenPublishing = false;
+  private stopSent = false;
+  /** stop() came while PENDING: it takes effect on PUBLISHING or PLAYING. */
+  private stopWhenStarted = false;
 
   constructor(
     private readonly options: StreamOptions,
@@ -43,12 +54,13 @@ export class PublishStream implements Stream {
   ) {}
 
   publish(): void {
-    if (this.currentStatus !== STREAM_STATUS.NEW) {
-      throw new Error(`Invalid stream state ${this.currentStatus}`);
-    }
-    this.currentStatus = STREAM_STATUS.PENDING;
-    this.publishCalled = true;
-    this.negotiate().catch((error: unknown) => this.failLocally(error));
+    this.start('publish');
+    this.negotiatePublish().catch((error: unknown) => this.failLocally(error));
+  }
+
+  play(): void {
+    this.start('play');
+    this.negotiatePlay().catch((error: unknown) => this.failLocally(error));
   }
 
   stop(): void {
@@ -57,11 +69,12 @@ export class PublishStream implements Stream {
         this.handleStatusEvent(STREAM_STATUS.FAILED);
         return;
       case STREAM_STATUS.PENDING:
-        // As the official SDK: a publish in flight is stopped once the gateway has answered it.
-        this.stopWhenPublishing = true;
+        // As the official SDK: a publish or play in flight is stopped once the gateway has answered it.
+        this.stopWhenStarted = true;
         return;
       case STREAM_STATUS.PUBLISHING:
-        this.sendUnpublish();
+      case STREAM_STATUS.PLAYING:
+        this.sendStop();
         this.releaseMedia();
         return;
       default:
@@ -87,7 +100,7 @@ export class PublishStream implements Stream {
   }
 
   published(): boolean {
-    return this.publishCalled;
+    return this.role === 'publish';
   }
 
   getInfo(): string | undefined {
@@ -123,13 +136,20 @@ export class PublishStream implements Stream {
   }
 
   getMediaStream(): MediaStream | undefined {
-    return this.media?.stream;
+    return this.media?.stream ?? this.player?.stream;
   }
 
-  /** Applies the gateway's `setRemoteSDP` answer, then the maxBitrate constraint. */
+  /** Applies the gateway's `setRemoteSDP` answer, then (publishing) the maxBitrate constraint. */
   handleRemoteSdp(sdp: string): void {
+    if (this.isFinished()) {
+      return;
+    }
+    if (this.player !== undefined) {
+      this.player.acceptAnswer(sdp).catch((error: unknown) => this.failLocally(error));
+      return;
+    }
     const peer = this.peer;
-    if (peer === undefined || this.isFinished()) {
+    if (peer === undefined) {
       return;
     }
     const maxKbps = this.bitrates().maxBitrate;
@@ -139,7 +159,7 @@ export class PublishStream implements Stream {
       .catch((error: unknown) => this.failLocally(error));
   }
 
-  /** Applies PUBLISHING/UNPUBLISHED/FAILED from the gateway, a `fail` or the session closing; ignored once UNPUBLISHED or FAILED. */
+  /** Applies a status from the gateway, a `fail` or the session closing; ignored once UNPUBLISHED, STOPPED or FAILED. */
   handleStatusEvent(status: string, info?: string): void {
     if (this.isFinished() || !isReportedStatus(status)) {
       return;
@@ -153,12 +173,35 @@ export class PublishStream implements Stream {
       this.host.forget(this.mediaSessionId);
     }
     this.callbacks.fire(status, this);
-    if (status === STREAM_STATUS.PUBLISHING && this.stopWhenPublishing) {
+    if ((status === STREAM_STATUS.PUBLISHING || status === STREAM_STATUS.PLAYING) && this.stopWhenStarted) {
       this.stop();
     }
   }
 
-  private async negotiate(): Promise<void> {
+  private start(role: 'publish' | 'play'): void {
+    if (this.currentStatus !== STREAM_STATUS.NEW) {
+      throw new Error(`Invalid stream state ${this.currentStatus}`);
+    }
+    this.currentStatus = STREAM_STATUS.PENDING;
+    this.role = role;
+  }
+
+  private async negotiatePlay(): Promise<void> {
+    const { constraints } = this.options;
+    this.player = new PlayerPeer(this.host.peerConfig, { audio: constraints?.audio !== false, video: constraints?.video !== false }, this.options.stripCodecs ?? '');
+    this.playbackVideo = attachPlayback(this.options, this.player.stream, this.mediaSessionId);
+    const sdp = await this.player.createOffer();
+    if (this.isFinished()) {
+      return;
+    }
+    this.host.send({
+      message: 'playStream',
+      payload: playStreamRequest({ mediaSessionId: this.mediaSessionId, name: this.options.name, sdp, custom: this.options.custom }),
+    });
+    this.offerSent = true;
+  }
+
+  private async negotiatePublish(): Promise<void> {
     const provided = this.options.mediaStream ?? this.options.constraints?.customStream;
     const requested = this.options.constraints ?? (provided === undefined ? this.host.defaultConstraints : undefined);
     this.media = await acquireLocalMedia(provided, { audio: requested?.audio, video: requested?.video });
@@ -204,25 +247,34 @@ export class PublishStream implements Stream {
     this.errorInfo = localErrorText(error);
     if (this.offerSent) {
       // The gateway already holds a session for our offer; let it go now rather than at its ICE timeout.
-      this.sendUnpublish();
+      this.sendStop();
     }
     this.handleStatusEvent(STREAM_STATUS.FAILED, ERROR_INFO.LOCAL_ERROR);
   }
 
-  private sendUnpublish(): void {
-    if (this.unpublishSent) {
+  /** unPublishStream for a publish, stopStream for a play; once. */
+  private sendStop(): void {
+    if (this.stopSent) {
       return;
     }
-    this.unpublishSent = true;
-    this.host.send({
-      message: 'unPublishStream',
-      payload: unpublishStreamRequest({ mediaSessionId: this.mediaSessionId, name: this.options.name, status: this.currentStatus }),
-    });
+    this.stopSent = true;
+    const fields = { mediaSessionId: this.mediaSessionId, name: this.options.name, status: this.currentStatus };
+    this.host.send(
+      this.role === 'play'
+        ? { message: 'stopStream', payload: stopStreamRequest(fields) }
+        : { message: 'unPublishStream', payload: unpublishStreamRequest(fields) },
+    );
   }
 
   private releaseMedia(): void {
     this.peer?.close();
     this.peer = undefined;
+    this.player?.close();
+    this.player = undefined;
+    if (this.playbackVideo !== undefined) {
+      detachPlayback(this.playbackVideo);
+      this.playbackVideo = undefined;
+    }
     if (this.preview !== undefined) {
       detachPreview(this.preview);
       this.preview = undefined;
@@ -238,7 +290,7 @@ export class PublishStream implements Stream {
   }
 
   private isFinished(): boolean {
-    return this.currentStatus === STREAM_STATUS.FAILED || this.currentStatus === STREAM_STATUS.UNPUBLISHED;
+    return FINAL_STATUSES.has(this.currentStatus);
   }
 }
 

@@ -12,9 +12,9 @@ describe('constants match @flashphoner/websdk constants.js', () => {
     expect(theirs).toMatchObject(ours);
   });
 
-  it('exposes the statuses a publisher goes through', () => {
+  it('exposes the statuses a publisher and a player go through', () => {
     expect(Object.keys(SESSION_STATUS).sort()).toEqual(['CONNECTED', 'DISCONNECTED', 'ESTABLISHED', 'FAILED', 'PENDING', 'WARN']);
-    expect(Object.keys(STREAM_STATUS).sort()).toEqual(['FAILED', 'NEW', 'PENDING', 'PUBLISHING', 'UNPUBLISHED']);
+    expect(Object.keys(STREAM_STATUS).sort()).toEqual(['FAILED', 'NEW', 'PENDING', 'PLAYING', 'PUBLISHING', 'STOPPED', 'UNPUBLISHED']);
   });
 
   it('is frozen like the official objects', () => {
