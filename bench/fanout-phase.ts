@@ -1,22 +1,29 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { treeCpuMs } from './process-usage';
 import { readReaderQueues, worseQueues, type ReaderQueues } from './reader-queues';
 import type { CountingRtmpSink } from './rtmp-sink';
 import type { StreamWindow } from './stream-tally';
 import { recorderCall, startPush, stopPush, type SystemUnderTest } from './system-under-test';
 import type { CountingTsSink } from './ts-udp-sink';
+import type { WhepViewers } from './whep-viewers';
 
 /** Bound on one push's first frame at the sink, ms. */
 const FIRST_FRAME_TIMEOUT_MS = 20_000;
+/** A target keeps up in a window when it received at least this share of the frames the window held. */
+export const KEEP_UP_SHARE = 0.95;
 
-/** The outputs of the fan-out, of one kind (pushes of one protocol, recordings). */
+/** What one target received during a window: the figures of a StreamWindow the phase reads. */
+export type TargetWindow = Pick<StreamWindow, 'videoFrames' | 'audioFrames' | 'lostVideoFrames' | 'lostAudioFrames'>;
+
+/** The outputs of the fan-out, of one kind (pushes of one protocol, recordings, WHEP viewers). */
 export interface FanoutTargets {
   /** Starts output number `index` (from 1) of `streamName`: its id at the gateway and the key of its tally. */
   start(system: SystemUnderTest, streamName: string, index: number): Promise<{ id: string; key: string }>;
   stop(system: SystemUnderTest, id: string, key: string): Promise<void>;
   firstVideo(key: string, timeoutMs: number): Promise<unknown>;
-  resetWindows(): void;
+  resetWindows(): void | Promise<void>;
   /** The current window of each of `keys` (none where the output cannot be read back). */
-  windows(keys: readonly string[]): StreamWindow[];
+  windows(keys: readonly string[]): TargetWindow[] | Promise<TargetWindow[]>;
 }
 
 /** Pushes through /rest-api/push/startup to the URL `url(index)` gives, with the tally's key. */
@@ -95,6 +102,23 @@ export function recordingFanoutTargets(system: SystemUnderTest): FanoutTargets {
   };
 }
 
+/**
+ * WHEP viewers (werift, in a process of the harness's: whep-viewers.ts), each POSTing its offer to
+ * /whep/<streamName> and DELETEing its resource when it stops; each counts the RTP it receives.
+ */
+export function whepFanoutTargets(viewers: WhepViewers): FanoutTargets {
+  return {
+    start: async (system, streamName, index) => {
+      const key = `whep${String(index).padStart(2, '0')}`;
+      return { id: await viewers.play(key, `${system.httpUrl}/whep/${encodeURIComponent(streamName)}`), key };
+    },
+    stop: (_system, _id, key) => viewers.end(key),
+    firstVideo: (key, timeoutMs) => viewers.firstVideo(key, timeoutMs),
+    resetWindows: () => viewers.resetWindows(),
+    windows: (keys) => viewers.windows(keys),
+  };
+}
+
 /** What the fan-out phase needs. */
 export interface FanoutPhaseOptions {
   /** The fan-out server (see fanout-server.ts): a gateway with `streamName` published in its hub. */
@@ -107,6 +131,8 @@ export interface FanoutPhaseOptions {
   readonly warmupSeconds: number;
   /** Length of each window, s. */
   readonly seconds: number;
+  /** Frame rate of the stream's video, frames/s: what a target must receive to keep up. */
+  readonly fps: number;
 }
 
 /** The fan-out server with one stream pushed to `targets` targets. */
@@ -116,12 +142,18 @@ export interface FanoutLevel {
   readonly processCpuPercent: number;
   /** The kernel (system time) part of processCpuPercent. */
   readonly processSystemCpuPercent: number;
+  /** The server's child processes (its codec workers: e.g. a WHEP stream's AAC→Opus), % of one core, mean of the windows. */
+  readonly childrenCpuPercent: number;
   /** Windows measured at this level (on the way up and on the way down). */
   readonly windows: number;
   /** Video frames missing at the sink during those windows, over all targets. */
   readonly lostVideoFrames: number;
-  /** AAC frames missing at the sink during those windows, over all targets. */
+  /** Audio frames missing at the sink during those windows, over all targets. */
   readonly lostAudioFrames: number;
+  /** Laggards: targets that received fewer than 95 % of the video frames a window held, the most in one window at this level. */
+  readonly laggards: number;
+  /** The fewest video frames a target received per second of window (NaN where nothing is read back). */
+  readonly slowestVideoFps: number;
   /** The pushes' reader queues at the end of those windows, the worst reading of each figure. */
   readonly readerQueues: ReaderQueues;
 }
@@ -137,8 +169,12 @@ interface Sample {
   readonly targets: number;
   readonly process: number;
   readonly processSystem: number;
+  readonly children: number;
   readonly lostVideo: number;
   readonly lostAudio: number;
+  readonly laggards: number;
+  /** Video frames per second of the slowest target (NaN without windows). */
+  readonly slowestFps: number;
   readonly queues: ReaderQueues;
 }
 
@@ -177,18 +213,22 @@ async function measureWindow(options: FanoutPhaseOptions, level: number, keys: r
   const { system, targets } = options;
   await sleep(options.warmupSeconds * 1000);
   const start = await system.server.usage();
-  targets.resetWindows();
+  await targets.resetWindows();
   await sleep(options.seconds * 1000);
   const end = await system.server.usage();
-  const windows = targets.windows(keys);
+  const windows = await targets.windows(keys);
   const queues = await readReaderQueues(system);
   const elapsed = end.atMs - start.atMs;
+  const frameRates = windows.map((w) => (w.videoFrames * 1000) / elapsed);
   return {
     targets: level,
     process: ((end.root.cpuMs - start.root.cpuMs) / elapsed) * 100,
     processSystem: ((end.root.systemCpuMs - start.root.systemCpuMs) / elapsed) * 100,
+    children: (treeCpuMs(start, end).descendants / elapsed) * 100,
     lostVideo: windows.reduce((sum, w) => sum + w.lostVideoFrames, 0),
     lostAudio: windows.reduce((sum, w) => sum + w.lostAudioFrames, 0),
+    laggards: frameRates.filter((fps) => fps < KEEP_UP_SHARE * options.fps).length,
+    slowestFps: frameRates.length > 0 ? Math.min(...frameRates) : Number.NaN,
     queues,
   };
 }
@@ -202,9 +242,12 @@ function summarize(levels: readonly number[], samples: readonly Sample[]): Fanou
       targets,
       processCpuPercent: mean(at.map((s) => s.process)),
       processSystemCpuPercent: mean(at.map((s) => s.processSystem)),
+      childrenCpuPercent: mean(at.map((s) => s.children)),
       windows: at.length,
       lostVideoFrames: sum(at.map((s) => s.lostVideo)),
       lostAudioFrames: sum(at.map((s) => s.lostAudio)),
+      laggards: Math.max(...at.map((s) => s.laggards)),
+      slowestVideoFps: Math.min(...at.map((s) => s.slowestFps)),
       readerQueues: at.map((s) => s.queues).reduce(worseQueues),
     };
   });

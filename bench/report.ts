@@ -1,8 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import type { BeamFigures } from './beam-phase';
 import type { BenchOptions } from './cli-options';
+import { CLIP_FPS } from './clip';
 import { costFootnotes, formatCostTable, type CostRun } from './cost-report';
-import type { FanoutLevel, FanoutResult } from './fanout-phase';
+import { KEEP_UP_SHARE, type FanoutLevel, type FanoutResult } from './fanout-phase';
 import type { Percentiles, SystemFigures } from './figures';
 import type { LinkResult } from './link-figures';
 import { formatLinkTable } from './link-report';
@@ -28,6 +29,8 @@ export interface BenchResult {
   readonly fanoutMpegts?: FanoutResult;
   /** The same fan-out to recordings (MP4 files). */
   readonly fanoutRecording?: FanoutResult;
+  /** The same fan-out to WHEP viewers. */
+  readonly fanoutWhep?: FanoutResult;
   /** One page captured (a beam). */
   readonly beam?: BeamFigures;
   readonly saturation?: SaturationResult;
@@ -52,12 +55,13 @@ export const TARGETS = {
 } as const;
 
 type Row = [metric: string, gateway: string, baseline: string, versus: string, target: string, status: string];
+type AddRow = (metric: string, ours: string, theirs: string, versus?: string, target?: string, status?: string) => void;
 
 /** The report: a header with the machine and the command, the main table and its footnotes, the cost table, the saturation table, then the lossy-link table, each with its own. */
 export function formatReport(result: BenchResult): string {
   const { gateway: g, baseline: b, machine: m, options } = result;
   const rows: Row[] = [['metric', 'gateway', 'baseline', 'gateway vs baseline', 'target', 'status']];
-  const add = (metric: string, ours: string, theirs: string, versus = '', target = '', status = ''): void => {
+  const add: AddRow = (metric, ours, theirs, versus = '', target = '', status = '') => {
     rows.push([metric, ours, theirs, versus, target, status]);
   };
   const baselineText = (pick: (f: SystemFigures) => string): string => (b ? pick(b) : 'not run');
@@ -102,6 +106,7 @@ export function formatReport(result: BenchResult): string {
     add('  frames dropped per level, total (max per push) ⁸', perLevel((l) => `${l.readerQueues.droppedFrames} (${l.readerQueues.maxDroppedFramesPerPush})`), '');
     add('  frames queued per level, max ⁸', perLevel((l) => String(l.readerQueues.maxQueuedFrames)), '');
   }
+  if (result.fanoutWhep) addWhepRows(add, result.fanoutWhep);
   if (result.beam) {
     const b = result.beam;
     add(`beam: a page at ${b.width}×${b.height}, CPU, % of one core ²³`, fixed(b.gatewayCpuPercent + b.childrenCpuPercent, 1), 'n/a');
@@ -122,6 +127,22 @@ export function formatReport(result: BenchResult): string {
   return [title, machine, `command: ${result.command}`, '', table(rows), '', ...FOOTNOTES, ...cost, ...(failures.length ? ['', 'failures:', ...failures.map((f) => `  ${f}`)] : []), ...saturation, ...link].join('\n');
 }
 
+/** The fan-out to WHEP viewers: the cost of each extra viewer (no target: the issue asks for the figure), and whether every viewer kept up. */
+function addWhepRows(add: AddRow, whep: FanoutResult): void {
+  const levels = whep.levels;
+  const perLevel = (pick: (level: FanoutLevel) => string): string => levels.map(pick).join(' / ');
+  const lostVideo = levels.reduce((sum, l) => sum + l.lostVideoFrames, 0);
+  const lostAudio = levels.reduce((sum, l) => sum + l.lostAudioFrames, 0);
+  const laggards = levels.reduce((most, l) => Math.max(most, l.laggards), 0);
+  add('fan-out to WHEP viewers: CPU per extra viewer, % of one core ²⁴', fixed(whep.marginalCpuPercentPerTarget, 3), 'n/a', '', '', whep.marginalCpuPercentPerTarget < 0 ? 'inconclusive (below 0: noise)' : '');
+  add(`  node process at ${perLevel((l) => String(l.targets))} viewers, %`, perLevel((l) => fixed(l.processCpuPercent, 2)), '');
+  add('    of which kernel (system time), %', perLevel((l) => fixed(l.processSystemCpuPercent, 2)), '');
+  add('  codec workers (the stream\'s AAC→Opus, once), %', perLevel((l) => fixed(l.childrenCpuPercent, 2)), '');
+  add(`  viewers behind (< ${KEEP_UP_SHARE * 100} % of ${CLIP_FPS} fps in a window), most at once`, perLevel((l) => String(l.laggards)), '', '', '0', atMost(laggards, 0));
+  add('  slowest viewer, fps', perLevel((l) => fixed(l.slowestVideoFps, 1)), '');
+  add('  frames lost video / audio, all windows ²⁴', `${lostVideo} / ${lostAudio}`, '', '', '0', atMost(lostVideo + lostAudio, 0));
+}
+
 /** Writes the result as JSON (NaN and Infinity become null). */
 export async function writeReportJson(result: BenchResult, file: string): Promise<void> {
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
@@ -139,6 +160,7 @@ const FOOTNOTES = [
   '⁹ the same gateway in another process (bench/fanout-server.ts) with the clip published straight into its hub, paced in real time: the H.264 above and an AAC of the same tone (≈2.5 Mbit/s in all), no WebRTC receive path, no transcoder, so only the pushes change from level to level. Its stream is pushed through /rest-api/push/startup to more and more targets (RTMP: one application of a counting RTMP server each; MPEG-TS: one UDP socket each, paced by the push, its PES read back into the same tally; recordings: /rest-api/recorder/startup with an id each, fragmented MP4 files on the local disk, not read back), then back down, each level measured on the way up and down: least-squares slope of the node process\'s CPU (utime + stime from /proc) over the number of targets.',
   '¹⁰ the publishers run in their own process; a large lag means the load generator itself was saturated and the other figures are pessimistic.',
   '²³ a gateway of its own captures a test page (bench/meeting-page.ts: a frame counter, a flash and a 440 Hz beep each second) through 100ms\'s beam API and pushes it to the counting sink: CPU (utime + stime) of its node process and of its children (headful Chromium with the capture script, Xvfb, PulseAudio, the codec workers) over the window; memory: RSS and PSS of that process tree at the end of the window minus before the beam.',
+  `²⁴ the same fan-out server and levels, its stream played by werift WHEP viewers in a process of their own (bench/whep-viewers.ts): each POSTs a recvonly H.264 + Opus offer to /whep/<name>, applies the answer and counts the RTP it receives (nothing is decoded); the gateway transcodes the stream's AAC to Opus once for all its viewers. CPU per extra viewer: the slope of the node process's CPU, as in ⁹. A viewer is behind when it received fewer whole video frames (marker bit, distinct timestamps) in a window than ${KEEP_UP_SHARE * 100} % of the clip's frame rate × the window; frames lost: video frames missing or incomplete (RTP sequence gaps, timestamp steps of more than one frame), Opus packets missing. DELETE on its resource ends each viewer on the way down.`,
 ];
 
 function pair(p: Percentiles): string {

@@ -14,11 +14,11 @@ import path from 'node:path';
 import { startBaseline } from './baseline-process';
 import { BEAM_HEIGHT, BEAM_WIDTH, runBeamPhase, type BeamFigures } from './beam-phase';
 import { BenchUsageError, parseBenchOptions, USAGE, type BenchOptions } from './cli-options';
-import { makeClip, removeClip, type ClipFiles } from './clip';
+import { CLIP_FPS, makeClip, removeClip, type ClipFiles } from './clip';
 import { costColumn, RECEIVE_ONLY } from './cost-figures';
 import type { CostRun } from './cost-report';
 import { splitCpuProfile } from './cpu-split';
-import { mpegtsFanoutTargets, recordingFanoutTargets, rtmpFanoutTargets, runFanoutPhase, type FanoutResult } from './fanout-phase';
+import { mpegtsFanoutTargets, recordingFanoutTargets, rtmpFanoutTargets, runFanoutPhase, whepFanoutTargets, type FanoutResult } from './fanout-phase';
 import { CountingTsSink } from './ts-udp-sink';
 import { loadFigures, type SystemFigures } from './figures';
 import { freePort } from './free-port';
@@ -38,12 +38,17 @@ import { runSaturationPhase, type SaturationResult } from './saturation-phase';
 import { ServerProcess } from './server-process';
 import { FREEZE_THRESHOLD_MS } from './stream-tally';
 import type { SystemUnderTest } from './system-under-test';
+import { WhepViewers } from './whep-viewers';
 import type { RepairWindowSetting } from '../server/media/rtp/repair-window';
 
 /** Grace given to a server under test to stop, ms. */
 const STOP_GRACE_MS = 10_000;
 /** Name of the fan-out phase's stream. */
 const FANOUT_STREAM = 'fanout';
+/** Bound on each WHEP request of a viewer, ms. */
+const WHEP_REQUEST_TIMEOUT_MS = 10_000;
+/** Grace given to the WHEP viewers process to exit, ms. */
+const VIEWERS_STOP_GRACE_MS = 5000;
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help')) {
@@ -90,7 +95,7 @@ async function main(): Promise<number> {
       gateway,
       ...(baseline ? { baseline } : {}),
       costs: runs.map((run) => run.cost),
-      ...(fanouts ? { fanout: fanouts.rtmp, fanoutMpegts: fanouts.mpegts, fanoutRecording: fanouts.recording } : {}),
+      ...(fanouts ? { fanout: fanouts.rtmp, fanoutMpegts: fanouts.mpegts, fanoutRecording: fanouts.recording, fanoutWhep: fanouts.whep } : {}),
       ...(beam ? { beam } : {}),
       ...(saturation ? { saturation } : {}),
       ...(options.link ? { link: { profile: options.link, freezeThresholdMs: FREEZE_THRESHOLD_MS, columns: [clean, ...lossy] } } : {}),
@@ -145,21 +150,24 @@ async function measureBaseline(options: BenchOptions, streams: number, work: str
   });
 }
 
-/** The fan-out to RTMP targets, then to MPEG-TS over UDP targets, then to recordings, from the same server. */
-async function measureFanout(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<{ rtmp: FanoutResult; mpegts: FanoutResult; recording: FanoutResult }> {
-  progress(`fan-out: one stream published in-process, pushed to ${options.fanout.join(', ')} RTMP targets, then as many MPEG-TS over UDP targets, then recorded as many times`);
+/** The fan-out to RTMP targets, then to MPEG-TS over UDP targets, then to recordings, then to WHEP viewers, from the same server. */
+async function measureFanout(options: BenchOptions, work: string, clip: ClipFiles, sink: CountingRtmpSink): Promise<{ rtmp: FanoutResult; mpegts: FanoutResult; recording: FanoutResult; whep: FanoutResult }> {
+  progress(`fan-out: one stream published in-process, pushed to ${options.fanout.join(', ')} RTMP targets, then as many MPEG-TS over UDP targets, then recorded as many times, then played by as many WHEP viewers`);
   const system = await startFanoutGateway({ workDir: work, mediaPorts: options.mediaPorts, clip, streamName: FANOUT_STREAM, nodeFlags: profiling(options, work) });
   const tsSink = new CountingTsSink();
+  const viewers = WhepViewers.spawn({ fps: CLIP_FPS, requestTimeoutMs: WHEP_REQUEST_TIMEOUT_MS });
   try {
     return await withSystem(system, async () => {
-      const phase = { system, streamName: FANOUT_STREAM, levels: options.fanout, warmupSeconds: options.warmupSeconds, seconds: options.fanoutSeconds };
+      const phase = { system, streamName: FANOUT_STREAM, levels: options.fanout, warmupSeconds: options.warmupSeconds, seconds: options.fanoutSeconds, fps: CLIP_FPS };
       const rtmp = await runFanoutPhase({ ...phase, targets: rtmpFanoutTargets(sink, FANOUT_STREAM) });
       const mpegts = await runFanoutPhase({ ...phase, targets: mpegtsFanoutTargets(tsSink) });
       const recording = await runFanoutPhase({ ...phase, targets: recordingFanoutTargets(system) });
-      return { rtmp, mpegts, recording };
+      const whep = await runFanoutPhase({ ...phase, targets: whepFanoutTargets(viewers) });
+      return { rtmp, mpegts, recording, whep };
     });
   } finally {
     tsSink.close();
+    await viewers.stop(VIEWERS_STOP_GRACE_MS);
   }
 }
 
@@ -234,8 +242,8 @@ async function metrics(system: SystemUnderTest): Promise<string> {
 function budgetMs(options: BenchOptions): number {
   const systems = 1 + (options.baseline ? 1 : 0);
   const loads = options.streams.reduce((total, streams) => total + systems * (60 + streams * 3 + options.warmupSeconds + options.seconds) + options.splitSeconds + 20, 0);
-  // Two sweeps: RTMP targets, then MPEG-TS targets.
-  const fanout = 3 * ((2 * options.fanout.length - 1) * (options.warmupSeconds + options.fanoutSeconds + 10) + (options.fanout.at(-1) ?? 0) * 4 + 60);
+  // Four sweeps: RTMP targets, MPEG-TS targets, recordings, WHEP viewers.
+  const fanout = 4 * ((2 * options.fanout.length - 1) * (options.warmupSeconds + options.fanoutSeconds + 10) + (options.fanout.at(-1) ?? 0) * 4 + 60);
   const saturation = options.saturation.reduce((total, streams) => total + 20 + streams + options.warmupSeconds + options.saturationSeconds, 0);
   const links = options.link ? options.repairWindows.length * (60 + options.linkStreams * 3 + options.warmupSeconds + options.linkSeconds) : 0;
   const beam = options.beamSeconds > 0 ? 90 + options.warmupSeconds + options.beamSeconds : 0;
