@@ -87,12 +87,18 @@ export function selectOfferCodecs(offerSdp: string): OfferSelection {
 function videoRank(codec: OfferedCodec): number | undefined {
   const name = codec.name.toUpperCase();
   if (name === 'VP8') return 100;
-  if (name !== 'H264') return undefined;
+  return name === 'H264' ? h264Rank(codec) : undefined;
+}
+
+/**
+ * Ranks an H.264 codec, lower first; undefined when unusable. packetization-mode 1 before 0 (used
+ * only as a last resort); constrained baseline first: it plays everywhere RTMP and browsers go.
+ */
+export function h264Rank(codec: OfferedCodec): number | undefined {
   const params = fmtpParameters(codec.fmtp);
   const mode = params.get('packetization-mode') ?? '0';
   if (mode !== '0' && mode !== '1') return undefined;
   const profile = (params.get('profile-level-id') ?? '42e01f').slice(0, 4).toLowerCase();
-  // Constrained baseline plays everywhere RTMP goes; other profiles still pass through.
   const profileRank = profile === '42e0' ? 0 : profile === '4200' ? 1 : profile.startsWith('4d') ? 2 : 3;
   return (mode === '1' ? 0 : 10) + profileRank;
 }

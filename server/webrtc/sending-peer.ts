@@ -2,9 +2,10 @@ import { RTCPeerConnection, RTCRtpCodecParameters, useSdesMid, type RTCRtpSender
 import type { LimitReporter } from '../metrics/limits';
 import { PlayRejectedError } from '../signalling/play-service';
 import { iceGatheringDone } from './ice-gathering';
+import { h264Rank } from './offer-codecs';
 import { offerRefusal, type OfferLimits } from './offer-limits';
 import { attachPeerNetwork, peerIceConfig, type PeerNetworkOptions } from './peer-network';
-import { codecsOf, fmtpParameters, parseSdp, writeSdp, type OfferedCodec, type SdpMediaSection } from './sdp-lines';
+import { codecsOf, parseSdp, writeSdp, type OfferedCodec, type SdpMediaSection } from './sdp-lines';
 
 /** How long ICE gathering may take before the answer goes out with what it has, ms. */
 const GATHERING_TIMEOUT_MS = 3000;
@@ -89,16 +90,9 @@ export async function answerViewer(offerSdp: string, options: SendingPeerOptions
   }
 }
 
-/** Ranks H.264 codecs for a viewer, lower first: packetization-mode 1 before 0, constrained baseline first. */
+/** Ranks H.264 codecs for a viewer, as for a publisher (FU-A is sent even in mode 0: browsers depacketize it whatever the mode). */
 function videoRank(codec: OfferedCodec): number | undefined {
-  if (codec.name.toUpperCase() !== 'H264' || codec.clockRate !== 90000) return undefined;
-  const params = fmtpParameters(codec.fmtp);
-  const mode = params.get('packetization-mode') ?? '0';
-  if (mode !== '0' && mode !== '1') return undefined;
-  const profile = (params.get('profile-level-id') ?? '42e01f').slice(0, 4).toLowerCase();
-  const profileRank = profile === '42e0' ? 0 : profile === '4200' ? 1 : profile.startsWith('4d') ? 2 : 3;
-  // Mode 0 only as a last resort: FU-A is sent anyway, which browsers depacketize whatever the mode.
-  return (mode === '1' ? 0 : 10) + profileRank;
+  return codec.name.toUpperCase() === 'H264' && codec.clockRate === 90000 ? h264Rank(codec) : undefined;
 }
 
 /** The best codec of the section of `kind` the viewer receives (recvonly or sendrecv), if any. */
