@@ -13,13 +13,23 @@ export class SenderClock {
 const TWO_POW_32 = 0x1_0000_0000;
 
 /**
+ * Two sender reports whose RTP↔NTP mappings differ by less than this are the same mapping, ms:
+ * report-to-report jitter is about 1 ms, and lip sync errors this small go unnoticed.
+ */
+export const SAME_MAPPING_MS = 30;
+
+/**
  * Puts one track's 32-bit RTP timestamps on the stream clock (see the clock rule in hub/frame.ts):
  * integers in the track's own units, whose milliseconds are the gateway's `performance.now()`.
  *
- * Until the track's first RTCP sender report the mapping is anchored on the arrival of the first
- * packet; from that report on it follows the sender's NTP clock, which is what aligns audio with
- * video (the two tracks' RTP clocks start at random values). The mapping changes once, at the
- * first report, and is then kept to avoid jumps.
+ * Until the track's sender reports agree the mapping is anchored on the arrival of the first
+ * packet; then it follows the sender's NTP clock, which is what aligns audio with video (the two
+ * tracks' RTP clocks start at random values). A mapping is taken only once two consecutive reports
+ * agree on it (within SAME_MAPPING_MS): a sender's first report can be off by a capture stall that
+ * follows it (Chromium's audio capture of a PulseAudio monitor, measured: its first report 217 ms
+ * away from every later one), and its RTP clock can step against its NTP clock mid-stream. Each
+ * change of mapping is one step of the track's times; reports that agree with the mapping in use
+ * change nothing.
  */
 export class RtpClock {
   readonly #clockRate: number;
@@ -29,6 +39,8 @@ export class RtpClock {
   /** units on the stream clock = extended + offset */
   #offset: number | undefined;
   #fromSenderReport = false;
+  /** The offset the previous sender report implied, waiting for the next report to agree. */
+  #reported: number | undefined;
 
   /** `clockRate` in Hz (90000 for video, 48000 for Opus). */
   constructor(clockRate: number, sender: SenderClock) {
@@ -67,11 +79,23 @@ export class RtpClock {
     return ntpToLocal === undefined ? performance.timeOrigin + ms : ms - ntpToLocal - NTP_TO_UNIX_MS;
   }
 
-  /** Feeds an RTCP sender report: `ntpMs` is the sender's wall clock in ms, `rtpTimestamp` the matching RTP time. */
-  onSenderReport(ntpMs: number, rtpTimestamp: number, arrivalMs: number): void {
-    if (this.#fromSenderReport) return;
-    if (this.#sender.ntpToLocal === undefined) this.#sender.ntpToLocal = arrivalMs - ntpMs;
-    this.#offset = Math.round(((ntpMs + this.#sender.ntpToLocal) * this.#clockRate) / 1000) - this.extend(rtpTimestamp);
+  /**
+   * Feeds an RTCP sender report: `ntpMs` is the sender's wall clock in ms, `rtpTimestamp` the
+   * matching RTP time. Returns the step the track's times take, ms (positive: later), when the
+   * mapping changes; undefined when it does not.
+   */
+  onSenderReport(ntpMs: number, rtpTimestamp: number, arrivalMs: number): number | undefined {
+    this.#sender.ntpToLocal ??= arrivalMs - ntpMs;
+    const implied = Math.round(((ntpMs + this.#sender.ntpToLocal) * this.#clockRate) / 1000) - this.extend(rtpTimestamp);
+    const previous = this.#reported;
+    this.#reported = implied;
+    const tolerance = (SAME_MAPPING_MS * this.#clockRate) / 1000;
+    const agreed = previous !== undefined && Math.abs(implied - previous) <= tolerance;
+    const inUse = this.#fromSenderReport && Math.abs(implied - this.#offset!) <= tolerance;
+    if (!agreed || inUse) return undefined;
+    const stepMs = this.#offset === undefined ? 0 : ((implied - this.#offset) * 1000) / this.#clockRate;
+    this.#offset = implied;
     this.#fromSenderReport = true;
+    return stepMs;
   }
 }

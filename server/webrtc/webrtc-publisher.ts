@@ -87,7 +87,7 @@ export class WebRtcPublisher {
         track.onReceiveRtp.subscribe((rtp) => onRtp(rtp, repair?.deliveringRetransmission ?? false));
         // Only with the repair hooks: without them werift's own NACKs need its receive path.
         if (repair) fastPath?.deliver(receiver, onRtp);
-        track.onReceiveRtcp.subscribe((rtcp) => this.#onRtcp(rtcp, clock));
+        track.onReceiveRtcp.subscribe((rtcp) => this.#onRtcp(rtcp, clock, 'video'));
       } else if (transceiver.kind === 'audio' && selection.audio) {
         const track = receiver.track;
         const clock = new RtpClock(48000, this.#sender);
@@ -99,7 +99,7 @@ export class WebRtcPublisher {
         };
         track.onReceiveRtp.subscribe((rtp) => onRtp(rtp, false));
         fastPath?.deliver(receiver, onRtp);
-        track.onReceiveRtcp.subscribe((rtcp) => this.#onRtcp(rtcp, clock));
+        track.onReceiveRtcp.subscribe((rtcp) => this.#onRtcp(rtcp, clock, 'audio'));
       }
     }
     peer.connectionStateChange.subscribe((state) => {
@@ -157,11 +157,12 @@ export class WebRtcPublisher {
     if (rttMs !== undefined) this.#video?.onRoundTrip(rttMs);
   }
 
-  #onRtcp(rtcp: unknown, clock: RtpClock): void {
+  #onRtcp(rtcp: unknown, clock: RtpClock, kind: 'audio' | 'video'): void {
     const report = rtcp as { type?: number; senderInfo?: { ntpTimestamp: bigint; rtpTimestamp: number } };
     if (report.type !== 200 || !report.senderInfo) return;
     const ntp = report.senderInfo.ntpTimestamp;
     const ntpMs = Number(ntp >> 32n) * 1000 + (Number(ntp & 0xffffffffn) / 0x1_0000_0000) * 1000;
-    clock.onSenderReport(ntpMs, report.senderInfo.rtpTimestamp, performance.now());
+    const stepMs = clock.onSenderReport(ntpMs, report.senderInfo.rtpTimestamp, performance.now());
+    if (stepMs !== undefined) this.#log.info({ kind, stepMs: Math.round(stepMs) }, 'track follows the sender\'s clock (its sender reports agree)');
   }
 }

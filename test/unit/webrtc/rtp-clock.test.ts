@@ -17,14 +17,17 @@ describe('RtpClock', () => {
     expect(clock.synchronised).toBe(false);
   });
 
-  test('sender reports put audio and video on one clock whatever their RTP offsets', () => {
+  test('sender reports put audio and video on one clock whatever their RTP offsets, once two reports of each agree', () => {
     const sender = new SenderClock();
     const video = new RtpClock(90000, sender);
     const audio = new RtpClock(48000, sender);
-    // Both tracks captured at sender NTP 1,000,000 ms, with unrelated random RTP starts.
-    video.onSenderReport(1_000_000, 123_456, 200);
-    audio.onSenderReport(1_000_000, 9_999_000, 210);
-    // 0.5 s later on both clocks.
+    // Both tracks captured at sender NTP 1,000,000 ms, with unrelated random RTP starts; a second report 1 s later.
+    expect(video.onSenderReport(1_000_000, 123_456, 200)).toBeUndefined();
+    expect(audio.onSenderReport(1_000_000, 9_999_000, 210)).toBeUndefined();
+    expect(video.synchronised || audio.synchronised).toBe(false);
+    expect(video.onSenderReport(1_001_000, 123_456 + 90_000, 1201)).toBe(0);
+    expect(audio.onSenderReport(1_001_000, 9_999_000 + 48_000, 1203)).toBe(0);
+    // 0.5 s after the first report on both clocks.
     const videoMs = video.toUnits(video.extend(123_456 + 45_000), 720) / 90;
     const audioMs = audio.toUnits(audio.extend(9_999_000 + 24_000), 705) / 48;
     expect(videoMs).toBeCloseTo(audioMs, 1);
@@ -34,12 +37,34 @@ describe('RtpClock', () => {
     expect(video.wallClock(video.toUnits(video.extend(123_456 + 45_000), 720))).toBeCloseTo(1_000_500 - 2_208_988_800_000, 1);
   });
 
-  test('only the first sender report changes the mapping: no jumps later', () => {
+  test('a first report that later ones contradict is never used (a capture stall right after it)', () => {
     const clock = new RtpClock(48000, new SenderClock());
-    clock.onSenderReport(10_000, 48_000, 100);
-    const before = clock.toUnits(clock.extend(96_000), 1200);
-    clock.onSenderReport(99_999, 48_000, 100);
-    expect(clock.toUnits(clock.extend(96_000), 1200)).toBe(before);
+    const arrivalAnchored = clock.toUnits(clock.extend(48_000), 1000);
+    clock.onSenderReport(10_000, 48_000, 1000);
+    // The RTP clock then falls 217 ms behind the NTP clock, and stays there.
+    expect(clock.onSenderReport(15_000, 48_000 + 5 * 48_000 - 217 * 48, 6000)).toBeUndefined();
+    expect(clock.synchronised).toBe(false);
+    expect(clock.toUnits(48_000, 1000)).toBe(arrivalAnchored);
+    expect(clock.onSenderReport(20_000, 48_000 + 10 * 48_000 - 217 * 48, 11_000)).toBe(217);
+    // A packet captured at NTP 20,000 ms is 10 s after the first report's 10,000 ms on the stream clock.
+    expect(clock.toUnits(clock.extend(48_000 + 10 * 48_000 - 217 * 48), 11_050) / 48 - 1000).toBeCloseTo(10_000, 0);
+  });
+
+  test('reports that agree with the mapping in use, or one outlier, change nothing; a step two reports confirm is followed', () => {
+    const clock = new RtpClock(90000, new SenderClock());
+    clock.onSenderReport(10_000, 0, 100);
+    expect(clock.onSenderReport(11_000, 90_000, 1100)).toBe(0);
+    const at = (rtp: number): number => clock.toUnits(clock.extend(rtp), 0);
+    const before = at(180_000);
+    // Jitter below SAME_MAPPING_MS, then a single report 500 ms off.
+    expect(clock.onSenderReport(12_010, 180_000, 2100)).toBeUndefined();
+    expect(clock.onSenderReport(13_500, 270_000, 3100)).toBeUndefined();
+    expect(clock.onSenderReport(14_000, 360_000, 4100)).toBeUndefined();
+    expect(at(180_000)).toBe(before);
+    // The RTP clock steps 100 ms back against the NTP clock, and two reports say so.
+    expect(clock.onSenderReport(15_000, 450_000 - 9000, 5100)).toBeUndefined();
+    expect(clock.onSenderReport(16_000, 540_000 - 9000, 6100)).toBe(100);
+    expect(at(180_000)).toBe(before + 9000);
   });
 
   test('before a sender report the wall clock is the gateway\'s', () => {
