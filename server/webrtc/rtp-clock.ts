@@ -22,14 +22,16 @@ export const SAME_MAPPING_MS = 30;
  * Puts one track's 32-bit RTP timestamps on the stream clock (see the clock rule in hub/frame.ts):
  * integers in the track's own units, whose milliseconds are the gateway's `performance.now()`.
  *
- * Until the track's sender reports agree the mapping is anchored on the arrival of the first
+ * Until the track's first sender report the mapping is anchored on the arrival of the first
  * packet; then it follows the sender's NTP clock, which is what aligns audio with video (the two
- * tracks' RTP clocks start at random values). A mapping is taken only once two consecutive reports
- * agree on it (within SAME_MAPPING_MS): a sender's first report can be off by a capture stall that
- * follows it (Chromium's audio capture of a PulseAudio monitor, measured: its first report 217 ms
- * away from every later one), and its RTP clock can step against its NTP clock mid-stream. Each
- * change of mapping is one step of the track's times; reports that agree with the mapping in use
- * change nothing.
+ * tracks' RTP clocks start at random values). The first report's mapping is taken at once, so the
+ * step from the arrival anchor (the sender's encoding delay, tens of ms) comes early, before a push
+ * or a recording has started. It holds until a report agrees with it; until then the next report
+ * that disagrees replaces it: a sender's first report can be off by a capture stall that follows
+ * it (Chromium's audio capture of a PulseAudio monitor, measured: its first report 217 ms away from
+ * every later one). A confirmed mapping changes only when two consecutive reports agree on another
+ * (the sender's RTP clock stepped against its NTP clock). Each change is one step of the track's
+ * times; reports within SAME_MAPPING_MS of the mapping in use change nothing.
  */
 export class RtpClock {
   readonly #clockRate: number;
@@ -39,7 +41,9 @@ export class RtpClock {
   /** units on the stream clock = extended + offset */
   #offset: number | undefined;
   #fromSenderReport = false;
-  /** The offset the previous sender report implied, waiting for the next report to agree. */
+  /** A later sender report agreed with the mapping in use. */
+  #confirmed = false;
+  /** The offset the previous sender report implied. */
   #reported: number | undefined;
 
   /** `clockRate` in Hz (90000 for video, 48000 for Opus). */
@@ -90,12 +94,17 @@ export class RtpClock {
     const previous = this.#reported;
     this.#reported = implied;
     const tolerance = (SAME_MAPPING_MS * this.#clockRate) / 1000;
-    const agreed = previous !== undefined && Math.abs(implied - previous) <= tolerance;
-    const inUse = this.#fromSenderReport && Math.abs(implied - this.#offset!) <= tolerance;
-    if (!agreed || inUse) return undefined;
+    const near = (a: number, b: number): boolean => Math.abs(a - b) <= tolerance;
+    if (this.#fromSenderReport && near(implied, this.#offset!)) {
+      this.#confirmed = true;
+      return undefined;
+    }
+    const agreed = previous !== undefined && near(implied, previous);
+    if (this.#confirmed && !agreed) return undefined;
     const stepMs = this.#offset === undefined ? 0 : ((implied - this.#offset) * 1000) / this.#clockRate;
     this.#offset = implied;
     this.#fromSenderReport = true;
+    this.#confirmed = agreed;
     return stepMs;
   }
 }

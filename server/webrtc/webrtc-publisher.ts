@@ -163,6 +163,6 @@ export class WebRtcPublisher {
     const ntp = report.senderInfo.ntpTimestamp;
     const ntpMs = Number(ntp >> 32n) * 1000 + (Number(ntp & 0xffffffffn) / 0x1_0000_0000) * 1000;
     const stepMs = clock.onSenderReport(ntpMs, report.senderInfo.rtpTimestamp, performance.now());
-    if (stepMs !== undefined) this.#log.info({ kind, stepMs: Math.round(stepMs) }, 'track follows the sender\'s clock (its sender reports agree)');
+    if (stepMs !== undefined) this.#log.info({ kind, stepMs: Math.round(stepMs) }, 'track follows its sender\'s clock (a sender report moved it)');
   }
 }

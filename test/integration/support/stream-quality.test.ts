@@ -1,6 +1,6 @@
 import { startE2eSetup, type E2eSetup } from '../../support/e2e-setup';
 import { killAllChildren } from '../../support/processes';
-import { avSyncSamples, formatQualityReport, qualityReport, streamClock } from '../../support/stream-quality';
+import { avSyncSamples, formatQualityReport, isIntact, qualityReport, streamClock } from '../../support/stream-quality';
 import { recordStream } from '../../support/stream-recording';
 import { waitFor } from '../../support/wait-for';
 
@@ -33,6 +33,10 @@ describe('stream quality of a clean publish', () => {
     const recording = await recordStream(nginx.rtmpUrl('live', 'rtmp_quality'), 10);
     const report = qualityReport(recording);
     console.log(`${formatQualityReport('clean loopback', report)}, clock spread ${Math.round(report.clockSpreadMs)} ms`);
+    // Which pictures were damaged, should any be: a run of them at one end points at a timestamp step.
+    const clock = streamClock(recording.frames);
+    const damaged = recording.frames.filter((frame) => !isIntact(frame, clock));
+    if (damaged.length > 0) console.log(`damaged pictures (pts s: time code minus clock, ms): ${damaged.map((f) => `${f.pts.toFixed(3)}: ${f.drawnAtMs === undefined ? 'unreadable' : Math.round(f.drawnAtMs - f.pts * 1000 - clock.offsetMs)}`).join(', ')}`);
 
     expect(recording.errors).toEqual([]);
     expect(report.frames).toBeGreaterThan(10 * 20);
@@ -43,7 +47,6 @@ describe('stream quality of a clean publish', () => {
     expect(Math.abs(report.avSyncMedianMs!)).toBeLessThan(100);
 
     // The mapping: flash k was drawn from flashesStartedAtMs + k s; its first picture must be where the clock puts that moment.
-    const clock = streamClock(recording.frames);
     expect(clock.spreadMs).toBeLessThan(40);
     const flashes = avSyncSamples(recording).map((sample) => sample.atS);
     expect(flashes.length).toBeGreaterThanOrEqual(8);

@@ -17,43 +17,50 @@ describe('RtpClock', () => {
     expect(clock.synchronised).toBe(false);
   });
 
-  test('sender reports put audio and video on one clock whatever their RTP offsets, once two reports of each agree', () => {
+  test('sender reports put audio and video on one clock whatever their RTP offsets, from the first report of each', () => {
     const sender = new SenderClock();
     const video = new RtpClock(90000, sender);
     const audio = new RtpClock(48000, sender);
     // Both tracks captured at sender NTP 1,000,000 ms, with unrelated random RTP starts; a second report 1 s later.
-    expect(video.onSenderReport(1_000_000, 123_456, 200)).toBeUndefined();
-    expect(audio.onSenderReport(1_000_000, 9_999_000, 210)).toBeUndefined();
-    expect(video.synchronised || audio.synchronised).toBe(false);
-    expect(video.onSenderReport(1_001_000, 123_456 + 90_000, 1201)).toBe(0);
-    expect(audio.onSenderReport(1_001_000, 9_999_000 + 48_000, 1203)).toBe(0);
+    expect(video.onSenderReport(1_000_000, 123_456, 200)).toBe(0);
+    expect(audio.onSenderReport(1_000_000, 9_999_000, 210)).toBe(0);
+    expect(video.synchronised && audio.synchronised).toBe(true);
+    expect(video.onSenderReport(1_001_000, 123_456 + 90_000, 1201)).toBeUndefined();
+    expect(audio.onSenderReport(1_001_000, 9_999_000 + 48_000, 1203)).toBeUndefined();
     // 0.5 s after the first report on both clocks.
     const videoMs = video.toUnits(video.extend(123_456 + 45_000), 720) / 90;
     const audioMs = audio.toUnits(audio.extend(9_999_000 + 24_000), 705) / 48;
     expect(videoMs).toBeCloseTo(audioMs, 1);
     expect(videoMs).toBeCloseTo(700, 1);
-    expect(video.synchronised && audio.synchronised).toBe(true);
     // The wall clock is the sender's: NTP 1,000,500 ms since 1900.
     expect(video.wallClock(video.toUnits(video.extend(123_456 + 45_000), 720))).toBeCloseTo(1_000_500 - 2_208_988_800_000, 1);
   });
 
-  test('a first report that later ones contradict is never used (a capture stall right after it)', () => {
+  test('the first report moves the track off its arrival anchor by the sender\'s encoding delay', () => {
+    // The first picture arrives at 1000 ms; the report says it was captured 55 ms before that (NTP 0 is local 0).
+    const sender = new SenderClock();
+    sender.ntpToLocal = 0;
+    const track = new RtpClock(90000, sender);
+    track.toUnits(track.extend(90_000), 1000);
+    expect(track.onSenderReport(945, 90_000, 1001)).toBeCloseTo(-55, 6);
+    expect(track.toUnits(track.extend(90_000), 1002) / 90).toBeCloseTo(945, 6);
+  });
+
+  test('a first report that the next one contradicts gives way to it, and the one after confirms (a capture stall right after it)', () => {
     const clock = new RtpClock(48000, new SenderClock());
-    const arrivalAnchored = clock.toUnits(clock.extend(48_000), 1000);
-    clock.onSenderReport(10_000, 48_000, 1000);
+    clock.toUnits(clock.extend(48_000), 1000);
+    expect(clock.onSenderReport(10_000, 48_000, 1000)).toBe(0);
     // The RTP clock then falls 217 ms behind the NTP clock, and stays there.
-    expect(clock.onSenderReport(15_000, 48_000 + 5 * 48_000 - 217 * 48, 6000)).toBeUndefined();
-    expect(clock.synchronised).toBe(false);
-    expect(clock.toUnits(48_000, 1000)).toBe(arrivalAnchored);
-    expect(clock.onSenderReport(20_000, 48_000 + 10 * 48_000 - 217 * 48, 11_000)).toBe(217);
+    expect(clock.onSenderReport(15_000, 48_000 + 5 * 48_000 - 217 * 48, 6000)).toBe(217);
+    expect(clock.onSenderReport(20_000, 48_000 + 10 * 48_000 - 217 * 48, 11_000)).toBeUndefined();
     // A packet captured at NTP 20,000 ms is 10 s after the first report's 10,000 ms on the stream clock.
     expect(clock.toUnits(clock.extend(48_000 + 10 * 48_000 - 217 * 48), 11_050) / 48 - 1000).toBeCloseTo(10_000, 0);
   });
 
-  test('reports that agree with the mapping in use, or one outlier, change nothing; a step two reports confirm is followed', () => {
+  test('once a report confirms the mapping, reports that agree with it or one outlier change nothing; a step two reports confirm is followed', () => {
     const clock = new RtpClock(90000, new SenderClock());
-    clock.onSenderReport(10_000, 0, 100);
-    expect(clock.onSenderReport(11_000, 90_000, 1100)).toBe(0);
+    expect(clock.onSenderReport(10_000, 0, 100)).toBe(0);
+    expect(clock.onSenderReport(11_000, 90_000, 1100)).toBeUndefined();
     const at = (rtp: number): number => clock.toUnits(clock.extend(rtp), 0);
     const before = at(180_000);
     // Jitter below SAME_MAPPING_MS, then a single report 500 ms off.
