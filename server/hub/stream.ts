@@ -3,13 +3,14 @@ import type { Logger } from '../log';
 import type { EndReason } from './end-reason';
 import type { Frame } from './frame';
 import { GopCache } from './gop-cache';
+import { IngestMeter, type IngestCounts } from './ingest-meter';
 import type { IngestQuality } from './ingest-quality';
 import { StreamReader, type ReaderHost, type ReaderOptions, type ReaderTracks } from './reader';
 import type { Deriver, TrackDerivation } from './track-derivation';
 import type { Codec, Track, TrackParams } from './track';
 
-/** Where a stream comes from, as shown by the API. */
-export type StreamSourceKind = 'webrtc' | 'rtmp';
+/** Where a stream comes from, as shown by the API: a WCS WebRTC client (signalling), a WHIP client, an RTMP publisher. */
+export type StreamSourceKind = 'webrtc' | 'whip' | 'rtmp';
 
 /** What the publishing side of a stream offers to the hub. */
 export interface StreamSource {
@@ -80,6 +81,7 @@ export class HubStream extends TypedEmitter<HubStreamEvents> implements ReaderHo
   readonly #readers = new Set<StreamReader>();
   readonly #derived = new Map<StreamTrack, Derived>();
   readonly #cache = new GopCache();
+  readonly #meter = new IngestMeter();
   #nextTrackId = 1;
   #closeReason: EndReason | undefined;
 
@@ -113,6 +115,11 @@ export class HubStream extends TypedEmitter<HubStreamEvents> implements ReaderHo
   /** The first audio track that is not derived, if any. */
   get audio(): Track | undefined {
     return this.#tracks.find((t) => t.kind === 'audio' && t.derivedFrom === undefined);
+  }
+
+  /** What the publisher has written so far (derived tracks not counted), and its current rates. */
+  ingestCounts(): IngestCounts {
+    return this.#meter.counts();
   }
 
   get readerCount(): number {
@@ -159,6 +166,7 @@ export class HubStream extends TypedEmitter<HubStreamEvents> implements ReaderHo
   /** Called by the source for every frame, in decode order per track. Never waits for a reader. */
   write(frame: Frame): void {
     if (this.#closeReason) return;
+    if (frame.track.derivedFrom === undefined) this.#meter.add(frame.track.kind, frame.data.length);
     this.#cache.add(frame, this.video?.id);
     for (const reader of this.#readers) {
       const { video, audio } = reader.tracks;

@@ -140,6 +140,12 @@ export class MediaWorkerPool extends TypedEmitter<PathDirectoryEvents> implement
     return worker ? worker.call('findPath', name) : this.#options.local.paths.findPath(name);
   }
 
+  /** On the node of the stream, like every call about one stream name. */
+  async terminateStream(name: string, publisherId: string, reason: EndReason): Promise<boolean> {
+    const worker = this.#workerOfName(name);
+    return worker ? worker.call('terminateStream', name, publisherId, reason) : this.#options.local.paths.terminateStream(name, publisherId, reason);
+  }
+
   /** On the node of the stream; a push reserved for a name no node carries waits in the main process. */
   async startPush(request: PushRequest): Promise<PushStatus> {
     // max_pushes counts the whole gateway; each node checks its own pushes against it too.

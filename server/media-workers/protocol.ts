@@ -18,6 +18,7 @@ import type { PublishStreamRequest } from '../signalling/protocol';
 export interface WorkerCalls {
   listPaths: { args: []; value: PathSummary[] };
   findPath: { args: [name: string]; value: PathSummary | undefined };
+  terminateStream: { args: [name: string, publisherId: string, reason: EndReason]; value: boolean };
   startPush: { args: [request: PushRequest]; value: PushStatus };
   findPushes: { args: [filter: PushFilter]; value: PushStatus[] };
   terminatePush: { args: [id: string, reason: EndReason]; value: void };

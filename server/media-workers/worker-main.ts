@@ -144,6 +144,7 @@ process.on('disconnect', () => process.exit(0));
 const calls: { [M in WorkerCallMethod]: (...args: WorkerCalls[M]['args']) => Promise<WorkerCalls[M]['value']> } = {
   listPaths: () => running().paths.listPaths(),
   findPath: (name) => running().paths.findPath(name),
+  terminateStream: (name, publisherId, reason) => running().paths.terminateStream(name, publisherId, reason),
   startPush: (request) => running().paths.startPush(request),
   findPushes: (filter) => running().paths.findPushes(filter),
   terminatePush: (id, reason) => running().paths.terminatePush(id, reason),

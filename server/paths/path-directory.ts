@@ -1,4 +1,5 @@
 import type { EndReason } from '../hub/end-reason';
+import type { IngestCounts } from '../hub/ingest-meter';
 import type { IngestQuality } from '../hub/ingest-quality';
 import type { StreamSourceKind } from '../hub/stream';
 import type { PushFilter, PushRequest, PushStatus } from '../push/types';
@@ -23,6 +24,8 @@ export interface PathSummary {
     readonly readers: number;
     /** How well the publisher's video arrives (WebRTC publishers). */
     readonly quality: IngestQuality | undefined;
+    /** What the publisher has written into the hub: bytes, frames, current bitrate and frame rate. */
+    readonly ingest: IngestCounts;
   } | undefined;
   /** True while pushes wait for a publisher that left. */
   readonly inGrace: boolean;
@@ -71,5 +74,12 @@ export interface PathDirectory extends PushControl {
   listPaths(): Promise<PathSummary[]>;
   /** One path by stream name, if it exists. */
   findPath(name: string): Promise<PathSummary | undefined>;
+  /**
+   * Ends the publication of `name` if its publisher is still `publisherId` (a publisher that came
+   * since is left alone): the stream closes with `reason`, which ends its publisher (the WebRTC
+   * peer, the RTMP connection) and tells the client; its pushes go on as after a deliberate stop.
+   * Resolves false when there was nothing to end.
+   */
+  terminateStream(name: string, publisherId: string, reason: EndReason): Promise<boolean>;
   on<K extends keyof PathDirectoryEvents>(event: K, listener: (...args: PathDirectoryEvents[K]) => void): unknown;
 }

@@ -133,6 +133,14 @@ export class PathManager extends TypedEmitter<PathDirectoryEvents> implements Pa
     return path && summarize(path);
   }
 
+  async terminateStream(name: string, publisherId: string, reason: EndReason): Promise<boolean> {
+    const stream = this.stream(name);
+    if (!stream || stream.source.mediaSessionId !== publisherId) return false;
+    this.#log.info({ streamName: name, mediaSessionId: publisherId, sourceKind: stream.source.kind, reason: reason.info }, 'stream terminated');
+    stream.close(reason);
+    return true;
+  }
+
   async startPush(request: PushRequest): Promise<PushStatus> {
     if (request.id !== undefined && this.#pushes.has(request.id)) {
       throw new GatewayError('CONFLICT', `Duplicate ID already exists: a push with id '${request.id}' is running`);
@@ -369,6 +377,7 @@ function summarize(path: Path): PathSummary {
       height: params?.codec === 'h264' ? params.height : 0,
       readers: stream.readerCount,
       quality: stream.source.stats?.(),
+      ingest: stream.ingestCounts(),
     },
     inGrace: path.inGrace,
     pushes: path.pushes.map((p) => p.id),

@@ -42,6 +42,8 @@ export interface PublishStreamRequest {
   maxBitrate?: number;
   /** The client's `custom` fields, for the publishStream REST hook. */
   custom?: CustomFields;
+  /** Set by the WHIP endpoint, never read from a client's message: the stream's source kind is `whip`. */
+  ingest?: 'whip';
 }
 
 /** The `playStream` request (the fields the gateway reads). */

@@ -16,7 +16,7 @@ export function whipProtocol(publisher: PublishService, max: number): ResourcePr
     maxSetting: 'whip_max_publishers',
     limit: 'whip_publishers',
     negotiate: async (session, sdp, ended, log) => {
-      const request: PublishStreamRequest = { mediaSessionId: session.id, name: session.name, sdp, hasAudio: /^m=audio /m.test(sdp), hasVideo: /^m=video /m.test(sdp) };
+      const request: PublishStreamRequest = { mediaSessionId: session.id, name: session.name, sdp, hasAudio: /^m=audio /m.test(sdp), hasVideo: /^m=video /m.test(sdp), ingest: 'whip' };
       try {
         const handle = await publisher.publish(request, {
           // The access layer has let the caller in: no WCS hook is asked for WHIP.

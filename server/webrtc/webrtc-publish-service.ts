@@ -70,7 +70,7 @@ export class WebRtcPublishService implements PublishService {
     const request = await callbacks.authorize(offered);
     let publisher: WebRtcPublisher | undefined;
     const source: StreamSource = {
-      kind: 'webrtc',
+      kind: request.ingest ?? 'webrtc',
       mediaSessionId: request.mediaSessionId,
       requestKeyframe: () => publisher?.requestKeyframe(),
       stats: () => publisher?.quality(),

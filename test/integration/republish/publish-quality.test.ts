@@ -30,8 +30,9 @@ async function chromiumVideo(page: Page): Promise<ChromiumVideo> {
 }
 
 /**
- * Real Chromium publishing to the gateway on loopback: RTX is negotiated, and /rest-api/stream
- * and /metrics report the publisher's receive quality from the real publish.
+ * Real Chromium publishing to the gateway on loopback: RTX is negotiated, /rest-api/stream and
+ * /metrics report the publisher's receive quality from the real publish, and /stream/terminate
+ * ends it with WCS's status event.
  */
 describe('publisher quality from a real Chromium publish', () => {
   let gw: TestGateway;
@@ -91,7 +92,13 @@ describe('publisher quality from a real Chromium publish', () => {
     expect(metrics).toMatch(/gateway_publisher_rtt_seconds\{streamName="quality1"\} \d/);
     expect(metrics).toContain('gateway_publisher_packets_lost_total{streamName="quality1"} 0');
 
-    await pages.stopPublish(page);
+    // The publisher's metrics, then /stream/terminate: the page is told UNPUBLISHED, as WCS tells it.
+    const [measured] = (await gw.api('/rest-api/stream/find', { mediaSessionIds: [stream.mediaSessionId], display: ['metrics'] })).body;
+    expect(measured.metrics).toMatchObject({ sourceKind: 'webrtc', videoCodec: 'H264', audioCodec: 'opus' });
+    expect(measured.metrics.bitrate).toBeGreaterThan(0);
+    expect(measured.metrics.videoFramesReceived).toBeGreaterThan(0);
+    expect((await gw.api('/rest-api/stream/terminate', { mediaSessionIds: [stream.mediaSessionId] })).status).toBe(200);
+    await waitFor('the page to be told', async () => ((await page.evaluate('window.statuses')) as string[]).includes('UNPUBLISHED:Stopped by rest /terminate'), 10_000);
     await waitFor('the stream to leave find_all', async () => (await gw.api('/rest-api/stream/find_all')).status === 404, 10_000);
     await page.close();
   });

@@ -44,7 +44,7 @@ describe('WHIP ingest', () => {
     await page.open(tab);
     const resource = await page.whipPublish(tab, whipUrl('whipcam'), TOKEN);
     expect(new URL(resource).pathname).toMatch(/^\/whip\/whipcam\/[0-9a-f-]{36}$/);
-    await waitFor('the WHIP stream to publish', async () => (await gw.gateway.directory.findPath('whipcam'))?.stream?.sourceKind === 'webrtc', 20_000);
+    await waitFor('the WHIP stream to publish', async () => (await gw.gateway.directory.findPath('whipcam'))?.stream?.sourceKind === 'whip', 20_000);
 
     const started = await fetch(`${gw.httpUrl}/rest-api/push/startup`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ streamName: 'whipcam', rtmpUrl: nginx.rtmpUrl('live') }) });
     expect(started.status).toBe(200);

@@ -158,6 +158,19 @@ describe('HubStream', () => {
     }
   });
 
+  test('the ingest counters count what the publisher writes, not the tracks derived from it', () => {
+    const derivation: TrackDerivation = { from: 'opus', to: 'aac', timescale: 48000, params: () => undefined, start: () => ({ close: () => undefined }) };
+    const stream = new HubStream('s', source(), [derivation], silent);
+    const video = stream.addTrack({ kind: 'video', codec: 'h264', timescale: 90000 });
+    const opus = stream.addTrack({ kind: 'audio', codec: 'opus', timescale: 48000 });
+    const aac = collectFrames(stream, { codecs: ['h264', 'aac'] }).reader.tracks.audio!;
+    stream.write(frameOf(video, 0, { keyframe: true, data: Buffer.alloc(1000) }));
+    stream.write(frameOf(opus, 0, { data: Buffer.alloc(80) }));
+    stream.write(frameOf(aac, 0, { data: Buffer.alloc(300) }));
+    expect(stream.ingestCounts()).toMatchObject({ bytes: 1080, videoFrames: 1, audioFrames: 1 });
+    stream.close(EndReasons.publisherStop);
+  });
+
   test('a cached GOP larger than a reader\'s limits is not replayed: it starts at the next keyframe, having dropped nothing', async () => {
     const { stream, video } = avStream();
     stream.write(frameOf(video, 0, { keyframe: true, data: Buffer.alloc(600) }));

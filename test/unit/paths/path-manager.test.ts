@@ -139,6 +139,30 @@ describe('PathManager (the in-process path directory)', () => {
     expect(await paths.findPushes({})).toEqual([]);
   });
 
+  test('terminateStream ends the publication of its publisher only: pushes go as after a deliberate stop, reserved ones wait, whatever the grace period', async () => {
+    const { paths, sinks, states } = directory({ gracePeriodMs: 10_000 });
+    const stream = publish(paths, 'cam');
+    const reserved = await paths.startPush({ sourceName: 'cam', url: 'fake://a/live', reserve: true });
+    await paths.startPush({ sourceName: 'cam', url: 'fake://b/live' });
+    for (const sink of sinks) sink.connect();
+    // A publisher that has been replaced meanwhile is left alone; an unknown name has nothing to end.
+    expect(await paths.terminateStream('cam', 'pub-someone-else', EndReasons.restTerminate)).toBe(false);
+    expect(await paths.terminateStream('nobody', 'pub-nobody', EndReasons.restTerminate)).toBe(false);
+    expect(stream.closed).toBe(false);
+    expect(await paths.terminateStream('cam', 'pub-cam', EndReasons.restTerminate)).toBe(true);
+    await settled();
+    expect(stream.closeReason).toEqual(EndReasons.restTerminate);
+    expect(await paths.findPath('cam')).toMatchObject({ stream: undefined, inGrace: false, pushes: [reserved.id] });
+    // The reserved push closed its session and waits; the other one stopped (no grace period for a deliberate end).
+    expect((await paths.findPushes({})).map((p) => [p.id, p.state])).toEqual([[reserved.id, 'pending']]);
+    expect(states.slice(-2).sort()).toEqual(['cam:pending', 'cam:stopped']);
+    expect(sinks.map((sink) => sink.running)).toEqual([false, false]);
+    expect(await paths.terminateStream('cam', 'pub-cam', EndReasons.restTerminate)).toBe(false);
+    // The name is free: the next publisher gets the reserved push again.
+    publish(paths, 'cam');
+    expect((await paths.findPushes({}))[0]).toMatchObject({ id: reserved.id, state: 'connecting' });
+  });
+
   test('auto-start pushes every published stream once', async () => {
     const { paths } = directory({ autoStartUrl: 'fake://auto/live' });
     publish(paths, 'one');
