@@ -1,17 +1,28 @@
 import pino from 'pino';
+import { prettyLine, type LogFormat } from './log-format';
 
-/** The gateway's structured logger: one JSON line per event. */
+export type { LogFormat } from './log-format';
+
+/** The gateway's structured logger: one line per event, JSON or (for a person at a terminal) pretty. */
 export type Logger = pino.Logger;
 
 /** Log levels accepted by `log_level`. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /**
- * Creates the root logger writing JSON lines to `destination` (stdout by default).
- * Children carry context fields: `logger.child({ streamName, mediaSessionId })`.
+ * Creates the root logger writing to `destination` (stdout by default): JSON lines, or with `format`
+ * pretty (auto: when the destination is a terminal) the same lines as a person reads them, coloured
+ * on a terminal only (and unless NO_COLOR is set). Children carry context fields:
+ * `logger.child({ streamName, mediaSessionId })`.
  */
-export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
-  return pino({ level, base: { service: 'gateway' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream, format: LogFormat = 'auto'): Logger {
+  const options: pino.LoggerOptions = { level, base: { service: 'gateway' }, timestamp: pino.stdTimeFunctions.isoTime };
+  const terminal = ((destination ?? process.stdout) as { isTTY?: boolean }).isTTY === true;
+  if (format === 'json' || (format === 'auto' && !terminal)) return pino(options, destination);
+  const colour = terminal && !process.env.NO_COLOR;
+  // The JSON line is made as always and turned into text just before pino writes it to its own
+  // destination (sonic-boom on stdout): synchronous, no transport thread, and logWritten() unchanged.
+  return pino({ ...options, hooks: { streamWrite: (line) => prettyLine(line, { colour }) } }, destination);
 }
 
 /**

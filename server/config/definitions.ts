@@ -214,6 +214,7 @@ export const SETTING_GROUPS = [
     title: 'Logging',
     settings: [
       { key: 'log_level', field: 'logLevel', type: logLevel, default: 'info', doc: 'Least severe level logged: fatal, error, warn, info, debug, trace or silent' },
+      { key: 'log_format', field: 'logFormat', type: oneOf('auto', 'json', 'pretty'), default: 'auto', doc: 'How log lines are written: json (one JSON object per line, for log collectors), pretty (HH:MM:SS.mmm LEVEL message key=value ..., coloured on a terminal), or auto: pretty when stdout is a terminal, else json' },
     ],
   },
 ] as const satisfies readonly SettingGroup[];

@@ -5,6 +5,7 @@ import { HubStream, type StreamSource } from '../hub/stream';
 import type { TrackDerivation } from '../hub/track-derivation';
 import type { Logger } from '../log';
 import type { PushTask } from '../push/push-task';
+import { publishSummary } from './publish-summary';
 import { StreamNameInUseError } from './stream-name-in-use';
 
 /** What every path shares. */
@@ -110,6 +111,7 @@ export class Path extends TypedEmitter<PathEvents> {
   #onStreamClosed(stream: HubStream, reason: EndReason): void {
     if (this.#stream !== stream) return;
     this.#stream = undefined;
+    this.#log.info(publishSummary(stream, reason), 'publish ended');
     const waiting = [...this.#pushes.values()].filter((push) => push.active);
     const graceMs = this.#options.gracePeriodMs;
     if (!this.#closed && !isDeliberate(reason) && graceMs > 0 && waiting.length > 0) {

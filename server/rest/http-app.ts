@@ -2,6 +2,7 @@ import http from 'node:http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { HttpAccess } from '../access/http-access';
 import type { RateLimiter } from '../access/rate-limiter';
+import { RepeatSuppressor } from '../access/repeat-suppressor';
 import { GatewayError } from '../errors';
 import type { Logger } from '../log';
 import type { LimitReporter } from '../metrics/limits';
@@ -131,12 +132,20 @@ const wcsErrorBody: ErrorBody = (status, code, message, req) => ({
   path: req.path,
 });
 
+/** A refusal that repeats (same client, path and code: a page polling) is logged once, then once a minute at most with its count, ms. */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
 function errorHandler(logger: Logger, body: ErrorBody) {
+  const refusals = new RepeatSuppressor(REFUSAL_LOG_INTERVAL_MS);
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const known = toGatewayError(err);
     const status = known ? ERROR_STATUS[known.code] : 500;
     if (!known) logger.error({ err, path: req.path }, 'request failed');
-    else logger.info({ path: req.path, status, code: known.code, reason: known.message, client: req.socket.remoteAddress }, 'request refused');
+    else {
+      const client = req.socket.remoteAddress;
+      const times = refusals.occur(`${client} ${known.code} ${req.path}`);
+      if (times !== undefined) logger.info({ path: req.path, status, code: known.code, reason: known.message, client, ...(times > 1 ? { repeated: times } : {}) }, 'request refused');
+    }
     if (res.headersSent) return;
     res.status(status).json(body(status, known?.code ?? 'INTERNAL', known?.message ?? 'Internal error (see the gateway log)', req));
   };

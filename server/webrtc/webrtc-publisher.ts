@@ -133,7 +133,8 @@ export class WebRtcPublisher {
     void this.#peer.close();
     this.#stream.close(reason);
     const failed = reason.code === 'failure';
-    this.#log.info({ reason: reason.info }, failed ? 'publish failed' : 'publish ended');
+    // Every end gets its 'publish ended' summary where the stream leaves its path; a failure is said here too.
+    if (failed) this.#log.info({ reason: reason.info }, 'publish failed');
     this.#callbacks.onEnded(reason.info, failed);
   }
 

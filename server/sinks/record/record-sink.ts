@@ -7,6 +7,7 @@ import { checkFreeSpace } from './disk-space';
 import { renderTemplate } from './file-template';
 import { RecordingFile, frameMs } from './recording-file';
 import type { RecordingLedger } from './recording-ledger';
+import { RecordingTally } from './recording-summary';
 
 /** Bytes waiting for the disk beyond which the input pauses (frames wait in the reader's bounded queue). */
 const HIGH_WATER_BYTES = 8 * 1024 * 1024;
@@ -49,6 +50,8 @@ export class RecordSink implements Sink {
   /** Files finishing (made regular MP4s), in order. */
   #finishing: Promise<void> = Promise.resolve();
   #finishError: Error | undefined;
+  /** The files this session finished, for its 'recording ended' line. */
+  readonly #tally = new RecordingTally();
   #pastBytes = 0;
   #framesSent = 0;
   #fail: (error: Error) => void = () => undefined;
@@ -68,7 +71,20 @@ export class RecordSink implements Sink {
     };
   }
 
+  /** Records until `signal` aborts or an error ends the session; either way one 'recording ended' line sums it up. */
   async run(input: SinkInput, signal: AbortSignal): Promise<void> {
+    let error: Error | undefined;
+    try {
+      await this.#record(input, signal);
+    } catch (err) {
+      error = err as Error;
+      throw err;
+    } finally {
+      this.#log.info(this.#tally.summary(error), 'recording ended');
+    }
+  }
+
+  async #record(input: SinkInput, signal: AbortSignal): Promise<void> {
     const { recordDir, minFreeBytes } = this.#options;
     await mkdir(recordDir, { recursive: true });
     await checkFreeSpace(recordDir, minFreeBytes);
@@ -177,6 +193,7 @@ export class RecordSink implements Sink {
         const done = await file.finish((endTime) => this.#name(file.index, file.startTime, endTime));
         if (!done) return;
         this.#log.info({ fileName: done.fileName, bytes: done.bytes, durationMs: done.durationMs, finalized: done.finalized, finalizeMs: done.finalizeMs }, 'recording file finished');
+        this.#tally.add(done);
         ledger.finished(done);
       } catch (err) {
         this.#finishError ??= err as Error;
