@@ -1,6 +1,7 @@
 import { parseCliArguments, USAGE } from './cli-arguments';
 import { ConfigError } from './config/errors';
-import { loadSettings } from './config/settings';
+import { loadSettings, whereSet, type LoadedSettings } from './config/settings';
+import { runStartupChecks } from './config/startup-checks';
 import { Gateway } from './gateway';
 import { createLogger, logWritten, type Logger } from './log';
 import { VERSION } from './version';
@@ -30,18 +31,21 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(loaded.settings.logLevel);
+  const logger = createLogger(loaded.settings.logLevel, undefined, loaded.settings.logFormat);
   for (const warning of loaded.warnings) logger.warn({ configFile: configPath }, warning);
 
   let gateway: Gateway;
   try {
+    const checked = await runStartupChecks(loaded.settings);
+    for (const warning of checked.warnings) logger.warn(warning);
+    logger.debug({ ffmpegVersion: checked.ffmpegVersion }, 'start-up checks passed: the codec workers load node-av and open Opus to AAC');
     gateway = await Gateway.start(loaded.settings, logger);
   } catch (err) {
     // pino writes a fatal line synchronously, ahead of the lines still being written: let those out first.
     await logWritten(logger, LOG_WRITE_TIMEOUT_MS);
     if (err instanceof ConfigError) {
       // A setting to fix (a file, a port): the sentence says which; a stack trace would only hide it.
-      logger.fatal({ code: err.code }, `gateway could not start: ${err.message}`);
+      logger.fatal({ code: err.code }, `gateway could not start: ${located(err, loaded)}`);
       exitWhenIdle(logger, 2);
     } else {
       logger.fatal({ err }, `gateway could not start: ${(err as Error).message}`);
@@ -68,6 +72,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** The error's sentence, after the file and line that set the setting at fault when it names one. */
+function located(err: ConfigError, loaded: LoadedSettings): string {
+  return err.setting === undefined ? err.message : `${whereSet(loaded, err.setting)}: ${err.message}`;
 }
 
 /**

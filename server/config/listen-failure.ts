@@ -11,5 +11,5 @@ export function listenFailure(setting: string, host: string, port: number, err: 
     : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)'
     : code === 'EADDRNOTAVAIL' ? 'the address is not one of this machine\'s (listen_address)'
     : err.message;
-  return new ConfigError('CONFIG_INVALID_VALUE', `${setting}: cannot listen on ${host}:${port}: ${why}`, { cause: err });
+  return new ConfigError('CONFIG_INVALID_VALUE', `${setting}: cannot listen on ${host}:${port}: ${why}`, { cause: err, setting });
 }

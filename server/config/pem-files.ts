@@ -23,7 +23,7 @@ export function loadServerTlsFiles(certFile: string, keyFile: string): ServerTls
   const leaf = parseCertificateChain('tls_certificate_file', certFile, cert);
   const privateKey = parsePrivateKey(keyFile, key);
   if (!leaf.checkPrivateKey(privateKey)) {
-    throw invalid(`tls_private_key_file: ${keyFile} is not the key of the certificate in tls_certificate_file (${certFile})`);
+    throw invalid('tls_private_key_file', `${keyFile} is not the key of the certificate in tls_certificate_file (${certFile})`);
   }
   return { cert, key, leaf };
 }
@@ -42,7 +42,7 @@ function readSettingFile(setting: string, file: string): Buffer {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? (err as Error).message})`;
-    throw invalid(`${setting}: ${file} ${why}`, err);
+    throw invalid(setting, `${file} ${why}`, err);
   }
 }
 
@@ -50,12 +50,12 @@ function readSettingFile(setting: string, file: string): Buffer {
 function parseCertificateChain(setting: string, file: string, bytes: Buffer): X509Certificate {
   // X509Certificate also reads DER, which Node's TLS options do not take: insist on PEM.
   if (!bytes.toString('latin1').includes(PEM_CERTIFICATE)) {
-    throw invalid(`${setting}: ${file} is not a PEM certificate (no "${PEM_CERTIFICATE}" line)`);
+    throw invalid(setting, `${file} is not a PEM certificate (no "${PEM_CERTIFICATE}" line)`);
   }
   try {
     return new X509Certificate(bytes);
   } catch (err) {
-    throw invalid(`${setting}: ${file} holds an unreadable PEM certificate (${(err as Error).message})`, err);
+    throw invalid(setting, `${file} holds an unreadable PEM certificate (${(err as Error).message})`, err);
   }
 }
 
@@ -64,11 +64,12 @@ function parsePrivateKey(file: string, bytes: Buffer): KeyObject {
     return createPrivateKey(bytes);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MISSING_PASSPHRASE') throw invalid(`tls_private_key_file: ${file} is encrypted; give the key without a passphrase (openssl pkey -in <file> -out <new file>)`, err);
-    throw invalid(`tls_private_key_file: ${file} is not a PEM private key (${(err as Error).message})`, err);
+    if (code === 'ERR_MISSING_PASSPHRASE') throw invalid('tls_private_key_file', `${file} is encrypted; give the key without a passphrase (openssl pkey -in <file> -out <new file>)`, err);
+    throw invalid('tls_private_key_file', `${file} is not a PEM private key (${(err as Error).message})`, err);
   }
 }
 
-function invalid(message: string, cause?: unknown): ConfigError {
-  return new ConfigError('CONFIG_INVALID_VALUE', message, cause === undefined ? undefined : { cause });
+/** `<setting>: <problem>`, the setting remembered so that the start-up line can say where it was set. */
+function invalid(setting: string, problem: string, cause?: unknown): ConfigError {
+  return new ConfigError('CONFIG_INVALID_VALUE', `${setting}: ${problem}`, cause === undefined ? { setting } : { cause, setting });
 }

@@ -23,7 +23,7 @@ export async function resolveAnnounced(entries: readonly AnnouncedEntry[], famil
     const withPort = (host: string): ResolvedAddress => (entry.port === undefined ? { host } : { host, port: entry.port });
     const literal = net.isIP(entry.host);
     if (literal !== 0) {
-      if (family !== 0 && literal !== family) throw new ConfigError('CONFIG_INVALID_VALUE', `ip: ${entry.host} is an IPv${literal} address, but webrtc_udp_address binds an IPv${family} socket`);
+      if (family !== 0 && literal !== family) throw new ConfigError('CONFIG_INVALID_VALUE', `ip: ${entry.host} is an IPv${literal} address, but webrtc_udp_address binds an IPv${family} socket`, { setting: 'ip' });
       resolved.push(withPort(entry.host));
       continue;
     }
@@ -32,9 +32,9 @@ export async function resolveAnnounced(entries: readonly AnnouncedEntry[], famil
       addresses = await lookup(entry.host, { all: true, family });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      throw new ConfigError('CONFIG_INVALID_VALUE', `ip: host name '${entry.host}' does not resolve (${code})`, { cause: err });
+      throw new ConfigError('CONFIG_INVALID_VALUE', `ip: host name '${entry.host}' does not resolve (${code})`, { cause: err, setting: 'ip' });
     }
-    if (addresses.length === 0) throw new ConfigError('CONFIG_INVALID_VALUE', `ip: host name '${entry.host}' has no IPv${family === 0 ? '4 or IPv6' : family} address`);
+    if (addresses.length === 0) throw new ConfigError('CONFIG_INVALID_VALUE', `ip: host name '${entry.host}' has no IPv${family === 0 ? '4 or IPv6' : family} address`, { setting: 'ip' });
     resolved.push(...addresses.map((address) => withPort(address.address)));
   }
   return resolved;

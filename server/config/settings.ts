@@ -3,6 +3,7 @@ import { SETTING_CONSTRAINTS } from './constraints';
 import { SETTING_DEFINITIONS, type SettingDefinition, type Settings } from './definitions';
 import { ConfigError } from './errors';
 import { parseProperties, type PropertyEntry } from './properties';
+import { mistypedSetting } from './setting-suggestion';
 
 export type { SettingKey, Settings } from './definitions';
 
@@ -11,6 +12,10 @@ export interface LoadedSettings {
   readonly settings: Settings;
   /** `<file>:<line>: ...` for unknown keys and keys given twice; worth logging, not fatal. */
   readonly warnings: readonly string[];
+  /** The file as messages name it. */
+  readonly fileName: string;
+  /** The line where each setting given in the file is set (the last time, when given twice). */
+  readonly lines: ReadonlyMap<string, number>;
 }
 
 const DEFINITIONS_BY_KEY: ReadonlyMap<string, SettingDefinition> = new Map(
@@ -22,7 +27,8 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * Reads a flashphoner.properties file (UTF-8; synchronous, meant for start-up).
  * Keys absent from the file take their defaults; relative paths (media_dir, the *_file settings,
  * rtmp_servers_db) are resolved against the process working directory.
- * Throws ConfigError: CONFIG_FILE_NOT_FOUND, CONFIG_FILE_UNREADABLE, CONFIG_SYNTAX or CONFIG_INVALID_VALUE.
+ * Throws ConfigError: CONFIG_FILE_NOT_FOUND, CONFIG_FILE_UNREADABLE, CONFIG_SYNTAX, CONFIG_INVALID_VALUE,
+ * or CONFIG_UNKNOWN_SETTING for a key so close to a setting's that it must be a typo of it.
  */
 export function loadSettings(filePath: string): LoadedSettings {
   let bytes: Buffer;
@@ -48,8 +54,15 @@ export function parseSettings(text: string, fileName: string): LoadedSettings {
   const warnings = [...parsed.warnings];
   const entries = new Map<string, PropertyEntry>();
   for (const entry of parsed.entries) {
-    if (DEFINITIONS_BY_KEY.has(entry.key)) entries.set(entry.key, entry);
-    else warnings.push(`${fileName}:${entry.line}: unknown setting '${entry.key}' (ignored)`);
+    if (DEFINITIONS_BY_KEY.has(entry.key)) {
+      entries.set(entry.key, entry);
+      continue;
+    }
+    // A typo would leave the setting at its default without a word: refused. Any other unknown key
+    // (WCS's files carry hundreds the gateway has no use for) is only warned about.
+    const meant = mistypedSetting(entry.key, DEFINITIONS_BY_KEY.keys());
+    if (meant !== undefined) throw new ConfigError('CONFIG_UNKNOWN_SETTING', `${fileName}:${entry.line}: unknown setting '${entry.key}' (did you mean '${meant}'?)`, { setting: entry.key });
+    warnings.push(`${fileName}:${entry.line}: unknown setting '${entry.key}' (ignored)`);
   }
 
   const values: Record<string, unknown> = {};
@@ -72,7 +85,14 @@ export function parseSettings(text: string, fileName: string): LoadedSettings {
     throw invalidValue(fileName, blamed?.line, key, problem, quoted(definition, blamed?.value ?? definition?.default ?? ''));
   }
 
-  return { settings, warnings };
+  const lines = new Map([...entries.values()].map((entry) => [entry.key, entry.line]));
+  return { settings, warnings, fileName, lines };
+}
+
+/** Where `key` is set: `<file>:<line>`, or `<file>` while it has its default. */
+export function whereSet(loaded: Pick<LoadedSettings, 'fileName' | 'lines'>, key: string): string {
+  const line = loaded.lines.get(key);
+  return line === undefined ? loaded.fileName : `${loaded.fileName}:${line}`;
 }
 
 function invalidValue(fileName: string, line: number | undefined, key: string, problem: string, text: string): ConfigError {

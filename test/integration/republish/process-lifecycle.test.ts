@@ -45,8 +45,8 @@ describe('gateway process', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function startProcess(config: string, nodeOptions: string[] = []): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, [...nodeOptions, MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  function startProcess(config: string, nodeOptions: string[] = [], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+    const child = spawn(process.execPath, [...nodeOptions, MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let output = '';
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -61,6 +61,28 @@ describe('gateway process', () => {
     expect(await bad.exited).toBe(2);
     expect(bad.output()).toContain(`${config}:3: keyframe_interval:`);
     expect(bad.output()).toContain("(got 'fast')");
+  });
+
+  test('a mistyped key stops the start (exit 2) with one line: file, line and the setting meant', async () => {
+    const config = path.join(dir, 'typo.properties');
+    await writeFile(config, '# comment\nhttp.port=8081\nrtmp_transponder_full_ur=true\n');
+    const typo = startProcess(config);
+    expect(await typo.exited).toBe(2);
+    expect(typo.output().trim().split('\n')).toEqual([`gateway: ${config}:3: unknown setting 'rtmp_transponder_full_ur' (did you mean 'rtmp_transponder_full_url'?)`]);
+  });
+
+  test('codec workers whose node-av cannot load stop the start (exit 2) with one line saying so and how to fix it, before any port is bound', async () => {
+    const [wsPort, httpPort] = [await getFreePort(), await getFreePort()];
+    const config = path.join(dir, 'codecs.properties');
+    await writeFile(config, `listen_address=127.0.0.1\nwebrtc_udp_port=0\nws.port=${wsPort}\nhttp.port=${httpPort}\nrtmp_servers_db=${path.join(dir, 'codecs.sqlite')}\n`);
+    // node-av's own switch: load a build from source only, which an npm install does not have; the
+    // check loads node-av in a codec worker exactly as the gateway would.
+    const gateway = startProcess(config, [], { ...process.env, AV_FROM_SOURCE: '1' });
+    expect(await gateway.exited).toBe(2);
+    const lines = gateway.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 60, code: 'CONFIG_MISSING_PART' });
+    expect(lines[0]!.msg).toMatch(/^gateway could not start: codec workers: node-av cannot be loaded \(Could not load the node-av native binding for linux-x64\.\): run npm ci \(or npm rebuild node-av\) in \/\S+; /);
   });
 
   test('SIGTERM closes every RTMP session cleanly (FCUnpublish, deleteStream) and exits 0; logs are one JSON line per event with stream names and ids', async () => {
@@ -152,7 +174,7 @@ describe('gateway process', () => {
       const lines = gateway.output().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: number });
       expect(lines[0]?.msg).toBe('WebRTC UDP port bound: every peer shares it');
       expect(lines.map((line) => line.msg)).toContain('signalling listening');
-      expect(lines.at(-1)).toMatchObject({ level: 60, msg: `gateway could not start: http.port: cannot listen on 127.0.0.1:${httpPort}: the port is in use (another gateway or program?)` });
+      expect(lines.at(-1)).toMatchObject({ level: 60, msg: `gateway could not start: ${config}:4: http.port: cannot listen on 127.0.0.1:${httpPort}: the port is in use (another gateway or program?)` });
     } finally {
       if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
       await new Promise((resolve) => holder.close(resolve));
@@ -166,10 +188,11 @@ describe('gateway process', () => {
     await writeFile(files.otherKey, other.key);
     await writeFile(files.der, new X509Certificate(certificate.cert).raw);
     const cases = [
-      { cert: path.join(dir, 'missing.pem'), key: files.key, message: `tls_certificate_file: ${path.join(dir, 'missing.pem')} does not exist` },
-      { cert: files.der, key: files.key, message: `tls_certificate_file: ${files.der} is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line)` },
-      { cert: files.cert, key: files.cert, message: `tls_private_key_file: ${files.cert} is not a PEM private key` },
-      { cert: files.cert, key: files.otherKey, message: `tls_private_key_file: ${files.otherKey} is not the key of the certificate in tls_certificate_file (${files.cert})` },
+      // Lines 6 and 7 of the file set the certificate and the key.
+      { cert: path.join(dir, 'missing.pem'), key: files.key, message: `:6: tls_certificate_file: ${path.join(dir, 'missing.pem')} does not exist` },
+      { cert: files.der, key: files.key, message: `:6: tls_certificate_file: ${files.der} is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line)` },
+      { cert: files.cert, key: files.cert, message: `:7: tls_private_key_file: ${files.cert} is not a PEM private key` },
+      { cert: files.cert, key: files.otherKey, message: `:7: tls_private_key_file: ${files.otherKey} is not the key of the certificate in tls_certificate_file (${files.cert})` },
     ];
     for (const [index, { cert, key, message }] of cases.entries()) {
       const [wsPort, httpPort] = [await getFreePort(), await getFreePort()];
@@ -180,7 +203,7 @@ describe('gateway process', () => {
       expect(await gateway.exited).toBe(2);
       const last = JSON.parse(gateway.output().trim().split('\n').at(-1)!) as Record<string, unknown>;
       expect(last).toMatchObject({ level: 60, code: 'CONFIG_INVALID_VALUE' });
-      expect(last.msg).toContain(`gateway could not start: ${message}`);
+      expect(last.msg).toContain(`gateway could not start: ${config}${message}`);
       expect(gateway.output()).not.toMatch(/\n\s+at /);
     }
   });

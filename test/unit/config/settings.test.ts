@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../../server/config/errors';
-import { loadSettings, parseSettings } from '../../../server/config/settings';
+import { loadSettings, parseSettings, whereSet } from '../../../server/config/settings';
 import { catchConfigError } from './catch-config-error';
 
 const FILE = 'gw.properties';
@@ -196,10 +196,33 @@ describe('parseSettings values', () => {
 });
 
 describe('parseSettings warnings', () => {
-  test('an unknown key is ignored with a warning naming file and line', () => {
-    const { settings, warnings } = parse('ws.port=9000\nws_port=9001\n');
+  test('an unknown key far from every setting (WCS has hundreds) is ignored with a warning naming file and line', () => {
+    const { settings, warnings } = parse('ws.port=9000\ncodecs_exclude_streaming=flv,telephone-event\nrtmp.port=1935\n');
     expect(settings.wsPort).toBe(9000);
-    expect(warnings).toEqual([`${FILE}:2: unknown setting 'ws_port' (ignored)`]);
+    expect(warnings).toEqual([
+      `${FILE}:2: unknown setting 'codecs_exclude_streaming' (ignored)`,
+      // Two edits from http.port: a key of WCS's own, not a typo.
+      `${FILE}:3: unknown setting 'rtmp.port' (ignored)`,
+    ]);
+  });
+
+  test.each([
+    ['rtmp_transponder_full_ur=true', 'rtmp_transponder_full_ur', 'rtmp_transponder_full_url'],
+    ['rtmp_transpnoder_ful_url=true', 'rtmp_transpnoder_ful_url', 'rtmp_transponder_full_url'],
+    ['ws_port=9001', 'ws_port', 'ws.port'],
+    ['HTTP.PORT=9001', 'HTTP.PORT', 'http.port'],
+    ['log-level=debug', 'log-level', 'log_level'],
+  ])('a mistyped key (%s) stops the start with file, line and the setting meant', (line, key, meant) => {
+    const error = catchConfigError(() => parse(`# line 1\n${line}\n`));
+    expect(error.code).toBe('CONFIG_UNKNOWN_SETTING');
+    expect(error.message).toBe(`${FILE}:2: unknown setting '${key}' (did you mean '${meant}'?)`);
+  });
+
+  test('the line of each setting given is known, the last one of a key given twice', () => {
+    const loaded = parse('# c\nws.port=9000\n\nhttp.port=9001\nws.port=9002\n');
+    expect([...loaded.lines]).toEqual([['http.port', 4], ['ws.port', 5]]);
+    expect(whereSet(loaded, 'ws.port')).toBe(`${FILE}:5`);
+    expect(whereSet(loaded, 'wss.port')).toBe(FILE);
   });
 
   test('a setting given twice keeps the last value and warns', () => {
