@@ -8,6 +8,7 @@ import type { Codec } from '../hub/track';
 import type { Logger } from '../log';
 import type { SinkHandlers, SinkInput } from '../sinks/sink';
 import type { TrackSelection } from './types';
+import { AudioWatch } from './audio-watch';
 import { GapFiller } from './gap-filler';
 import { OutputTimeline } from './output-timeline';
 
@@ -23,6 +24,8 @@ export interface PushFeedOptions {
   readonly audio: PushAudioOptions;
   /** The reader or the sink threw: the current session cannot go on. */
   readonly onFailure: (error: Error) => void;
+  /** The source's audio stopped coming while the push sends it (a sentence saying why), or came back (undefined). */
+  readonly onAudioProblem: (problem: string | undefined) => void;
   readonly logger: Logger;
   readonly clock?: Clock;
 }
@@ -62,6 +65,9 @@ export class PushFeed {
   #batch: Frame[] | undefined;
   /** Frames dropped by readers that have ended. */
   #pastDrops = 0;
+  readonly #audioWatch: AudioWatch;
+  /** Codec worker restarts counted when the audio watch started, to tell failing workers from a silent publisher. */
+  #codecRestartsAtWatch = 0;
 
   constructor(options: PushFeedOptions) {
     this.#options = options;
@@ -75,6 +81,12 @@ export class PushFeed {
         return track ? this.audio.writeSilence(msToUnits(ms, track.timescale), Date.now()) : 0;
       },
     }, options.clock ?? systemClock);
+    this.#audioWatch = new AudioWatch({
+      clock: options.clock ?? systemClock,
+      withVideo: () => this.#tracks.video !== undefined,
+      describe: (silentMs) => this.#missingAudio(silentMs),
+      onChange: options.onAudioProblem,
+    });
   }
 
   /** The tracks sent: the current reader's, or the last known while the source is away. */
@@ -200,6 +212,27 @@ export class PushFeed {
     this.#tracks = tracks;
     this.audio.setTrack(tracks.audio);
     this.#handlers?.tracks(tracks);
+    this.#watchAudio();
+  }
+
+  /** The audio watch runs while a session reads a source whose audio it sends. */
+  #watchAudio(): void {
+    const watched = this.#reader !== undefined && this.#handlers !== undefined && this.#tracks.audio !== undefined;
+    if (!watched) return this.#audioWatch.stop();
+    if (this.#audioWatch.running) return;
+    this.#codecRestartsAtWatch = this.#options.audio.pool.stats().restarts;
+    this.#audioWatch.start();
+  }
+
+  /** Why no audio came for `silentMs`, as lastError says it. */
+  #missingAudio(silentMs: number): string {
+    const seconds = Math.round(silentMs / 1000);
+    if (this.#tracks.audio?.derivedFrom === undefined) return `no audio for ${seconds} s: the source sends none; the target gets no sound`;
+    const { workers, restarts } = this.#options.audio.pool.stats();
+    if (workers.length === 0 || restarts > this.#codecRestartsAtWatch) {
+      return `no audio for ${seconds} s: the codec workers that make AAC from the publisher's Opus keep failing (${workers.length} running, ${restarts - this.#codecRestartsAtWatch} restarts meanwhile); the target gets no sound`;
+    }
+    return `no audio for ${seconds} s: no AAC comes from the publisher's Opus (the publisher sends no audio, or its transcoder fails: see the log); the target gets no sound`;
   }
 
   /** Source frames: onto the output timeline, audio through PushAudio, then to the sink as one batch. */
@@ -217,10 +250,12 @@ export class PushFeed {
         const outMs = this.#timeline.map(sourceMs);
         const mapped = onTimeline(frame, outMs);
         if (frame.track.kind === 'video') {
+          this.#audioWatch.video();
           this.#filler.rememberPicture(mapped);
           out.push(mapped);
-        } else if (outMs >= this.#sourceStartMs) {
-          this.audio.push(mapped);
+        } else {
+          this.#audioWatch.audio();
+          if (outMs >= this.#sourceStartMs) this.audio.push(mapped);
         }
       }
     } finally {
@@ -253,6 +288,7 @@ export class PushFeed {
     const reader = this.#reader;
     if (!reader) return;
     this.#reader = undefined;
+    this.#audioWatch.stop();
     this.#pastDrops += reader.stats.droppedFrames;
     reader.close();
   }

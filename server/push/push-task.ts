@@ -90,6 +90,8 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
   #session: Session | undefined;
   #retryTimer: TimerHandle | undefined;
   #lastError: string | null = null;
+  /** Why the source's audio is not coming while the push publishes (see AudioWatch); shown as lastError meanwhile. */
+  #audioProblem: string | undefined;
   #retries = 0;
   #pastBytes = 0;
   /** Publishing time of the sessions that ended, ms. */
@@ -108,6 +110,7 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
       readerLimits: config.readerLimits,
       audio: config.audio,
       onFailure: (error) => this.#onFeedFailure(error),
+      onAudioProblem: (problem) => this.#onAudioProblem(problem),
       logger: config.logger,
       clock: this.#clock,
     });
@@ -157,7 +160,7 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
       soundEnabled: this.audio.soundEnabled,
       options: this.config.options,
       state: this.#state,
-      lastError: this.#lastError,
+      lastError: this.#shownError(),
       retries: this.#retries,
       sentBytes: this.#pastBytes + (sink?.bytesSent ?? 0),
       sessionSentBytes: sink?.bytesSent ?? 0,
@@ -266,6 +269,20 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
     if (this.#session) this.#lost(error);
   }
 
+  /** The source's audio stopped coming (why), or came back (undefined). The state stays publishing: WCS has no state for it. */
+  #onAudioProblem(problem: string | undefined): void {
+    const had = this.#audioProblem;
+    this.#audioProblem = problem;
+    if (problem !== undefined) this.#log.warn({ err: problem }, 'push sends no audio');
+    // A watch stopped with its session (lost, ended) says nothing about the audio.
+    else if (had !== undefined && this.#session) this.#log.info('push audio is back');
+  }
+
+  /** A session's failure first; while publishing, a push without its audio. */
+  #shownError(): string | null {
+    return this.#lastError ?? this.#audioProblem ?? null;
+  }
+
   /** A target that stops reading leaves bytes waiting with no progress: give up on it after the wedge timeout. */
   #checkProgress(session: Session): void {
     const { bytesSent, pendingBytes } = session.sink.stats;
@@ -318,12 +335,35 @@ export class PushTask extends TypedEmitter<PushTaskEvents> {
   }
 
   async #end(state: 'stopped' | 'failed', reason: EndReason | undefined): Promise<void> {
+    const lastError = this.#shownError();
     this.#setState(state);
     this.#cancelRetry();
     this.#unwatchStream();
     await this.#endSession(STOP_GRACEFULLY);
+    this.#logEnd(state, reason, lastError);
     this.#feed.close();
     this.emit('close', state, reason);
+  }
+
+  /**
+   * One line that sums the push up, for whoever reads the log after it is gone (its logger names
+   * stream, id and target). A recording has its own ('recording ended', from its sink).
+   */
+  #logEnd(state: 'stopped' | 'failed', reason: EndReason | undefined, lastError: string | null): void {
+    if (this.config.recording) return;
+    const publishingMs = Math.round(this.#pastPublishingMs);
+    this.#log.info({
+      state,
+      ...(reason ? { reason: reason.info } : {}),
+      durationMs: Date.now() - this.createdTime,
+      publishingMs,
+      // Named as in the 'recording ended' and 'publish ended' lines.
+      bytes: this.#pastBytes,
+      averageKbps: publishingMs > 0 ? Math.round((this.#pastBytes * 8) / publishingMs) : 0,
+      retries: this.#retries,
+      droppedFrames: this.#feed.droppedFrames,
+      ...(lastError === null ? {} : { lastError }),
+    }, 'push ended');
   }
 
   #cancelRetry(): void {

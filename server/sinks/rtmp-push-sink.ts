@@ -1,5 +1,7 @@
 import { RtmpPublishClient, type RtmpPublishClientOptions } from '../rtmp/client';
+import { RtmpClientError } from '../rtmp/client-errors';
 import { FlvMuxer, flvHandlers, type FrameLatencyListener } from './flv-muxer';
+import { redactKey, rejectionHint } from './rtmp-target';
 import { STOP_GRACEFULLY, type Sink, type SinkInput, type SinkStats } from './sink';
 
 /** Options of one push session. */
@@ -14,10 +16,12 @@ export interface RtmpPushSinkOptions extends RtmpPublishClientOptions {
  * Single-shot, like every sink: the push task opens a new one to retry.
  */
 export class RtmpPushSink implements Sink {
+  readonly #options: RtmpPushSinkOptions;
   readonly #client: RtmpPublishClient;
   readonly #muxer: FlvMuxer;
 
   constructor(options: RtmpPushSinkOptions) {
+    this.#options = options;
     this.#client = new RtmpPublishClient(options);
     const client = this.#client;
     this.#muxer = new FlvMuxer({
@@ -37,7 +41,7 @@ export class RtmpPushSink implements Sink {
       await this.#client.connect(signal);
     } catch (error) {
       if (signal.aborted) return;
-      throw error;
+      throw this.#explained(error);
     }
     const client = this.#client;
     const muxer = this.#muxer;
@@ -62,5 +66,15 @@ export class RtmpPushSink implements Sink {
       input.start(flvHandlers(muxer, input, () => client.bufferedBytes));
       muxer.announce(input.tracks);
     });
+  }
+
+  /** A refused connect or publish, with what the refusal most likely means put first (see rejectionHint). */
+  #explained(error: unknown): unknown {
+    if (!(error instanceof RtmpClientError) || (error.code !== 'CONNECT_REJECTED' && error.code !== 'PUBLISH_REJECTED')) return error;
+    const { target, streamName } = this.#options;
+    const hint = rejectionHint(error.code === 'CONNECT_REJECTED' ? 'connect' : 'publish', target, streamName);
+    // A server may quote the name it refused: a stream key is shown shortened there too.
+    const said = target.streamName === undefined ? error.message : error.message.replaceAll(streamName, redactKey(streamName));
+    return new RtmpClientError(error.code, `${hint} (${said})`, { cause: error });
   }
 }

@@ -41,3 +41,29 @@ export function redactUrl(rtmpUrl: string, fullUrl: boolean): string {
 export function redactKey(key: string): string {
   return key.length > 4 ? `${key.slice(0, 4)}…` : '…';
 }
+
+/** The setting that makes the URL's last segment the stream name, as the REST call and the settings file name it. */
+const FULL_URL_SETTING = 'set rtmpTransponderFullUrl: true in the call (or rtmp_transponder_full_url=true)';
+
+/**
+ * What a target's refusal of `connect` or `publish` most likely means, phrased from what the push
+ * sent (the application, the stream name; a stream key shortened to 4 characters), and what to
+ * change: a stream key left in the application (a full URL pushed without full-URL mode) is the
+ * usual mistake.
+ */
+export function rejectionHint(refused: 'connect' | 'publish', url: ParsedRtmpUrl, streamName: string): string {
+  const fullUrl = url.streamName !== undefined;
+  // The path as written: without the query, nor the credentials WCS appends to it.
+  const app = url.app.split('?')[0]!.replace(/\/+$/, '');
+  const segments = app.split('/');
+  if (refused === 'connect') {
+    if (!fullUrl && segments.length > 1) {
+      const parent = segments.slice(0, -1).join('/');
+      const key = redactKey(segments.at(-1)!);
+      return `the target refused the application '${parent}/${key}': is this a full URL ending with the stream key? ${FULL_URL_SETTING} to publish '${key}' in '${parent}'`;
+    }
+    return `the target refused the application '${app}': check the application in the URL${url.credentials ? ', and its user and password' : ''}`;
+  }
+  if (fullUrl) return `the target refused the stream key '${redactKey(streamName)}' in the application '${app}': check the key (is it current, and not in use by another encoder?)`;
+  return `the target refused the stream name '${streamName}' in the application '${app}': if it expects a stream key, put the key at the end of the URL and ${FULL_URL_SETTING}`;
+}

@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { launchChromium, type TestBrowser } from '../../support/chromium';
-import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
+import { startTestGateway, TEST_LOG_FILE, type TestGateway } from '../../support/gateway-harness';
 import { probeStreams } from '../../support/media-probe';
 import { NginxRtmp } from '../../support/nginx-rtmp';
 import { PublisherPageServer } from '../../support/publisher-page';
@@ -23,7 +23,8 @@ describe('push targets', () => {
   let browser: TestBrowser;
 
   beforeAll(async () => {
-    nginx = await NginxRtmp.start({ applications: [{ name: 'live' }, { name: 'secure' }, { name: 'tls' }] });
+    // 'keyed' refuses every stream name, as a service refuses a wrong stream key (nginx-rtmp drops the connection).
+    nginx = await NginxRtmp.start({ applications: [{ name: 'live' }, { name: 'secure' }, { name: 'tls' }, { name: 'keyed', directives: ['deny publish all;'] }] });
     const certificate = await createSelfSignedCertificate();
     proxy = await TlsProxy.start({ ...certificate, targetPort: nginx.rtmpPort });
     certDir = await mkdtemp(path.join(os.tmpdir(), 'gateway-ca-'));
@@ -109,4 +110,91 @@ describe('push targets', () => {
       await strict.close();
     }
   });
+
+  test('a stream key left in the application without full-URL mode: lastError says so with the key shortened; the push-ended line sums the push up', async () => {
+    const rtmpUrl = nginx.rtmpUrl('live', 'abcd1234secret');
+    const res = await trusting.api('/rest-api/push/startup', { streamName: 'cam', rtmpUrl });
+    expect(res.status).toBe(200);
+    const { mediaSessionId } = res.body as { mediaSessionId: string };
+    const refused = await waitFor('the refused application to show', async () => {
+      const push = (await trusting.api('/rest-api/push/find_all')).body.find((p: { mediaSessionId: string }) => p.mediaSessionId === mediaSessionId);
+      return push?.lastError ? push : undefined;
+    });
+    expect(refused.state).toBe('reconnecting');
+    expect(refused.lastError).toBe(
+      "CONNECT_REJECTED: the target refused the application 'live/abcd…': is this a full URL ending with the stream key? set rtmpTransponderFullUrl: true in the call (or rtmp_transponder_full_url=true) to publish 'abcd…' in 'live' (the server closed the connection in reply to connect)",
+    );
+    await trusting.api('/rest-api/push/terminate', { mediaSessionId });
+    const ended = await waitFor('the push-ended line', async () => (await logLines()).find((line) => line.mediaSessionId === mediaSessionId && line.msg === 'push ended'));
+    expect(ended).toMatchObject({ streamName: 'cam', state: 'stopped', bytes: expect.any(Number), retries: expect.any(Number), droppedFrames: 0, averageKbps: 0, lastError: refused.lastError });
+    expect(refused.lastError).not.toContain('abcd1234secret');
+  });
+
+  test('a stream key the target refuses (full URL): lastError names the key shortened and the application', async () => {
+    const res = await trusting.api('/rest-api/push/startup', { streamName: 'cam', rtmpUrl: nginx.rtmpUrl('keyed', 'wxyz5678secret'), rtmpTransponderFullUrl: true });
+    expect(res.status).toBe(200);
+    const { mediaSessionId } = res.body as { mediaSessionId: string };
+    const refused = await waitFor('the refused stream key to show', async () => {
+      const push = (await trusting.api('/rest-api/push/find_all')).body.find((p: { mediaSessionId: string }) => p.mediaSessionId === mediaSessionId);
+      return push?.lastError ? push : undefined;
+    });
+    expect(refused.lastError).toMatch(/^PUBLISH_REJECTED: the target refused the stream key 'wxyz…' in the application 'keyed': check the key \(is it current, and not in use by another encoder\?\) \(/);
+    expect(refused.lastError).not.toContain('wxyz5678secret');
+    await trusting.api('/rest-api/push/terminate', { mediaSessionId });
+  });
+
+  // Last: it kills the codec workers every push of this gateway uses.
+  test('a push whose AAC stops coming (its codec workers killed as they start) says so in lastError, and not once they are back', async () => {
+    const auto = async (): Promise<{ state: string; lastError: string | null }> => (await trusting.api('/rest-api/push/find', { streamName: 'cam', rtmpUrl: nginx.rtmpUrl('live') })).body[0];
+    expect(await auto()).toMatchObject({ state: 'publishing', lastError: null });
+    let killing = true;
+    const killer = (async () => {
+      while (killing) {
+        // Before a new worker has loaded node-av (~100 ms): no AAC at all comes out.
+        for (const pid of await codecWorkerPids()) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // It ended meanwhile.
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    try {
+      const silent = await waitFor('lastError to say the audio is missing', async () => {
+        const push = await auto();
+        return push.lastError ? push : undefined;
+      }, 20_000);
+      expect(silent.state).toBe('publishing');
+      expect(silent.lastError).toMatch(/^no audio for \d+ s: the codec workers that make AAC from the publisher's Opus keep failing \(\d+ running, \d+ restarts meanwhile\); the target gets no sound$/);
+    } finally {
+      killing = false;
+      await killer;
+    }
+    await waitFor('lastError to clear once AAC comes again', async () => ((await auto()).lastError === null ? true : undefined), 15_000);
+    expect((await auto()).state).toBe('publishing');
+  });
 });
+
+/** The lines the gateways of the tests logged so far (see TEST_LOG_FILE), parsed. */
+async function logLines(): Promise<Array<Record<string, unknown>>> {
+  const text = await readFile(TEST_LOG_FILE, 'utf8');
+  return text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Codec worker processes started by this test process (by its gateways, or their media workers): a walk down the process tree. */
+async function codecWorkerPids(): Promise<number[]> {
+  const found: number[] = [];
+  const walk = async (pid: number): Promise<void> => {
+    const tasks = await readdir(`/proc/${pid}/task`).catch(() => []);
+    const children = (await Promise.all(tasks.map((task) => readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '')))).join(' ').split(' ').filter((c) => c !== '').map(Number);
+    for (const child of children) {
+      const command = await readFile(`/proc/${child}/cmdline`, 'utf8').catch(() => '');
+      if (command.includes('codec-worker')) found.push(child);
+      else await walk(child);
+    }
+  };
+  await walk(process.pid);
+  return found;
+}

@@ -211,4 +211,77 @@ describe('PushTask', () => {
     stream.setParams(video, h264Params(320, 240));
     expect([push.state, target.opened.length]).toEqual(['connecting', 1]);
   });
+
+  test('a push whose source audio stops while video goes on says so in lastError, publishing still, and clears it when the audio is back', async () => {
+    const { logger, lines } = capturedLog();
+    const { push, clock, target } = pushTask({ logger });
+    const { stream, video, audio } = publish();
+    push.attach(stream);
+    target.opened[0]!.connect();
+    let ms = 0;
+    const step = async (withAudio: boolean): Promise<void> => {
+      stream.write(frameOf(video, ms * 90, { keyframe: ms === 0 }));
+      if (withAudio) stream.write(frameOf(audio, ms * 48));
+      await readersDrained();
+      clock.advance(100);
+      ms += 100;
+    };
+    for (let i = 0; i < 10; i++) await step(true);
+    for (let i = 0; i < 45; i++) await step(false);
+    expect(push.status().lastError).toBeNull(); // 4.5 s without audio: not yet
+    for (let i = 0; i < 15; i++) await step(false);
+    expect(push.status()).toMatchObject({ state: 'publishing', lastError: expect.stringMatching(/^no audio for [56] s: the source sends none; the target gets no sound$/) });
+    await step(true);
+    expect(push.status().lastError).toBeNull();
+    expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['push sends no audio', 'push audio is back']));
+  });
+
+  test('a source that stalls altogether (no video either) is not a push without audio', async () => {
+    const { push, clock, target } = pushTask();
+    const { stream, video, audio } = publish();
+    push.attach(stream);
+    target.opened[0]!.connect();
+    stream.write(frameOf(video, 0, { keyframe: true }));
+    stream.write(frameOf(audio, 0));
+    await readersDrained();
+    clock.advance(20_000);
+    expect(push.status().lastError).toBeNull();
+  });
+
+  test('a push that ends logs one line summing it up: state, reason, time, bytes, bitrate, retries, drops and the last error', async () => {
+    const { logger, lines } = capturedLog();
+    const { push, clock, target } = pushTask({ logger });
+    push.attach(publish().stream);
+    target.opened[0]!.fail(Object.assign(new Error('the server closed the connection'), { code: 'SOCKET' }));
+    await readersDrained();
+    clock.advance(FIRST_RETRY_MAX_MS);
+    const sink = target.opened[1]!;
+    sink.connect();
+    sink.stats = { bytesSent: 50_000, pendingBytes: 0, framesSent: 100 };
+    clock.advance(2000);
+    await push.close(EndReasons.restTerminate);
+    const ended = lines.filter((line) => line.msg === 'push ended');
+    expect(ended).toEqual([expect.objectContaining({ state: 'stopped', reason: EndReasons.restTerminate.info, publishingMs: 2000, bytes: 50_000, averageKbps: 200, retries: 1, droppedFrames: 0, durationMs: expect.any(Number) })]);
+    expect(ended[0]).not.toHaveProperty('lastError');
+  });
+
+  test('a push that fails logs its last error in the summary', async () => {
+    const { logger, lines } = capturedLog();
+    const { push, clock, target } = pushTask({ logger, backoff: { initialDelayMs: 1000, maxDelayMs: 1000, maxAttempts: 1 } });
+    push.attach(publish().stream);
+    target.opened[0]!.fail(new Error('refused'));
+    await readersDrained();
+    clock.advance(FIRST_RETRY_MAX_MS);
+    target.opened[1]!.fail(new Error('refused again'));
+    await readersDrained();
+    await readersDrained();
+    expect(lines.find((line) => line.msg === 'push ended')).toMatchObject({ state: 'failed', retries: 1, bytes: 0, averageKbps: 0, lastError: 'refused again' });
+  });
 });
+
+/** A logger whose lines are kept, parsed. */
+function capturedLog(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { logger, lines };
+}

@@ -1,4 +1,4 @@
-import { redactKey, redactUrl, resolvePushTarget } from '../../../server/sinks/rtmp-target';
+import { redactKey, redactUrl, rejectionHint, resolvePushTarget } from '../../../server/sinks/rtmp-target';
 
 describe('resolvePushTarget (WCS naming)', () => {
   test('default mode: the whole path is the app and the stream is <prefix><source>', () => {
@@ -38,5 +38,32 @@ describe('resolvePushTarget (WCS naming)', () => {
     expect(redactUrl('rtmp://h/live?token=s3cret&user=bob', false)).toBe('rtmp://h/live?token=***&user=***');
     expect(redactKey('abcd-efgh')).toBe('abcd…');
     expect(redactKey('abc')).toBe('…');
+  });
+});
+
+describe('rejectionHint', () => {
+  const hint = (refused: 'connect' | 'publish', url: string, fullUrl: boolean): string => {
+    const target = resolvePushTarget(url, 'cam', fullUrl, 'rtmp_');
+    return rejectionHint(refused, target.url, target.streamName);
+  };
+
+  test('a refused application ending with what looks like a key: full-URL mode is suggested, the key shortened', () => {
+    expect(hint('connect', 'rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl-mnop', false)).toBe(
+      "the target refused the application 'live2/abcd…': is this a full URL ending with the stream key? set rtmpTransponderFullUrl: true in the call (or rtmp_transponder_full_url=true) to publish 'abcd…' in 'live2'",
+    );
+  });
+
+  test('a refused one-segment application: check it, and the credentials when the URL has some', () => {
+    expect(hint('connect', 'rtmp://h/live?token=abc', false)).toBe("the target refused the application 'live': check the application in the URL");
+    expect(hint('connect', 'rtmp://u:p@h/live', false)).toBe("the target refused the application 'live': check the application in the URL, and its user and password");
+  });
+
+  test('a refused stream key (full URL) is shown shortened; a refused stream name suggests a key at the end of the URL', () => {
+    expect(hint('publish', 'rtmp://h/live2/abcd-efgh-ijkl-mnop', true)).toBe(
+      "the target refused the stream key 'abcd…' in the application 'live2': check the key (is it current, and not in use by another encoder?)",
+    );
+    expect(hint('publish', 'rtmp://h/live', false)).toBe(
+      "the target refused the stream name 'rtmp_cam' in the application 'live': if it expects a stream key, put the key at the end of the URL and set rtmpTransponderFullUrl: true in the call (or rtmp_transponder_full_url=true)",
+    );
   });
 });
