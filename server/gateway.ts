@@ -48,6 +48,8 @@ import { S3Uploader, type S3UploadSettings } from './records/s3-uploader';
 import { recoverRecordings } from './sinks/record/recover-recordings';
 import { recorderRoutes } from './rest/recorder-routes';
 import { BeamManager } from './beam/beam-manager';
+import { ConsoleFeed } from './console/console-feed';
+import { consoleRoutes } from './console/console-routes';
 import { beamErrorBody, beamRoutes } from './beam/beam-routes';
 import { beamViews } from './beam/beam-view';
 import { startPeerNetwork, type PeerNetwork } from './webrtc/network-from-settings';
@@ -108,6 +110,8 @@ export class Gateway {
   #beamWebhook: StateWebhook | undefined;
   /** Captured pages (100ms's beam API); made once the signalling listens. */
   #beams: BeamManager | undefined;
+  /** The console page's live snapshots (server-sent events). */
+  #console: ConsoleFeed | undefined;
   /** Signs the download links of recorded files. */
   readonly #recordLinks: RecordLinks;
   readonly #access: HttpAccess;
@@ -223,6 +227,8 @@ export class Gateway {
     restApi.use('/push', pushRoutes(this.directory));
     restApi.use('/stream', streamRoutes(this.directory));
     restApi.use('/recorder', recorderRoutes(this.directory, recordingDefaults(settings), this.#recordLinks));
+    this.#console = ConsoleFeed.of({ directory: this.directory, beams: this.#beams, rtmpServers: this.rtmpServers, links: this.#recordLinks }, this.#log.child({ component: 'console' }));
+    restApi.use('/console', consoleRoutes(this.#console, settings.mediaDir));
     const metrics = Router();
     metrics.get('/', async (_req, res) => {
       const { contentType, text } = this.workers ? await this.workers.metrics() : { contentType: this.metrics.registry.contentType, text: await this.metrics.registry.metrics() };
@@ -323,6 +329,8 @@ export class Gateway {
   }
 
   async #close(): Promise<void> {
+    // Consoles see the end at once (they show "disconnected" and retry).
+    this.#console?.close();
     // Beams first: their pushes and recording end cleanly, then their browsers and displays.
     await this.#beams?.close();
     await Promise.all(

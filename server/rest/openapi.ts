@@ -1,7 +1,8 @@
+import { CONSOLE_INTERVAL_MS, CONSOLE_MAX_CLIENTS } from '../console/console-feed';
 import { recorderFindSchema, recorderStartupSchema, recorderTerminateSchema, recordingSchema } from './recorder-schemas';
 import { errorSchema, findRequestSchema, mediaSessionRequestSchema, soundOnRequestSchema, startupRequestSchema, transponderSchema } from './push-schemas';
 import { rtmpServerApiComponents, rtmpServerApiPaths } from './rtmp-server-openapi';
-import { streamFindRequestSchema, streamSchema } from './stream-schemas';
+import { streamFindAllRequestSchema, streamFindRequestSchema, streamSchema, streamTerminateRequestSchema } from './stream-schemas';
 
 /** One documented operation: its body schema (if any) and what a 200 returns. */
 interface Operation {
@@ -10,6 +11,8 @@ interface Operation {
   response: 'transponder' | 'transponders' | 'streams' | 'recording' | 'recordings' | 'empty';
   errors: number[];
   methods?: Array<'get' | 'post'>;
+  /** The body may be left out (it reads as {}). */
+  optionalBody?: boolean;
 }
 
 const PUSH_OPERATIONS: Record<string, Operation> = {
@@ -24,8 +27,9 @@ const PUSH_OPERATIONS: Record<string, Operation> = {
 };
 
 const STREAM_OPERATIONS: Record<string, Operation> = {
-  find: { summary: 'Find published streams by name, mediaSessionId, published and/or status (404 when none matches).', request: streamFindRequestSchema, response: 'streams', errors: [400, 404] },
-  find_all: { summary: 'List every published stream, WebRTC publishers with their receive quality (404 when there is none). GET or POST.', response: 'streams', errors: [404], methods: ['get', 'post'] },
+  find: { summary: 'Find published streams by name, mediaSessionId, mediaSessionIds, published and/or status (404 when none matches); display: ["metrics"] adds their metrics.', request: streamFindRequestSchema, response: 'streams', errors: [400, 404] },
+  find_all: { summary: 'List every published stream, WebRTC publishers with their receive quality (404 when there is none); display: ["metrics"] adds their metrics. GET or POST, the body optional.', request: streamFindAllRequestSchema, optionalBody: true, response: 'streams', errors: [400, 404], methods: ['get', 'post'] },
+  terminate: { summary: 'End the publishers of the streams matching every filter given (name, mediaSessionId, mediaSessionIds, published, status); an empty body ends every stream. Clients are told "Stopped by rest /terminate"; RTMP publishers are disconnected (404 when none matches).', request: streamTerminateRequestSchema, optionalBody: true, response: 'empty', errors: [400, 404] },
 };
 
 const RECORDER_OPERATIONS: Record<string, Operation> = {
@@ -59,16 +63,33 @@ export function buildOpenApiDocument(version: string): object {
         ...Object.fromEntries(op.errors.map((status) => [status, { description: ERROR_DESCRIPTIONS[status], content: json({ $ref: '#/components/schemas/Error' }) }])),
       },
     };
-    if (op.request) operation.requestBody = { required: true, content: json(op.request) };
+    if (op.request) operation.requestBody = { required: op.optionalBody !== true, content: json(op.request) };
     paths[`/rest-api/${group}/${name}`] = Object.fromEntries((op.methods ?? ['post']).map((m) => [m, operation]));
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'WebRTC to RTMP gateway REST API', version, description: 'Web Call Server compatible /rest-api/push API with push states and counters, /rest-api/stream find and find_all with receive quality, and Callaba-style /api/rtmp-servers.' },
-    paths: { ...paths, ...rtmpServerApiPaths() },
+    info: { title: 'WebRTC to RTMP gateway REST API', version, description: 'Web Call Server compatible /rest-api/push API with push states and counters, /rest-api/stream find, find_all (receive quality, metrics) and terminate, and Callaba-style /api/rtmp-servers.' },
+    paths: { ...paths, ...consolePaths(), ...rtmpServerApiPaths() },
     components: {
       schemas: { Transponder: transponderSchema, Stream: streamSchema, Recording: recordingSchema, Error: errorSchema, ...rtmpServerApiComponents.schemas },
       securitySchemes: rtmpServerApiComponents.securitySchemes,
+    },
+  };
+}
+
+/** The console's endpoints (server/console): its live feed and the sound files it offers. */
+function consolePaths(): Record<string, object> {
+  const files = { type: 'object', required: ['files'], properties: { files: { type: 'array', items: { type: 'string' } } } };
+  return {
+    '/rest-api/console/events': {
+      get: {
+        summary: `Server-sent events: every ${CONSOLE_INTERVAL_MS} ms an "event: snapshot" whose data is the JSON state of streams, pushes, recordings, page captures and RTMP servers, stream keys masked. At most ${CONSOLE_MAX_CLIENTS} at once.`,
+        operationId: 'console_events',
+        responses: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 429: { description: 'Too many console connections' } },
+      },
+    },
+    '/rest-api/console/sounds': {
+      get: { summary: 'The sound files of media_dir that /rest-api/push/sound_on accepts.', operationId: 'console_sounds', responses: { 200: { description: 'Their names', content: json(files) } } },
     },
   };
 }

@@ -139,7 +139,7 @@ export function rtmpServerRoutes(control: RtmpServerControl): Router {
   return router;
 }
 
-function serverView(server: RtmpServerRecord): { id: string; server_created: string; server_modified: string } & ServerFields {
+export function serverView(server: RtmpServerRecord): { id: string; server_created: string; server_modified: string } & ServerFields {
   return {
     id: server.id,
     server_name: server.name,
@@ -152,7 +152,7 @@ function serverView(server: RtmpServerRecord): { id: string; server_created: str
   };
 }
 
-function ruleView(rule: AccessRuleRecord): { id: string; server_id: string; rule_created: string; rule_modified: string } & RuleFields {
+export function ruleView(rule: AccessRuleRecord): { id: string; server_id: string; rule_created: string; rule_modified: string } & RuleFields {
   return {
     id: rule.id,
     server_id: rule.serverId,

@@ -1,10 +1,10 @@
-// Demo page of the gateway: publish the camera and play a stream with the gateway SDK (global
-// `Flashphoner`), and manage RTMP transponders through the REST API. Plain script, no framework.
+// The console's Publish and Play panels: publish the camera and play a stream with the gateway SDK
+// (global `Flashphoner`) over the WebSocket signalling. Plain script, no framework.
 'use strict';
 
 (function () {
   const { SESSION_STATUS, STREAM_STATUS } = Flashphoner.constants;
-  const TRANSPONDER_REFRESH_MS = 3000;
+  const { byId, getJson, showError, clearError } = GatewayConsole;
 
   const ui = {
     preview: byId('preview'),
@@ -21,17 +21,12 @@
     playStopBtn: byId('playStopBtn'),
     playStatus: byId('playStatus'),
     playError: byId('playError'),
-    pushForm: byId('pushForm'),
-    rtmpUrl: byId('rtmpUrl'),
-    fullUrl: byId('fullUrl'),
-    pushBtn: byId('pushBtn'),
-    transponders: byId('transponders'),
-    error: byId('error'),
   };
 
   let session = null; // the ESTABLISHED session, reused by every publish and play
   let stream = null; // the stream being published, if any
   let playback = null; // the stream being played, if any
+  let pendingWatch = null; // a stream to play once the current one has stopped
 
   Flashphoner.init();
   ui.streamName.value = 'stream-' + Math.random().toString(36).slice(2, 7);
@@ -46,17 +41,6 @@
     play();
   });
   ui.playStopBtn.addEventListener('click', () => playback && playback.stop());
-  ui.pushForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    startPush();
-  });
-  ui.transponders.addEventListener('click', (event) => {
-    const row = event.target.closest('button') && event.target.closest('tr');
-    if (row) {
-      terminatePush(row.dataset.mediaSessionId);
-    }
-  });
-  refreshTranspondersPeriodically();
 
   // ---- publishing ----
 
@@ -71,7 +55,6 @@
           .createStream({ name, display: ui.preview })
           .on(STREAM_STATUS.PUBLISHING, (published) => {
             showStatus(published.status());
-            refreshTransponders();
           })
           .on(STREAM_STATUS.UNPUBLISHED, streamEnded)
           .on(STREAM_STATUS.FAILED, streamEnded);
@@ -89,7 +72,6 @@
     showStatus(ended.status(), ended.getErrorInfo() || ended.getInfo());
     stream = null;
     setPublishing(false);
-    refreshTransponders();
   }
 
   // ---- playing ----
@@ -125,6 +107,11 @@
     }
     playback = null;
     setPlaying(false);
+    if (pendingWatch !== null) {
+      ui.playName.value = pendingWatch;
+      pendingWatch = null;
+      play();
+    }
   }
 
   function setPlaying(active) {
@@ -144,7 +131,7 @@
     if (session && session.status() === SESSION_STATUS.ESTABLISHED) {
       return Promise.resolve(session);
     }
-    return fetchJson('/web-sdk/server-info.json').then(
+    return getJson('/web-sdk/server-info.json').then(
       (info) =>
         new Promise((resolve, reject) => {
           const opened = Flashphoner.createSession({ urlServer: signallingUrl(info), timeout: 10000 });
@@ -200,129 +187,19 @@
     element.textContent = info ? status + ': ' + info : status;
   }
 
-  // ---- RTMP transponders (REST API) ----
+  // ---- for the console's other scripts ----
 
-  function startPush() {
-    clearError();
-    ui.pushBtn.disabled = true;
-    postJson('/rest-api/push/startup', {
-      streamName: ui.streamName.value.trim(),
-      rtmpUrl: ui.rtmpUrl.value.trim(),
-      rtmpTransponderFullUrl: ui.fullUrl.checked,
-    })
-      .then(refreshTransponders)
-      .catch((error) => showError(error.message))
-      .finally(() => {
-        ui.pushBtn.disabled = false;
-      });
-  }
-
-  function terminatePush(mediaSessionId) {
-    clearError();
-    postJson('/rest-api/push/terminate', { mediaSessionId })
-      .then(refreshTransponders)
-      .catch((error) => showError(error.message));
-  }
-
-  function refreshTranspondersPeriodically() {
-    refreshTransponders().finally(() => setTimeout(refreshTranspondersPeriodically, TRANSPONDER_REFRESH_MS));
-  }
-
-  function refreshTransponders() {
-    return postJson('/rest-api/push/find_all', {})
-      .then((list) => renderTransponders(Array.isArray(list) ? list : []))
-      .catch((error) => {
-        // find_all answers 404 when there is no transponder.
-        if (error.status === 404) {
-          renderTransponders([]);
-        } else {
-          showError(error.message);
-        }
-      });
-  }
-
-  function renderTransponders(list) {
-    const rows = list.map((transponder) => {
-      const row = document.createElement('tr');
-      row.dataset.mediaSessionId = transponder.mediaSessionId;
-      for (const text of [
-        transponder.streamName,
-        transponder.rtmpUrl,
-        transponder.width && transponder.height ? transponder.width + '×' + transponder.height : '',
-        yesNo(transponder.muted),
-        yesNo(transponder.soundEnabled),
-        transponder.state,
-        transponder.lastError,
-      ]) {
-        row.appendChild(cell(text));
-      }
-      const stop = document.createElement('button');
-      stop.type = 'button';
-      stop.textContent = 'Stop';
-      row.appendChild(document.createElement('td')).appendChild(stop);
-      return row;
-    });
-    if (rows.length === 0) {
-      const row = document.createElement('tr');
-      const empty = row.appendChild(cell('No transponders'));
-      empty.colSpan = 8;
-      rows.push(row);
+  /** Plays `name` in the player, stopping what it plays first. */
+  function watch(name) {
+    ui.playName.value = name;
+    if (playback) {
+      pendingWatch = name;
+      playback.stop();
+    } else if (!ui.playBtn.disabled) {
+      play(); // (while the player connects, the click is ignored)
     }
-    ui.transponders.replaceChildren(...rows);
   }
 
-  // ---- helpers ----
-
-  /** POSTs JSON; resolves with the parsed body, rejects with the body's `message` (error.status = HTTP status). */
-  function postJson(path, body) {
-    return requestJson(path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  }
-
-  function fetchJson(path) {
-    return requestJson(path, {});
-  }
-
-  async function requestJson(path, init) {
-    const response = await fetch(path, init);
-    const text = await response.text();
-    let body = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = null; // a non-JSON body: report the HTTP status instead
-    }
-    if (!response.ok) {
-      const message = body && typeof body.message === 'string' ? body.message : path + ': HTTP ' + response.status;
-      throw Object.assign(new Error(message), { status: response.status });
-    }
-    return body;
-  }
-
-  function cell(text) {
-    const td = document.createElement('td');
-    td.textContent = text === undefined || text === null ? '' : String(text);
-    return td;
-  }
-
-  function yesNo(value) {
-    return value ? 'yes' : 'no';
-  }
-
-  function showError(message, element = ui.error) {
-    element.textContent = message;
-    element.hidden = false;
-  }
-
-  function clearError(element = ui.error) {
-    element.textContent = '';
-    element.hidden = true;
-  }
-
-  function byId(id) {
-    return document.getElementById(id);
-  }
+  GatewayConsole.watch = watch;
+  GatewayConsole.publishedName = () => ui.streamName.value.trim();
 })();

@@ -82,7 +82,7 @@ describe('REST API errors', () => {
     expect(((await plain.json()) as { code: string }).code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
-  test('the OpenAPI document describes every push endpoint from the same schemas', async () => {
+  test('the OpenAPI document describes every push endpoint from the same schemas, and the console\'s', async () => {
     const res = await gw.api('/rest-api/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toMatch(/^3\./);
@@ -90,6 +90,8 @@ describe('REST API errors', () => {
       expect(res.body.paths[`/rest-api/push/${call}`]).toBeDefined();
     }
     expect(res.body.paths['/rest-api/push/find_all'].get).toBeDefined();
+    expect(Object.keys(res.body.paths['/rest-api/console/events'].get.responses[200].content)).toEqual(['text/event-stream']);
+    expect(res.body.paths['/rest-api/console/sounds'].get).toBeDefined();
     expect(res.body.paths['/rest-api/push/startup'].post.requestBody.content['application/json'].schema.required).toEqual(['streamName', 'rtmpUrl']);
     expect(res.body.components.schemas.Transponder.required).toEqual(expect.arrayContaining(['mediaSessionId', 'streamName', 'rtmpUrl', 'width', 'height', 'muted', 'soundEnabled', 'options']));
   });
