@@ -133,8 +133,13 @@ export class UdpTsTransport extends TypedEmitter<TsTransportEvents> implements T
       signal.addEventListener('abort', onAbort, { once: true });
       socket.bind({ port: 0, exclusive: true, ...(localAddress === undefined ? {} : { address: localAddress }) }, () => {
         if (setupFailed === undefined) return;
-        socket.connect(port, destination.address, () => {
+        // A failed connect (ENETUNREACH, say) comes to this callback, not to the 'error' listener.
+        socket.connect(port, destination.address, (error?: Error) => {
           if (setupFailed === undefined) return;
+          if (error) {
+            settle(this.#setupError(error));
+            return;
+          }
           try {
             if (isMulticastAddress(destination.address)) {
               socket.setMulticastTTL(ttl);

@@ -134,7 +134,7 @@ describe('UdpTsTransport', () => {
     expect(receiver.datagrams.every((d) => d.bytes === 376)).toBe(true);
   }, 20_000);
 
-  test('open() fails clearly: unknown host, forbidden target, localaddr not of this machine; an abort resolves it early', async () => {
+  test('open() fails clearly: unknown host, forbidden target, localaddr not of this machine, a refused connect; an abort resolves it early', async () => {
     const notFound: net.LookupFunction = (hostname, _options, callback) => callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
     await expect(transportTo('udp://no-such-host.invalid:5000', notFound).open(new AbortController().signal)).rejects.toThrow('UDP: cannot resolve no-such-host.invalid (ENOTFOUND)');
     const forbidden: net.LookupFunction = (_hostname, _options, callback) => callback(Object.assign(new Error('Target 169.254.169.254 is not allowed (setting outbound_deny)'), { code: 'FORBIDDEN_TARGET' }), '', 0);
@@ -146,6 +146,8 @@ describe('UdpTsTransport', () => {
     await expect(transportTo('udp://127.0.0.1:5000?localaddr=198.51.100.7').open(new AbortController().signal)).rejects.toThrow(
       'UDP: cannot send from localaddr 198.51.100.7: not an address of this machine (EADDRNOTAVAIL)',
     );
+    // The kernel refuses to connect a socket without SO_BROADCAST to the broadcast address.
+    await expect(transportTo('udp://255.255.255.255:5000').open(new AbortController().signal)).rejects.toThrow(/^UDP: cannot set up the socket to .*EACCES/);
     const abort = new AbortController();
     abort.abort();
     const aborted = transportTo('udp://127.0.0.1:5000');
