@@ -165,7 +165,7 @@ describe('push targets', () => {
       const silent = await waitFor('lastError to say the audio is missing', async () => {
         const push = await auto();
         return push.lastError ? push : undefined;
-      }, 20_000);
+      }, 30_000);
       expect(silent.state).toBe('publishing');
       expect(silent.lastError).toMatch(/^no audio for \d+ s: the codec workers that make AAC from the publisher's Opus keep failing \(\d+ running, \d+ restarts meanwhile\); the target gets no sound$/);
     } finally {
@@ -183,18 +183,25 @@ async function logLines(): Promise<Array<Record<string, unknown>>> {
   return text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** Codec worker processes started by this test process (by its gateways, or their media workers): a walk down the process tree. */
+/**
+ * Codec worker processes started by this test process's gateways: its children, and its media
+ * workers' children. Only those are read (never the browser's tree of processes and threads), so
+ * one look takes a few ms and a new codec worker dies long before it has loaded node-av.
+ */
 async function codecWorkerPids(): Promise<number[]> {
   const found: number[] = [];
-  const walk = async (pid: number): Promise<void> => {
+  const childrenOf = async (pid: number): Promise<number[]> => {
     const tasks = await readdir(`/proc/${pid}/task`).catch(() => []);
-    const children = (await Promise.all(tasks.map((task) => readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '')))).join(' ').split(' ').filter((c) => c !== '').map(Number);
-    for (const child of children) {
+    const lists = await Promise.all(tasks.map((task) => readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '')));
+    return lists.join(' ').split(' ').filter((c) => c !== '').map(Number);
+  };
+  const visit = async (pid: number, intoMediaWorkers: boolean): Promise<void> => {
+    for (const child of await childrenOf(pid)) {
       const command = await readFile(`/proc/${child}/cmdline`, 'utf8').catch(() => '');
       if (command.includes('codec-worker')) found.push(child);
-      else await walk(child);
+      else if (intoMediaWorkers && command.includes('media-workers')) await visit(child, false);
     }
   };
-  await walk(process.pid);
+  await visit(process.pid, true);
   return found;
 }

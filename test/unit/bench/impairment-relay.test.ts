@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { BURST_30_PERCENT_1S, ImpairmentRelay, RELAY_PROFILES, type LinkImpairment, type LossBurst, type RelayProfile } from '../../../bench/impairment-relay';
+import { sampleQuantile } from '../../../bench/quantiles';
 import { waitFor } from '../../support/wait-for';
 
 /**
@@ -7,7 +8,10 @@ import { waitFor } from '../../support/wait-for';
  * (sequence number, send time, arrival time, source) and can echo; clients send numbered packets.
  */
 
-/** How late a timer may deliver on a loaded 2-core machine, ms: bounds checked packet by packet. */
+/**
+ * How late a timer may deliver on a loaded 2-core machine, ms: the bound of the 90th percentile.
+ * Not of every packet: one event-loop stall (a GC, a busy neighbour) has made a timer 100 ms late in CI.
+ */
 const LATE_MS = 40;
 /** How late the median packet may be, ms (a slower VM measured 9 per hop): a relay that adds a tick of delay of its own fails this. */
 const MEDIAN_LATE_MS = 15;
@@ -93,9 +97,9 @@ describe('ImpairmentRelay', () => {
     const oneWayMs = target.arrivals.map((a) => a.arrivedAt - a.sentAt);
     const roundTripMs = client.arrivals.map((a) => a.arrivedAt - a.sentAt);
     for (const delay of oneWayMs) expect(delay).toBeGreaterThanOrEqual(40 - 0.5);
-    for (const delay of oneWayMs) expect(delay).toBeLessThan(40 + LATE_MS);
+    expect(sampleQuantile(oneWayMs, 0.9)).toBeLessThan(40 + LATE_MS);
     for (const delay of roundTripMs) expect(delay).toBeGreaterThanOrEqual(65 - 0.5);
-    for (const delay of roundTripMs) expect(delay).toBeLessThan(65 + 2 * LATE_MS);
+    expect(sampleQuantile(roundTripMs, 0.9)).toBeLessThan(65 + 2 * LATE_MS);
     expect(median(oneWayMs)).toBeLessThan(40 + MEDIAN_LATE_MS);
     expect(median(roundTripMs)).toBeLessThan(65 + 2 * MEDIAN_LATE_MS);
     expect(relay.stats()).toMatchObject({ clients: 1, toTarget: { forwarded: 40, droppedByLoss: 0 }, toClient: { forwarded: 40 }, queuedPackets: 0 });
@@ -111,7 +115,7 @@ describe('ImpairmentRelay', () => {
 
     const delays = target.arrivals.map((a) => a.arrivedAt - a.sentAt);
     for (const delay of delays) expect(delay).toBeGreaterThanOrEqual(20 - 0.5);
-    for (const delay of delays) expect(delay).toBeLessThan(60 + LATE_MS);
+    expect(sampleQuantile(delays, 0.9)).toBeLessThan(60 + LATE_MS);
     // Uniform over 40 ms: 40 draws all in the middle half has a chance of 2^-40.
     expect(Math.min(...delays)).toBeLessThan(30);
     expect(Math.max(...delays)).toBeGreaterThan(50);
