@@ -9,9 +9,10 @@ import type { Track } from './track';
  *   are equal are presented together. The clock's origin is arbitrary; readers rebase it.
  * - Each ingest puts its tracks on that clock: RTMP by its message timestamps (one ms clock for
  *   both tracks); WebRTC by the RTCP sender reports of each track (the sender's NTP clock), and
- *   until a track's first report by the packets' arrival. At that report a track's times step by
- *   the correction (tens of ms); later only when the reports show the sender's RTP clock stepping
- *   against its NTP clock (webrtc/rtp-clock.ts); readers treat a step like any discontinuity.
+ *   until two of a track's reports agree by the packets' arrival. The video track moves onto the
+ *   sender's clock without a step; the audio track then steps once, by a few tens of ms, and
+ *   either steps again only if the sender's RTP clock steps against its NTP clock
+ *   (webrtc/rtp-clock.ts); readers treat a step like any discontinuity.
  * - Within a track, `dts` never decreases (apart from those steps).
  * - `wallClock` is the Unix time of the frame on the sender's clock when a sender report told it,
  *   else its arrival on the gateway's clock: for recordings and cross-stream alignment, never for

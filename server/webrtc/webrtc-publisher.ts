@@ -90,7 +90,8 @@ export class WebRtcPublisher {
         track.onReceiveRtcp.subscribe((rtcp) => this.#onRtcp(rtcp, clock, 'video'));
       } else if (transceiver.kind === 'audio' && selection.audio) {
         const track = receiver.track;
-        const clock = new RtpClock(48000, this.#sender);
+        // With video, the video track fixes the publisher's clock offset (see RtpClock).
+        const clock = new RtpClock(48000, this.#sender, { leads: !selection.video });
         const opus = stream.addTrack({ kind: 'audio', codec: 'opus', timescale: 48000, params: { codec: 'opus', channels: selection.audio.stereo ? 2 : 1 } });
         const audio = new AudioIngest(stream, opus, clock);
         const onRtp: RtpSink = (rtp) => {
@@ -164,6 +165,6 @@ export class WebRtcPublisher {
     const ntp = report.senderInfo.ntpTimestamp;
     const ntpMs = Number(ntp >> 32n) * 1000 + (Number(ntp & 0xffffffffn) / 0x1_0000_0000) * 1000;
     const stepMs = clock.onSenderReport(ntpMs, report.senderInfo.rtpTimestamp, performance.now());
-    if (stepMs !== undefined) this.#log.info({ kind, stepMs: Math.round(stepMs) }, 'track follows its sender\'s clock (a sender report moved it)');
+    if (stepMs !== undefined) this.#log.info({ kind, stepMs: Math.round(stepMs) }, 'track follows its sender\'s clock (its sender reports agree)');
   }
 }

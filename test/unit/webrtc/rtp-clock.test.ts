@@ -17,50 +17,60 @@ describe('RtpClock', () => {
     expect(clock.synchronised).toBe(false);
   });
 
-  test('sender reports put audio and video on one clock whatever their RTP offsets, from the first report of each', () => {
+  /** A publisher's two tracks, both captured at sender NTP 500,000 ms at RTP 90,000 (video) and 48,000 (audio); video arrives after 1000 ms, audio 20 ms later. */
+  function publisher(): { video: RtpClock; audio: RtpClock } {
     const sender = new SenderClock();
     const video = new RtpClock(90000, sender);
-    const audio = new RtpClock(48000, sender);
-    // Both tracks captured at sender NTP 1,000,000 ms, with unrelated random RTP starts; a second report 1 s later.
-    expect(video.onSenderReport(1_000_000, 123_456, 200)).toBe(0);
-    expect(audio.onSenderReport(1_000_000, 9_999_000, 210)).toBe(0);
-    expect(video.synchronised && audio.synchronised).toBe(true);
-    expect(video.onSenderReport(1_001_000, 123_456 + 90_000, 1201)).toBeUndefined();
-    expect(audio.onSenderReport(1_001_000, 9_999_000 + 48_000, 1203)).toBeUndefined();
-    // 0.5 s after the first report on both clocks.
-    const videoMs = video.toUnits(video.extend(123_456 + 45_000), 720) / 90;
-    const audioMs = audio.toUnits(audio.extend(9_999_000 + 24_000), 705) / 48;
-    expect(videoMs).toBeCloseTo(audioMs, 1);
-    expect(videoMs).toBeCloseTo(700, 1);
-    // The wall clock is the sender's: NTP 1,000,500 ms since 1900.
-    expect(video.wallClock(video.toUnits(video.extend(123_456 + 45_000), 720))).toBeCloseTo(1_000_500 - 2_208_988_800_000, 1);
+    const audio = new RtpClock(48000, sender, { leads: false });
+    expect(video.toUnits(video.extend(90_000), 1000) / 90).toBe(1000);
+    expect(audio.toUnits(audio.extend(48_000), 1020) / 48).toBe(1020);
+    return { video, audio };
+  }
+
+  test('the video moves onto the sender\'s clock without a step once two of its reports agree; the audio waits for it, then steps onto the same clock', () => {
+    const { video, audio } = publisher();
+    expect(audio.onSenderReport(500_000, 48_000, 1030)).toBeUndefined();
+    expect(video.onSenderReport(500_000, 90_000, 1031)).toBeUndefined();
+    // The audio's reports agree first, but the video fixes the clock.
+    expect(audio.onSenderReport(501_000, 96_000, 2030)).toBeUndefined();
+    expect(audio.synchronised).toBe(false);
+    expect(video.onSenderReport(501_000, 180_000, 2031)).toBe(0);
+    expect(video.synchronised).toBe(true);
+    expect(video.toUnits(video.extend(90_000), 0) / 90).toBe(1000);
+    // The audio's next report: onto the video's clock, 20 ms earlier than its arrival put it.
+    expect(audio.onSenderReport(502_000, 144_000, 3030)).toBe(-20);
+    expect(audio.toUnits(audio.extend(48_000), 0) / 48).toBe(1000);
+    // Captured together, presented together; the wall clock is the sender's.
+    expect(video.toUnits(video.extend(90_000 + 45_000), 0) / 90).toBe(audio.toUnits(audio.extend(48_000 + 24_000), 0) / 48);
+    expect(video.wallClock(video.toUnits(video.extend(90_000), 0))).toBeCloseTo(500_000 - 2_208_988_800_000, 6);
   });
 
-  test('the first report moves the track off its arrival anchor by the sender\'s encoding delay', () => {
-    // The first picture arrives at 1000 ms; the report says it was captured 55 ms before that (NTP 0 is local 0).
-    const sender = new SenderClock();
-    sender.ntpToLocal = 0;
-    const track = new RtpClock(90000, sender);
-    track.toUnits(track.extend(90_000), 1000);
-    expect(track.onSenderReport(945, 90_000, 1001)).toBeCloseTo(-55, 6);
-    expect(track.toUnits(track.extend(90_000), 1002) / 90).toBeCloseTo(945, 6);
+  test('an audio report off by a capture stall right after it is never used: the two after it agree', () => {
+    const { video, audio } = publisher();
+    video.onSenderReport(500_000, 90_000, 1031);
+    expect(video.onSenderReport(501_000, 180_000, 2031)).toBe(0);
+    expect(audio.onSenderReport(500_000, 48_000, 1030)).toBeUndefined();
+    // The audio's RTP clock then falls 217 ms behind its NTP clock, and stays there.
+    expect(audio.onSenderReport(505_000, 48_000 + 5 * 48_000 - 217 * 48, 6030)).toBeUndefined();
+    expect(audio.synchronised).toBe(false);
+    expect(audio.onSenderReport(510_000, 48_000 + 10 * 48_000 - 217 * 48, 11_030)).toBe(197);
+    // A packet captured at NTP 510,000 ms is 10 s after the first pictures (1000 ms on the stream clock).
+    expect(audio.toUnits(audio.extend(48_000 + 10 * 48_000 - 217 * 48), 0) / 48).toBe(11_000);
   });
 
-  test('a first report that the next one contradicts gives way to it, and the one after confirms (a capture stall right after it)', () => {
+  test('a publisher without video: its audio leads, and moves onto the sender\'s clock without a step', () => {
     const clock = new RtpClock(48000, new SenderClock());
-    clock.toUnits(clock.extend(48_000), 1000);
-    expect(clock.onSenderReport(10_000, 48_000, 1000)).toBe(0);
-    // The RTP clock then falls 217 ms behind the NTP clock, and stays there.
-    expect(clock.onSenderReport(15_000, 48_000 + 5 * 48_000 - 217 * 48, 6000)).toBe(217);
-    expect(clock.onSenderReport(20_000, 48_000 + 10 * 48_000 - 217 * 48, 11_000)).toBeUndefined();
-    // A packet captured at NTP 20,000 ms is 10 s after the first report's 10,000 ms on the stream clock.
-    expect(clock.toUnits(clock.extend(48_000 + 10 * 48_000 - 217 * 48), 11_050) / 48 - 1000).toBeCloseTo(10_000, 0);
+    expect(clock.toUnits(clock.extend(48_000), 1000) / 48).toBe(1000);
+    expect(clock.onSenderReport(10_000, 48_000, 1000)).toBeUndefined();
+    expect(clock.onSenderReport(11_000, 96_000, 2000)).toBe(0);
+    expect(clock.synchronised).toBe(true);
+    expect(clock.toUnits(clock.extend(96_000), 0) / 48).toBe(2000);
   });
 
-  test('once a report confirms the mapping, reports that agree with it or one outlier change nothing; a step two reports confirm is followed', () => {
+  test('once on the sender\'s clock, reports near the mapping or one outlier change nothing; a step two reports confirm is followed', () => {
     const clock = new RtpClock(90000, new SenderClock());
-    expect(clock.onSenderReport(10_000, 0, 100)).toBe(0);
-    expect(clock.onSenderReport(11_000, 90_000, 1100)).toBeUndefined();
+    expect(clock.onSenderReport(10_000, 0, 100)).toBeUndefined();
+    expect(clock.onSenderReport(11_000, 90_000, 1100)).toBe(0);
     const at = (rtp: number): number => clock.toUnits(clock.extend(rtp), 0);
     const before = at(180_000);
     // Jitter below SAME_MAPPING_MS, then a single report 500 ms off.
