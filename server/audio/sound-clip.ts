@@ -25,7 +25,7 @@ export interface SoundClip {
  * WAV, FILE_NOT_FOUND (404) when there is no such file.
  */
 export async function loadSoundClip(mediaDir: string, fileName: string): Promise<SoundClip> {
-  if (fileName === '' || /[/\\\0]/.test(fileName) || fileName.includes('..') || fileName.startsWith('.')) {
+  if (!isPlainFileName(fileName)) {
     throw new GatewayError('INVALID_SOUND_FILE', `Invalid sound file name '${fileName}': give a file name in the media directory, without a path`);
   }
   const file = await readInside(mediaDir, fileName);
@@ -38,6 +38,11 @@ export async function loadSoundClip(mediaDir: string, fileName: string): Promise
     if (err instanceof WavFormatError) throw new GatewayError('INVALID_SOUND_FILE', `${fileName}: ${err.message}`);
     throw err;
   }
+}
+
+/** A name loadSoundClip takes: a file name without path separators, `..` or a leading dot. */
+export function isPlainFileName(fileName: string): boolean {
+  return fileName !== '' && !/[/\\\0]/.test(fileName) && !fileName.includes('..') && !fileName.startsWith('.');
 }
 
 async function readInside(mediaDir: string, fileName: string): Promise<Buffer> {

@@ -1,8 +1,9 @@
 import { readdir } from 'node:fs/promises';
+import { isPlainFileName } from '../audio/sound-clip';
 
 /**
- * The sound files `/push/sound_on` can play: the WAV files directly in the media directory (no
- * hidden names, as the sound loader refuses them), sorted; none when the directory is missing.
+ * The sound files `/push/sound_on` can play: the WAV files directly in the media directory whose
+ * names the sound loader takes (isPlainFileName), sorted; none when the directory is missing.
  */
 export async function listSoundFiles(mediaDir: string): Promise<string[]> {
   let entries;
@@ -12,7 +13,7 @@ export async function listSoundFiles(mediaDir: string): Promise<string[]> {
     return [];
   }
   return entries
-    .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && !entry.name.startsWith('.') && /\.wav$/i.test(entry.name))
+    .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && isPlainFileName(entry.name) && /\.wav$/i.test(entry.name))
     .map((entry) => entry.name)
     .sort();
 }
