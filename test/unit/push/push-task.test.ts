@@ -90,8 +90,9 @@ describe('PushTask', () => {
     expect(push.status()).toMatchObject({ lastError: null, retries: 1 });
   });
 
-  test('with its attempts used up the push fails and closes', async () => {
-    const { push, clock, target, closes } = pushTask({ backoff: { initialDelayMs: 1000, maxDelayMs: 1000, maxAttempts: 1 } });
+  test('with its attempts used up the push fails and closes; its summary line has the last error', async () => {
+    const { logger, lines } = capturedLog();
+    const { push, clock, target, closes } = pushTask({ logger, backoff: { initialDelayMs: 1000, maxDelayMs: 1000, maxAttempts: 1 } });
     push.attach(publish().stream);
     target.opened[0]!.fail(new Error('refused'));
     await readersDrained();
@@ -103,6 +104,7 @@ describe('PushTask', () => {
     expect(push.closed).toBe(true);
     expect(closes).toEqual(['failed:-']);
     expect(push.status().lastError).toBe('refused again');
+    expect(lines.find((line) => line.msg === 'push ended')).toMatchObject({ state: 'failed', retries: 1, bytes: 0, averageKbps: 0, lastError: 'refused again' });
   });
 
   test('a target that takes no bytes while data waits is declared wedged after the timeout and dropped at once, then retried', async () => {
@@ -263,19 +265,6 @@ describe('PushTask', () => {
     const ended = lines.filter((line) => line.msg === 'push ended');
     expect(ended).toEqual([expect.objectContaining({ state: 'stopped', reason: EndReasons.restTerminate.info, publishingMs: 2000, bytes: 50_000, averageKbps: 200, retries: 1, droppedFrames: 0, durationMs: expect.any(Number) })]);
     expect(ended[0]).not.toHaveProperty('lastError');
-  });
-
-  test('a push that fails logs its last error in the summary', async () => {
-    const { logger, lines } = capturedLog();
-    const { push, clock, target } = pushTask({ logger, backoff: { initialDelayMs: 1000, maxDelayMs: 1000, maxAttempts: 1 } });
-    push.attach(publish().stream);
-    target.opened[0]!.fail(new Error('refused'));
-    await readersDrained();
-    clock.advance(FIRST_RETRY_MAX_MS);
-    target.opened[1]!.fail(new Error('refused again'));
-    await readersDrained();
-    await readersDrained();
-    expect(lines.find((line) => line.msg === 'push ended')).toMatchObject({ state: 'failed', retries: 1, bytes: 0, averageKbps: 0, lastError: 'refused again' });
   });
 });
 
