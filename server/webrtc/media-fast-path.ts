@@ -1,4 +1,4 @@
-import type { RTCPeerConnection, RTCRtpReceiver } from 'werift';
+import { StunProtocol, type RTCPeerConnection, type RTCRtpReceiver } from 'werift';
 import type { Logger } from '../log';
 import { srtpDecryptorOf } from './fast-srtp';
 import type { RtpSink } from './received-rtp';
@@ -12,11 +12,26 @@ interface WeriftDtlsTransport {
   bytesReceived: number;
   packetsReceived: number;
   config: { debug?: { inboundPacketLoss?: number } };
-  iceTransport: { connection: { onData: { subscribe: Subscribe } } };
+  iceTransport: { connection: WeriftIceConnection };
   startSrtp(): void;
 }
 type DataHandler = (data: Buffer) => void;
 type Subscribe = (execute: DataHandler, ...rest: unknown[]) => unknown;
+
+/** The parts of werift 0.25.2's ICE Connection this module touches. */
+interface WeriftIceConnection {
+  /** Data (DTLS, SRTP, SRTCP) its protocols received: an Event, `onDataReceived` of each protocol re-fired. */
+  onData: { subscribe: Subscribe };
+  /** Its transports: StunProtocol (host, or the shared port's) and TurnProtocol. */
+  protocols: unknown[];
+  /** The selected pair; werift counts its received packets for getStats. */
+  nominated?: { protocol: unknown; packetsReceived: number; bytesReceived: number };
+}
+
+/** werift's StunProtocol: its transport calls `datagramReceived` (looked up on each datagram) for every datagram. */
+interface WeriftStunProtocol {
+  datagramReceived(data: Buffer, addr: unknown): void;
+}
 
 /** The parts of werift 0.25.2's RTCRtpReceiver this module touches. */
 interface WeriftReceiver {
@@ -48,6 +63,14 @@ interface PacketView {
 }
 
 const RTP_HEADER_BYTES = 12;
+
+/** RTP (RFC 7983: neither STUN nor DTLS), not RTCP (werift's isRtcp: packet types 192-208). */
+function isRtp(data: Buffer): boolean {
+  if (data.length < RTP_HEADER_BYTES) return false;
+  const first = data[0]!;
+  const second = data[1]!;
+  return first >= 0x80 && first <= 0xbf && (second < 192 || second > 208);
+}
 
 /**
  * The receive path of one publisher's media once DTLS is up. werift hands every SRTP packet
@@ -124,17 +147,45 @@ export class MediaFastPath {
       this.#log.info({ extensions }, 'RTP takes werift\'s receive path');
       return execute;
     }
+    this.#bypassIceEvents();
     return (data) => {
       if (!this.#receive(data)) execute(data);
     };
   }
 
+  /**
+   * Each datagram werift's StunProtocol receives is parsed as STUN, then fired through two events
+   * (the protocol's, then the ICE connection's), each call allocating its arguments and an async
+   * function: most of what receiving costs the garbage collector. RTP that the fast path takes
+   * skips them, counted on the selected pair as werift would; the rest (STUN, DTLS, SRTCP, RTP
+   * the fast path leaves) takes werift's way. TURN protocols keep werift's way entirely.
+   */
+  #bypassIceEvents(): void {
+    const connection = this.#transport.iceTransport.connection;
+    for (const protocol of connection.protocols) {
+      if (!(protocol instanceof StunProtocol)) continue;
+      const internals = protocol as unknown as WeriftStunProtocol;
+      const datagramReceived = internals.datagramReceived;
+      if (typeof datagramReceived !== 'function') continue;
+      internals.datagramReceived = (data, addr) => {
+        if (isRtp(data) && this.#receive(data)) {
+          const pair = connection.nominated;
+          if (pair?.protocol === protocol) {
+            pair.packetsReceived++;
+            pair.bytesReceived += data.length;
+          }
+          return;
+        }
+        datagramReceived.call(protocol, data, addr);
+      };
+    }
+  }
+
   /** Handles one datagram from the ICE connection if it is SRTP of a known SSRC; false leaves it to werift. */
   #receive(data: Buffer): boolean {
+    if (!isRtp(data)) return false;
     const first = data[0]!;
     const second = data[1]!;
-    // RTP (RFC 7983), not RTCP (werift's isRtcp: packet types 192-208).
-    if (data.length < RTP_HEADER_BYTES || first < 0x80 || first > 0xbf || (second >= 192 && second <= 208)) return false;
     const ssrc = data.readUInt32BE(8);
     const delivery = this.#routes.get(ssrc) ?? this.#resolve(ssrc);
     if (delivery === undefined) return false;

@@ -128,6 +128,24 @@ describe('MediaFastPath', () => {
     expect(video[0]).toMatchObject({ path: 'fast', sequenceNumber: 32, payload: Buffer.from('after') });
   });
 
+  test('RTP the fast path takes skips werift\'s ICE data events and is counted on the selected pair; SRTCP still fires them', async () => {
+    const connection = (pair.receiver.getTransceivers()[0]!.receiver.dtlsTransport as unknown as { iceTransport: { connection: { onData: { subscribe: (f: (data: Buffer) => void) => { unSubscribe: () => void } }; nominated: { packetsReceived: number; bytesReceived: number } } } }).iceTransport.connection;
+    const fired: Buffer[] = [];
+    const { unSubscribe } = connection.onData.subscribe((data) => fired.push(data));
+    const before = { packets: connection.nominated.packetsReceived, bytes: connection.nominated.bytesReceived };
+    video.length = 0;
+    await pair.send({ sequenceNumber: 40, timestamp: 12000, payloadType: H264_PT, ssrc: pair.video.sender.ssrc }, Buffer.alloc(300, 1));
+    await pair.send({ sequenceNumber: 41, timestamp: 12000, payloadType: H264_PT, ssrc: pair.video.sender.ssrc, marker: true }, Buffer.alloc(300, 2));
+    await until(() => video.length === 2);
+    expect(video.map(({ path }) => path)).toEqual(['fast', 'fast']);
+    expect(connection.nominated.packetsReceived - before.packets).toBe(2);
+    expect(connection.nominated.bytesReceived - before.bytes).toBeGreaterThan(600);
+    expect(fired).toHaveLength(0);
+    await pair.sendRtcp(new RtcpSrPacket({ ssrc: pair.video.sender.ssrc, senderInfo: new RtcpSenderInfo({ ntpTimestamp: 2n << 32n, rtpTimestamp: 12000, packetCount: 2, octetCount: 600 }) }));
+    await until(() => fired.length > 0);
+    unSubscribe();
+  });
+
   test('SRTCP still takes werift\'s path: the publisher\'s sender reports reach the track', async () => {
     const reports: unknown[] = [];
     pair.video.receiver.track.onReceiveRtcp.subscribe((rtcp) => reports.push(rtcp));
