@@ -41,12 +41,13 @@ COPY --from=build /app/media media/
 RUN mkdir -p data records && chown gateway:gateway data records
 VOLUME ["/app/data", "/app/records"]
 # What scripts/serve.sh sets: glibc gives the memory of a burst back (see there).
-ENV MALLOC_MMAP_THRESHOLD_=65536 MALLOC_TRIM_THRESHOLD_=131072
+ENV MALLOC_TRIM_THRESHOLD_=131072
 # ws, http, wss and https (the last two with a certificate), the shared WebRTC UDP port (each more media
 # worker takes the next one). RTMP ingest listens on the ports given to /api/rtmp-servers (1935 usually).
 EXPOSE 8080 8081 8443 8444 31000/udp
 # Page capture runs Chromium with --no-sandbox, so it needs no root either.
 USER gateway
 # SIGTERM closes every RTMP session cleanly: give it time (docker stop -t 20).
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/server/main.js"]
+# --no-incremental-marking-task: see server/node-flags.ts.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--no-incremental-marking-task", "dist/server/main.js"]
 CMD ["--config", "config/flashphoner.properties"]

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { GATEWAY_NODE_FLAGS } from '../server/node-flags';
 import { readTreeUsage, type TreeUsage } from './process-usage';
 
 /** Characters of the log quoted when a server fails. */
@@ -23,6 +24,8 @@ export interface ServerProcessOptions {
   readonly startTimeoutMs: number;
   /** Extra node flags (e.g. `--cpu-prof`). */
   readonly nodeFlags?: readonly string[];
+  /** Environment variables added to the bench's own. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Thrown when a server does not come up or dies. */
@@ -31,7 +34,8 @@ export class ServerProcessError extends Error {
 }
 
 /**
- * A Node server the bench measures (the gateway or the baseline): spawned with its output in a log
+ * A Node server the bench measures (the gateway or the baseline), with the gateway's V8 flags (both
+ * designs get them, so the comparison is of the designs): spawned with its output in a log
  * file, ready once it answers HTTP, read through /proc (its own usage and its children's), and
  * stopped with SIGTERM, then SIGKILL if it lingers.
  */
@@ -62,7 +66,7 @@ export class ServerProcess {
     const log = openSync(options.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [...(options.nodeFlags ?? []), options.script, ...options.args], { cwd: options.cwd, stdio: ['ignore', log, log] });
+      child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...(options.nodeFlags ?? []), options.script, ...options.args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', log, log] });
     } finally {
       closeSync(log);
     }

@@ -6,9 +6,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/node-env.sh"
 cd "$ROOT"
-# glibc keeps freed mid-size blocks (the 64 KiB socket reads of a burst, a flood) in its heap for
-# good: taking blocks of 64 KiB and more straight from the kernel, and trimming what is free,
-# gives the memory back after the burst (measured by test/integration/fuzz: +4 % RSS instead of +40 %).
-export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-65536}"
+# glibc keeps the memory freed after a burst (the 64 KiB socket reads of a flood) in its heap for
+# good unless told to trim what is free: test/integration/fuzz measures +3 % RSS with this, +38 %
+# without. Do not lower MALLOC_MMAP_THRESHOLD_ to 64 KiB: every socket read, UDP datagram included,
+# starts as a 64 KiB allocation, which would then be an mmap, mremap and munmap each: 20 % more CPU
+# in the gateway's node process at 8 WebRTC streams (npm run bench), for 1 MB less RSS.
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-131072}"
-exec node dist/server/main.js --config "${1:-config/flashphoner.properties}"
+# V8 flags: see server/node-flags.ts (GATEWAY_NODE_FLAGS, which must list the same).
+exec node --no-incremental-marking-task dist/server/main.js --config "${1:-config/flashphoner.properties}"

@@ -4,6 +4,7 @@ import { loadSettings, whereSet, type LoadedSettings } from './config/settings';
 import { runStartupChecks } from './config/startup-checks';
 import { Gateway } from './gateway';
 import { createLogger, logWritten, type Logger } from './log';
+import { missingNodeFlags } from './node-flags';
 import { VERSION } from './version';
 
 /** Once stopped, the process ends when nothing is left to do; whatever still runs after this is cut off, ms. */
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(loaded.settings.logLevel, undefined, loaded.settings.logFormat);
   for (const warning of loaded.warnings) logger.warn({ configFile: configPath }, warning);
+  const missingFlags = missingNodeFlags();
+  if (missingFlags.length > 0) logger.info({ missingFlags }, 'node was started without the gateway\'s V8 flags (scripts/serve.sh passes them): each stream costs more CPU');
 
   let gateway: Gateway;
   try {

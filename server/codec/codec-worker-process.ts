@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { extname, join } from 'node:path';
 import { TypedEmitter } from '../events/typed-emitter';
+import { workerExecArgv } from '../node-flags';
 import type { CodecInput, CodecJob, FromWorkerBatch, ToWorkerBatch, WorkerReady } from './protocol';
 
 /** Bytes of the worker's stderr kept to explain its end. */
@@ -182,11 +183,10 @@ function emptyBatch(): PendingBatch {
 
 /**
  * The worker's script next to this one: compiled JavaScript in production; the TypeScript source
- * under jest, run through the tests' swc hook. The parent's flags (--cpu-prof, --inspect) are not passed on.
+ * under jest, run through the tests' swc hook. The parent's flags (--cpu-prof, --inspect) are not passed on; the gateway's V8 flags are (node-flags.ts).
  */
 function workerEntry(): { entry: string; execArgv: string[] } {
   const ext = extname(__filename);
   const entry = join(__dirname, '..', 'codec-worker', `main${ext}`);
-  if (ext !== '.ts') return { entry, execArgv: [] };
-  return { entry, execArgv: ['--require', join(__dirname, '..', '..', 'scripts', 'ts-register.cjs')] };
+  return { entry, execArgv: workerExecArgv() };
 }

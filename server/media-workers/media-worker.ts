@@ -7,6 +7,7 @@ import { GatewayError } from '../errors';
 import { TypedEmitter } from '../events/typed-emitter';
 import type { EndReason } from '../hub/end-reason';
 import type { Logger } from '../log';
+import { workerExecArgv } from '../node-flags';
 import type { PathDirectoryEvents } from '../paths/path-directory';
 import type { AccessDecision, StreamRequest } from '../rtmp/server/access-policy';
 import type { RemoteSession } from '../rtmp/server/server-session';
@@ -336,6 +337,5 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
 function workerEntry(): { entry: string; execArgv: string[] } {
   const ext = extname(__filename);
   const entry = join(__dirname, `worker-main${ext}`);
-  if (ext !== '.ts') return { entry, execArgv: [] };
-  return { entry, execArgv: ['--require', join(__dirname, '..', '..', 'scripts', 'ts-register.cjs')] };
+  return { entry, execArgv: workerExecArgv() };
 }

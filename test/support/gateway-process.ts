@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../../server/node-flags';
 import { getFreePort } from './ports';
 import { waitFor } from './wait-for';
 
@@ -23,14 +24,15 @@ export interface GatewayProcess {
 
 /**
  * Starts `dist/server/main.js` with `settings` (flashphoner.properties lines) written to `dir`,
- * under an open-file limit of `maxOpenFiles` (prlimit), as a service manager would start it.
+ * under an open-file limit of `maxOpenFiles` (prlimit) and with the gateway's V8 flags, as
+ * scripts/serve.sh under a service manager would start it.
  */
 export async function startGatewayProcess(dir: string, settings: Record<string, string | number>, maxOpenFiles: number): Promise<GatewayProcess> {
   const [wsPort, httpPort] = [await getFreePort(), await getFreePort()];
   const config = path.join(dir, 'gateway.properties');
   const lines = { listen_address: '127.0.0.1', webrtc_udp_port: 0, webrtc_udp_address: '127.0.0.1', 'ws.port': wsPort, 'http.port': httpPort, rtmp_servers_db: path.join(dir, 'gateway.sqlite'), ...settings };
   await writeFile(config, Object.entries(lines).map(([key, value]) => `${key}=${value}`).join('\n'));
-  const child = spawn('prlimit', [`--nofile=${maxOpenFiles}:${maxOpenFiles}`, process.execPath, MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('prlimit', [`--nofile=${maxOpenFiles}:${maxOpenFiles}`, process.execPath, ...GATEWAY_NODE_FLAGS, MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

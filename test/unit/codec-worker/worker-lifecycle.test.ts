@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { CodecJob } from '../../../server/codec/protocol';
+import { GATEWAY_NODE_FLAGS } from '../../../server/node-flags';
 import { WorkerHarness } from './support/worker-harness';
 
 /** A valid 20 ms Opus packet: code 0, one CELT frame, zero bytes long (decoded as concealment). */
@@ -30,8 +32,10 @@ describe('codec worker lifecycle', () => {
     }
   });
 
-  test('a worker killed with SIGKILL reports its exit with the signal', async () => {
+  test('a worker killed with SIGKILL reports its exit with the signal; it ran with the gateway\'s V8 flags', async () => {
     const harness = await WorkerHarness.start();
+    const commandLine = readFileSync(`/proc/${harness.worker.pid!}/cmdline`, 'utf8').split('\0');
+    expect(commandLine).toEqual(expect.arrayContaining([...GATEWAY_NODE_FLAGS]));
     const exited = new Promise<string>((resolve) => harness.worker.once('exit', resolve));
     process.kill(harness.worker.pid!, 'SIGKILL');
     expect(await exited).toMatch(/killed by SIGKILL/);
