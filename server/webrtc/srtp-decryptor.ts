@@ -22,6 +22,8 @@ export class SrtpDecryptError extends MediaFormatError<SrtpDecryptErrorCode> {}
 
 const RTP_HEADER_BYTES = 12;
 const GCM_TAG_BYTES = 16;
+/** Longest RTP header copied into a reused buffer: 12 bytes, 4 CSRCs and a few header extensions. */
+const MAX_REUSED_HEADER_BYTES = 64;
 const HMAC_TAG_BYTES = 10;
 const SEQUENCE_RANGE = 0x10000;
 
@@ -48,6 +50,13 @@ export class SrtpDecryptor {
   readonly #iv: Buffer;
   readonly #roc = Buffer.allocUnsafe(4);
   readonly #tagBytes: number;
+  /**
+   * The header (GCM's additional data) and the tag are copied into these, reused, instead of each
+   * packet making two views of itself: by header length, which few values take (CSRCs, extensions),
+   * up to MAX_REUSED_HEADER_BYTES (a longer header, which a sender may vary, takes a view).
+   */
+  readonly #aadByLength = new Map<number, Buffer>();
+  readonly #gcmTag = Buffer.allocUnsafe(GCM_TAG_BYTES);
 
   constructor(profile: SrtpProfile, keys: SrtpSessionKeys) {
     if (profile === 'AES_CM_128_HMAC_SHA1_80' && keys.authKey === undefined) throw new TypeError('AES-CM SRTP needs an authentication key');
@@ -106,8 +115,9 @@ export class SrtpDecryptor {
     xorInto(iv, this.#keys.salt);
     const tagAt = packet.length - GCM_TAG_BYTES;
     const decipher = createDecipheriv('aes-128-gcm', this.#keys.key, iv);
-    decipher.setAAD(packet.subarray(0, headerBytes));
-    decipher.setAuthTag(packet.subarray(tagAt));
+    decipher.setAAD(this.#aad(packet, headerBytes));
+    packet.copy(this.#gcmTag, 0, tagAt);
+    decipher.setAuthTag(this.#gcmTag);
     const payload = decipher.update(packet.subarray(headerBytes, tagAt));
     try {
       decipher.final();
@@ -115,6 +125,18 @@ export class SrtpDecryptor {
       throw new SrtpDecryptError('SRTP_AUTH_FAILED', 'SRTP packet failed GCM authentication');
     }
     return payload;
+  }
+
+  /** The packet's header in the reused buffer of its length. */
+  #aad(packet: Buffer, headerBytes: number): Buffer {
+    if (headerBytes > MAX_REUSED_HEADER_BYTES) return packet.subarray(0, headerBytes);
+    let aad = this.#aadByLength.get(headerBytes);
+    if (aad === undefined) {
+      aad = Buffer.allocUnsafe(headerBytes);
+      this.#aadByLength.set(headerBytes, aad);
+    }
+    packet.copy(aad, 0, 0, headerBytes);
+    return aad;
   }
 
   #decryptCm(packet: Buffer, headerBytes: number, ssrc: number, roc: number, sequence: number): Buffer {

@@ -68,6 +68,21 @@ describe.each(PROFILES)('SrtpDecryptor, %s', (profile, weriftProfile, saltLength
     expect(() => decryptor.decrypt(tampered)).toThrow(expect.objectContaining({ code: 'SRTP_AUTH_FAILED' }));
   });
 
+  test('headers of many lengths, short and long, interleaved through one decryptor: each decrypts, and a tampered header still fails', () => {
+    const { sender, decryptor } = pair(profile, weriftProfile, saltLength);
+    for (let i = 0; i < 60; i++) {
+      // From no extension (12 bytes) to 29 one-byte extensions of 3 bytes (well past 64 header bytes).
+      const extensions = Array.from({ length: i % 30 }, (_, k) => ({ id: 1 + (k % 14), payload: Buffer.from([k, i, 7]) }));
+      const header = new RtpHeader({ ssrc: 77, sequenceNumber: i, timestamp: i * 90, payloadType: 102, extension: extensions.length > 0, extensions });
+      const payload = randomBytes(50 + i);
+      const packet = sender.encrypt(payload, header);
+      expect(decryptor.decrypt(packet)).toEqual(rtp(header, payload));
+      const tampered = Buffer.from(packet);
+      tampered[header.serializeSize - 1]! ^= 0x01; // the header's last byte
+      expect(() => decryptor.decrypt(tampered)).toThrow(expect.objectContaining({ code: 'SRTP_AUTH_FAILED' }));
+    }
+  });
+
   test('decryptPayload gives the plaintext payload alone (the header stays in the packet), across the rollover too; tagBytes says what ends a packet', () => {
     const { sender, decryptor } = pair(profile, weriftProfile, saltLength);
     expect(decryptor.tagBytes).toBe(profile === 'AEAD_AES_128_GCM' ? 16 : 10);
