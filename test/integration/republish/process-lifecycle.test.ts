@@ -13,6 +13,7 @@ import { waitFor } from '../../support/wait-for';
 import { rtmpServersApi } from '../rtmp-server/support/api-client';
 import { RtmpTestClient } from '../rtmp-server/support/rtmp-test-client';
 import { createSelfSignedCertificate } from '../../support/tls-proxy';
+import { GATEWAY_NODE_FLAGS } from '../../../server/node-flags';
 
 const MAIN = path.resolve(__dirname, '..', '..', '..', 'dist', 'server', 'main.js');
 
@@ -46,7 +47,7 @@ describe('gateway process', () => {
   });
 
   function startProcess(config: string, nodeOptions: string[] = [], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, [...nodeOptions, MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...nodeOptions, MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let output = '';
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

@@ -99,6 +99,8 @@ describe("the gateway process's logs", () => {
     expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} INFO  REST API and demo page listening url=http:\/\/127\.0\.0\.1:\d+$/));
     expect(lines.at(-1)).toMatch(/ INFO  stopped$/);
     expect(gw.output()).not.toContain(ESC);
+    // Started with the gateway's V8 flags (as serve.sh does): nothing to say about them.
+    expect(lines.filter((line) => line.includes('V8 flags'))).toEqual([]);
   }, 60_000);
 
   test('by default on a terminal (a pty from script): pretty and coloured', async () => {
@@ -126,5 +128,7 @@ describe("the gateway process's logs", () => {
     const plain = lines.map((line) => line.replace(/\x1b\[[0-9;]*m/g, ''));
     expect(plain.filter((line) => !PRETTY_START.test(line))).toEqual([]);
     expect(plain.at(-1)).toMatch(/ INFO  stopped$/);
+    // Started as plain `node main.js`, without the gateway's V8 flags: it says which are missing.
+    expect(plain).toContainEqual(expect.stringMatching(/ INFO  node was started without the gateway's V8 flags .*missingFlags=.*--no-incremental-marking-task/));
   }, 60_000);
 });

@@ -8,6 +8,7 @@ import { killAllChildren, stopGracefully, type TrackedProcess } from '../../supp
 import { waitFor } from '../../support/wait-for';
 import { rtmpServersApi } from '../rtmp-server/support/api-client';
 import { publishTestPattern } from '../rtmp-server/support/ffmpeg-publisher';
+import { GATEWAY_NODE_FLAGS } from '../../../server/node-flags';
 
 const MAIN = path.resolve(__dirname, '..', '..', '..', 'dist', 'server', 'main.js');
 
@@ -42,7 +43,7 @@ describe('a push survives a crash of the gateway', () => {
   });
 
   function start(config: string): { child: ChildProcess; output: () => string } {
-    const child = spawn(process.execPath, [MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
