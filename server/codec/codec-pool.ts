@@ -16,6 +16,14 @@ export interface CodecPoolOptions {
   /** A worker that dies sooner than this after its start is restarted only after restartDelayMs, ms. */
   crashLoopMs: number;
   restartDelayMs: number;
+  /**
+   * A worker takes new sessions until it carries this load (an audio session is 1, a video
+   * transcode VIDEO_SESSION_LOAD); only then does the next worker start. Each worker costs a node
+   * process (about 1 % of a core and 90 MB of RSS, shared pages included) whatever it carries, so
+   * a few streams share one; a video transcode, a core's worth of work, still gets a worker of
+   * its own when there is one. 1 spreads every session, as many workers as sessions.
+   */
+  workerFillLoad: number;
 }
 
 export const CODEC_POOL_DEFAULTS: Omit<CodecPoolOptions, 'workers'> = {
@@ -24,7 +32,27 @@ export const CODEC_POOL_DEFAULTS: Omit<CodecPoolOptions, 'workers'> = {
   maxBacklogBytes: 16 * 1024 * 1024,
   crashLoopMs: 5000,
   restartDelayMs: 1000,
+  workerFillLoad: 8,
 };
+
+/** The load of a video transcode (VP8 to H.264, an encoder) against an audio session's 1. */
+const VIDEO_SESSION_LOAD = 8;
+
+function loadOf(job: CodecJob): number {
+  return job.kind === 'vp8-to-h264' ? VIDEO_SESSION_LOAD : 1;
+}
+
+function loadOfSlot(slot: Slot): number {
+  let load = 0;
+  for (const { job } of slot.sessions.values()) load += loadOf(job);
+  return load;
+}
+
+function leastLoaded(slots: readonly Slot[]): Slot | undefined {
+  let best: Slot | undefined;
+  for (const slot of slots) if (best === undefined || loadOfSlot(slot) < loadOfSlot(best)) best = slot;
+  return best;
+}
 
 /** One worker place of the pool, and the sessions placed on it. */
 interface Slot {
@@ -52,8 +80,8 @@ export interface CodecPoolStats {
 
 /**
  * The gateway's codec workers: up to `workers` child processes, each running many codec sessions
- * in-process. A session goes to the worker with the fewest sessions (a worker is started the first
- * time its slot is chosen). When a worker ends on its own — a native crash, a wedge — only its
+ * in-process. A session goes to the least loaded running worker while that one has room
+ * (`workerFillLoad`), else to a worker started for it, else to the least loaded one. When a worker ends on its own — a native crash, a wedge — only its
  * sessions end, each with a `failed` event; their owners reopen them at once and land on a live
  * worker or on the worker that replaces it.
  */
@@ -76,7 +104,7 @@ export class CodecPool {
   /** Opens a session for `job` on the least busy worker. */
   open(job: CodecJob): CodecSession {
     const id = this.#nextId++;
-    const slot = this.#leastBusy();
+    const slot = this.#placeFor(job);
     const session = new CodecSession(id, {
       input: (session, pts, data, clip) => this.#input(slot, session, pts, data, clip),
       drain: (session) => this.#drainSession(slot, session),
@@ -116,14 +144,18 @@ export class CodecPool {
     }));
   }
 
-  /** The slot with the fewest sessions, among those not held back after a crash loop if any is free. */
-  #leastBusy(): Slot {
+  /**
+   * Among the slots not held back after a crash loop (all, if every one is): the least loaded one
+   * in use if `job` fits under workerFillLoad there, else an unused one, else the least loaded.
+   */
+  #placeFor(job: CodecJob): Slot {
     const now = performance.now();
     const free = this.#slots.filter((slot) => slot.notBefore <= now);
     const candidates = free.length > 0 ? free : this.#slots;
-    let best = candidates[0]!;
-    for (const slot of candidates) if (slot.sessions.size < best.sessions.size) best = slot;
-    return best;
+    const inUse = candidates.filter((slot) => slot.worker !== undefined || slot.sessions.size > 0);
+    const lightest = leastLoaded(inUse);
+    if (lightest !== undefined && loadOfSlot(lightest) + loadOf(job) <= this.#options.workerFillLoad) return lightest;
+    return candidates.find((slot) => !inUse.includes(slot)) ?? leastLoaded(candidates)!;
   }
 
   /**

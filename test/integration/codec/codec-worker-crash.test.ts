@@ -50,7 +50,8 @@ describe('codec workers', () => {
   afterEach(() => pool.close());
 
   test('a worker killed with SIGKILL mid-stream: its stream has AAC again within 1 s, the stream on the other worker loses nothing', async () => {
-    pool = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: 2 }, silent);
+    // workerFillLoad 1: each stream on a worker of its own, so that the kill spares one of them.
+    pool = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: 2, workerFillLoad: 1 }, silent);
     const a = publish('a', pool, packets);
     const b = publish('b', pool, packets);
     try {
