@@ -48,6 +48,6 @@ EXPOSE 8080 8081 8443 8444 31000/udp
 # Page capture runs Chromium with --no-sandbox, so it needs no root either.
 USER gateway
 # SIGTERM closes every RTMP session cleanly: give it time (docker stop -t 20).
-# --no-incremental-marking-task: see server/node-flags.ts.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--no-incremental-marking-task", "dist/server/main.js"]
+# The node flags: see server/node-flags.ts.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--no-incremental-marking-task", "--max-semi-space-size=16", "dist/server/main.js"]
 CMD ["--config", "config/flashphoner.properties"]

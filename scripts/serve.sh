@@ -13,4 +13,4 @@ cd "$ROOT"
 # in the gateway's node process at 8 WebRTC streams (npm run bench), for 1 MB less RSS.
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-131072}"
 # V8 flags: see server/node-flags.ts (GATEWAY_NODE_FLAGS, which must list the same).
-exec node --no-incremental-marking-task dist/server/main.js --config "${1:-config/flashphoner.properties}"
+exec node --no-incremental-marking-task --max-semi-space-size=16 dist/server/main.js --config "${1:-config/flashphoner.properties}"
