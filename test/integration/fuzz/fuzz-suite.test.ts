@@ -161,13 +161,15 @@ describe('fuzz: the gateway keeps serving and loses nothing', () => {
   test('afterwards: alive, memory and descriptors back, and the canary has every frame', async () => {
     expect(gateway.alive).toBe(true);
     // Descriptors of dropped clients close as their sockets do; memory is read after a full collection.
+    // The memory bound is 15 %: the footprint after the warm-up varies from run to run (100 to 117 MiB
+    // seen with the gateway's V8 flags), while the one after the fuzz stays near 108 to 111 MiB.
     const after = await waitFor('memory and descriptors to settle', async () => {
       const now = await gateway.settledFootprint();
-      return within(now, before, 0.1) ? now : undefined;
+      return within(now, before) ? now : undefined;
     }, 10_000, 1000).catch(() => gateway.settledFootprint());
     process.stderr.write(`fuzz footprint: RSS ${(before.rssBytes / 2 ** 20).toFixed(1)} → ${(after.rssBytes / 2 ** 20).toFixed(1)} MiB, fds ${before.fds} → ${after.fds}\n`);
-    expect(after.rssBytes).toBeLessThanOrEqual(before.rssBytes * 1.1);
-    expect(after.fds).toBeLessThanOrEqual(Math.ceil(before.fds * 1.1));
+    expect(after.rssBytes).toBeLessThanOrEqual(before.rssBytes * (1 + MEMORY_GROWTH));
+    expect(after.fds).toBeLessThanOrEqual(Math.ceil(before.fds * (1 + FD_GROWTH)));
     // Every peer the SDP bombs made has left the shared WebRTC port.
     const metrics = await (await fetch(`${httpUrl}/metrics`)).text();
     expect(metrics.split('\n').find((line) => line.startsWith('gateway_webrtc_udp_peers '))).toBe('gateway_webrtc_udp_peers 0');
@@ -183,6 +185,10 @@ describe('fuzz: the gateway keeps serving and loses nothing', () => {
   });
 });
 
-function within(now: ProcessFootprint, before: ProcessFootprint, ratio: number): boolean {
-  return now.rssBytes <= before.rssBytes * (1 + ratio) && now.fds <= Math.ceil(before.fds * (1 + ratio));
+/** Growth of RSS and of open descriptors allowed over the fuzz. */
+const MEMORY_GROWTH = 0.15;
+const FD_GROWTH = 0.1;
+
+function within(now: ProcessFootprint, before: ProcessFootprint): boolean {
+  return now.rssBytes <= before.rssBytes * (1 + MEMORY_GROWTH) && now.fds <= Math.ceil(before.fds * (1 + FD_GROWTH));
 }
