@@ -81,9 +81,9 @@ export interface CodecPoolStats {
 /**
  * The gateway's codec workers: up to `workers` child processes, each running many codec sessions
  * in-process. A session goes to the least loaded running worker while that one has room
- * (`workerFillLoad`), else to a worker started for it, else to the least loaded one. When a worker ends on its own — a native crash, a wedge — only its
- * sessions end, each with a `failed` event; their owners reopen them at once and land on a live
- * worker or on the worker that replaces it.
+ * (`workerFillLoad`), else to a worker started for it, else to the least loaded one. When a worker
+ * ends on its own — a native crash, a wedge — only its sessions end, each with a `failed` event;
+ * their owners reopen them at once and land on a live worker or on the worker that replaces it.
  */
 export class CodecPool {
   readonly #options: CodecPoolOptions;
@@ -101,7 +101,7 @@ export class CodecPool {
     this.#slots = Array.from({ length: Math.max(1, options.workers) }, (_, index) => ({ index, worker: undefined, sessions: new Map(), notBefore: 0, startScheduled: false, startedAt: 0 }));
   }
 
-  /** Opens a session for `job` on the least busy worker. */
+  /** Opens a session for `job` on the worker #placeFor picks. */
   open(job: CodecJob): CodecSession {
     const id = this.#nextId++;
     const slot = this.#placeFor(job);

@@ -183,7 +183,8 @@ function emptyBatch(): PendingBatch {
 
 /**
  * The worker's script next to this one: compiled JavaScript in production; the TypeScript source
- * under jest, run through the tests' swc hook. The parent's flags (--cpu-prof, --inspect) are not passed on; the gateway's V8 flags are (node-flags.ts).
+ * under jest, run through the tests' swc hook. The parent's flags (--cpu-prof, --inspect) are not
+ * passed on; the gateway's V8 flags are (node-flags.ts).
  */
 function workerEntry(): { entry: string; execArgv: string[] } {
   const ext = extname(__filename);

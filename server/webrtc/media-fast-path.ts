@@ -168,7 +168,7 @@ export class MediaFastPath {
       const datagramReceived = internals.datagramReceived;
       if (typeof datagramReceived !== 'function') continue;
       internals.datagramReceived = (data, addr) => {
-        if (isRtp(data) && this.#receive(data)) {
+        if (this.#receive(data)) {
           const pair = connection.nominated;
           if (pair?.protocol === protocol) {
             pair.packetsReceived++;
