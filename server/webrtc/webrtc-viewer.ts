@@ -15,6 +15,12 @@ import type { SendingPeer } from './sending-peer';
 
 /** ICE + DTLS must complete within this, ms. */
 const CONNECT_TIMEOUT_MS = 20_000;
+/**
+ * A viewer whose peer closed its DTLS ends this much later, ms: a player's stop closes its peer and
+ * sends its stop request (stopStream, DELETE) at once, and the request, which says why, may arrive
+ * second.
+ */
+const PEER_CLOSE_GRACE_MS = 500;
 /** Keyframes asked of the publisher on a viewer's behalf are at least this far apart, ms. */
 const KEYFRAME_REQUEST_SPACING_MS = 1000;
 /** A viewer that falls this far behind loses whole GOPs rather than queueing more. */
@@ -96,6 +102,7 @@ export class WebRtcViewer {
   readonly #createdAt = performance.now();
   readonly #unsubscribe: Array<() => void> = [];
   readonly #connectTimer: NodeJS.Timeout;
+  #peerCloseTimer: NodeJS.Timeout | undefined;
   #reader: StreamReader | undefined;
   /** The video track frames were last sent from. */
   #videoTrack: Track | undefined;
@@ -130,7 +137,7 @@ export class WebRtcViewer {
     const transport = (sending.video ?? sending.audio)?.transport;
     if (transport) {
       this.#unsubscribe.push(transport.onStateChange.subscribe((state) => {
-        if (state === 'closed') this.stop(EndReasons.sessionDisconnect);
+        if (state === 'closed') this.#peerCloseTimer ??= setTimeout(() => this.stop(EndReasons.sessionDisconnect), PEER_CLOSE_GRACE_MS);
       }).unSubscribe);
     }
     stream.on('close', this.#onStreamClose);
@@ -153,6 +160,7 @@ export class WebRtcViewer {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#connectTimer);
+    clearTimeout(this.#peerCloseTimer);
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     this.#stream.off('close', this.#onStreamClose);
     const summary = this.summary;
