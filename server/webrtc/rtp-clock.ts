@@ -93,7 +93,7 @@ export class RtpClock {
     return extended + this.#offset;
   }
 
-/** Unix time, ms, of a time on the stream clock (track units): the sender's wall clock once a report told it, else the gateway's. */
+  /** Unix time, ms, of a time on the stream clock (track units): the sender's wall clock once a report told it, else the gateway's. */
   wallClock(units: number): number {
     const ms = (units * 1000) / this.#clockRate;
     const ntpToLocal = this.#sender.ntpToLocal;
