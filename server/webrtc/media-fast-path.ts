@@ -2,6 +2,7 @@ import { StunProtocol, type RTCPeerConnection, type RTCRtpReceiver } from 'werif
 import type { Logger } from '../log';
 import { srtpDecryptorOf } from './fast-srtp';
 import type { RtpSink } from './received-rtp';
+import { countReceivedPacket, isWeriftStreamStatistics } from './receiver-statistics';
 import { SrtpDecryptError, type SrtpDecryptor } from './srtp-decryptor';
 
 /** The parts of werift 0.25.2's RTCDtlsTransport (public in JavaScript, partly private in its typings) this module touches. */
@@ -40,8 +41,8 @@ interface WeriftReceiver {
   ssrcByRtx: Record<number, number | undefined>;
   trackBySSRC: Record<number, WeriftTrack | undefined>;
   tracks: WeriftTrack[];
-  /** werift's receiver-report statistics, one per SSRC, made by werift on the SSRC's first packet. */
-  remoteStreams: Record<number, { add(packet: PacketView): void } | undefined>;
+  /** werift's receiver-report statistics (StreamStatistics), one per SSRC, made by werift on the SSRC's first packet. */
+  remoteStreams: Record<number, object | undefined>;
   receiverTWCC: unknown;
   readonly twccEnabled: unknown;
 }
@@ -56,13 +57,15 @@ interface Delivery {
   readonly sink: RtpSink;
 }
 
-/** The packet as the sinks and werift's StreamStatistics.add read it; one object, refilled for every packet. */
+/** The packet as the sinks read it; one object, refilled for every packet. */
 interface PacketView {
-  header: { sequenceNumber: number; timestamp: number; marker: boolean; serializeSize: number };
+  header: { sequenceNumber: number; timestamp: number; marker: boolean };
   payload: Buffer;
 }
 
 const RTP_HEADER_BYTES = 12;
+/** werift's stats clock is performance.timeOrigin + performance.now(); the origin never changes. */
+const TIME_ORIGIN_MS = performance.timeOrigin;
 
 /** RTP (RFC 7983: neither STUN nor DTLS), not RTCP (werift's isRtcp: packet types 192-208). */
 function isRtp(data: Buffer): boolean {
@@ -97,7 +100,7 @@ export class MediaFastPath {
   /** Delivery by SSRC (media or RTX), once resolved. */
   readonly #routes = new Map<number, Delivery>();
   readonly #rtxCodecs = new WeakMap<object, boolean>();
-  readonly #view: PacketView = { header: { sequenceNumber: 0, timestamp: 0, marker: false, serializeSize: 0 }, payload: Buffer.alloc(0) };
+  readonly #view: PacketView = { header: { sequenceNumber: 0, timestamp: 0, marker: false }, payload: Buffer.alloc(0) };
   #session: object | undefined;
   #decryptor: SrtpDecryptor | undefined;
 
@@ -192,7 +195,7 @@ export class MediaFastPath {
     const { receiver } = delivery;
     const stats = receiver.remoteStreams[ssrc];
     const decryptor = this.#currentDecryptor();
-    if (stats === undefined || decryptor === undefined) return false;
+    if (stats === undefined || decryptor === undefined || !isWeriftStreamStatistics(stats)) return false;
     const transport = this.#transport;
     transport.bytesReceived += data.length;
     transport.packetsReceived++;
@@ -217,9 +220,8 @@ export class MediaFastPath {
     view.header.sequenceNumber = data.readUInt16BE(2);
     view.header.timestamp = data.readUInt32BE(4);
     view.header.marker = (second & 0x80) !== 0;
-    view.header.serializeSize = headerBytes;
     view.payload = payload;
-    stats.add(view);
+    countReceivedPacket(stats, view.header.sequenceNumber, view.header.timestamp, payload.length, headerBytes, TIME_ORIGIN_MS + performance.now());
     let trackSsrc = ssrc;
     const retransmission = this.#isRtx(codec);
     if (retransmission) {
