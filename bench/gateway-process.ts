@@ -12,8 +12,8 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const MAIN = path.join(REPO_ROOT, 'dist', 'server', 'main.js');
 const FANOUT_SERVER = path.join(__dirname, 'fanout-server.js');
 const START_TIMEOUT_MS = 15_000;
-/** What scripts/serve.sh exports for the gateway (the node flags come from server/node-flags.ts): the bench measures what it runs. */
-const SERVE_SH_ENV = { MALLOC_TRIM_THRESHOLD_: '131072' } as const;
+/** What scripts/serve.sh and the Dockerfile set for the gateway (the node flags come from server/node-flags.ts): the bench measures what they run (test/unit/bench/serve-env.test.ts). */
+export const SERVE_SH_ENV = { MALLOC_TRIM_THRESHOLD_: '131072' } as const;
 
 /** How to run the gateway for a bench phase. */
 export interface GatewayProcessOptions {
