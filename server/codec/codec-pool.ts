@@ -17,11 +17,13 @@ export interface CodecPoolOptions {
   crashLoopMs: number;
   restartDelayMs: number;
   /**
-   * A worker takes new sessions until it carries this load (an audio session is 1, a video
-   * transcode VIDEO_SESSION_LOAD); only then does the next worker start. Each worker costs a node
-   * process (about 1 % of a core and 90 MB of RSS, shared pages included) whatever it carries, so
-   * a few streams share one; a video transcode, a core's worth of work, still gets a worker of
-   * its own when there is one. 1 spreads every session, as many workers as sessions.
+   * A worker takes new sessions until it carries this load (an audio session is 1; a video
+   * transcode, a core's worth of work, counts as a full worker, so it gets a worker of its own
+   * while there is one); only then does the next worker start. Each worker costs a node process
+   * (about 1 % of a core and 90 MB of RSS, shared pages included) whatever it carries: at 32 audio
+   * sessions that is under 3 MB per stream, while the sessions take about a fifth of a core
+   * (0.6 % each), and a crash costs those streams' audio for a moment. 1 spreads every session,
+   * as many workers as sessions.
    */
   workerFillLoad: number;
 }
@@ -32,25 +34,23 @@ export const CODEC_POOL_DEFAULTS: Omit<CodecPoolOptions, 'workers'> = {
   maxBacklogBytes: 16 * 1024 * 1024,
   crashLoopMs: 5000,
   restartDelayMs: 1000,
-  workerFillLoad: 8,
+  workerFillLoad: 32,
 };
 
-/** The load of a video transcode (VP8 to H.264, an encoder) against an audio session's 1. */
-const VIDEO_SESSION_LOAD = 8;
-
-function loadOf(job: CodecJob): number {
-  return job.kind === 'vp8-to-h264' ? VIDEO_SESSION_LOAD : 1;
+/** The load of a session: a video transcode (VP8 to H.264, an encoder) fills a worker; anything else is 1. */
+function loadOf(job: CodecJob, fillLoad: number): number {
+  return job.kind === 'vp8-to-h264' ? fillLoad : 1;
 }
 
-function loadOfSlot(slot: Slot): number {
+function loadOfSlot(slot: Slot, fillLoad: number): number {
   let load = 0;
-  for (const { job } of slot.sessions.values()) load += loadOf(job);
+  for (const { job } of slot.sessions.values()) load += loadOf(job, fillLoad);
   return load;
 }
 
-function leastLoaded(slots: readonly Slot[]): Slot | undefined {
+function leastLoaded(slots: readonly Slot[], fillLoad: number): Slot | undefined {
   let best: Slot | undefined;
-  for (const slot of slots) if (best === undefined || loadOfSlot(slot) < loadOfSlot(best)) best = slot;
+  for (const slot of slots) if (best === undefined || loadOfSlot(slot, fillLoad) < loadOfSlot(best, fillLoad)) best = slot;
   return best;
 }
 
@@ -153,9 +153,10 @@ export class CodecPool {
     const free = this.#slots.filter((slot) => slot.notBefore <= now);
     const candidates = free.length > 0 ? free : this.#slots;
     const inUse = candidates.filter((slot) => slot.worker !== undefined || slot.sessions.size > 0);
-    const lightest = leastLoaded(inUse);
-    if (lightest !== undefined && loadOfSlot(lightest) + loadOf(job) <= this.#options.workerFillLoad) return lightest;
-    return candidates.find((slot) => !inUse.includes(slot)) ?? leastLoaded(candidates)!;
+    const fill = this.#options.workerFillLoad;
+    const lightest = leastLoaded(inUse, fill);
+    if (lightest !== undefined && loadOfSlot(lightest, fill) + loadOf(job, fill) <= fill) return lightest;
+    return candidates.find((slot) => !inUse.includes(slot)) ?? leastLoaded(candidates, fill)!;
   }
 
   /**

@@ -20,21 +20,32 @@ describe('codec sessions placed on workers', () => {
   const perWorker = (): number[] => pool.stats().workers.map((worker) => worker.sessions);
 
   test('audio sessions fill one worker up to workerFillLoad before the next starts; then they spread', async () => {
-    pool = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: 3 }, silent);
-    for (let i = 0; i < 8; i++) sessions.push(pool.open(AUDIO));
-    expect(perWorker()).toEqual([8]);
-    sessions.push(pool.open(AUDIO));
-    expect(perWorker()).toEqual([8, 1]);
-    for (let i = 0; i < 7; i++) sessions.push(pool.open(AUDIO));
-    expect(perWorker()).toEqual([8, 8]);
-    sessions.push(pool.open(AUDIO));
-    expect(perWorker()).toEqual([8, 8, 1]);
-    for (let i = 0; i < 7; i++) sessions.push(pool.open(AUDIO));
-    expect(perWorker()).toEqual([8, 8, 8]);
+    pool = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: 3, workerFillLoad: 4 }, silent);
+    const open = (count: number): void => {
+      for (let i = 0; i < count; i++) sessions.push(pool.open(AUDIO));
+    };
+    open(4);
+    expect(perWorker()).toEqual([4]);
+    open(1);
+    expect(perWorker()).toEqual([4, 1]);
+    open(3);
+    expect(perWorker()).toEqual([4, 4]);
+    open(1);
+    expect(perWorker()).toEqual([4, 4, 1]);
+    open(3);
+    expect(perWorker()).toEqual([4, 4, 4]);
     // Every worker full: the least loaded takes the next (the first of equals).
-    sessions.push(pool.open(AUDIO), pool.open(AUDIO));
-    expect(perWorker()).toEqual([9, 9, 8]);
+    open(2);
+    expect(perWorker()).toEqual([5, 5, 4]);
     await waitFor('the three workers ready', () => pool.workerPids().length === 3);
+  });
+
+  test('by default one worker serves 32 audio sessions (its fixed ~90 MB is then under 3 MB per stream) before a second starts', () => {
+    pool = new CodecPool({ ...CODEC_POOL_DEFAULTS, workers: 2 }, silent);
+    for (let i = 0; i < 32; i++) sessions.push(pool.open(AUDIO));
+    expect(perWorker()).toEqual([32]);
+    sessions.push(pool.open(AUDIO));
+    expect(perWorker()).toEqual([32, 1]);
   });
 
   test('a video transcode gets a worker of its own while there is one; closing sessions makes room again', async () => {
@@ -45,7 +56,7 @@ describe('codec sessions placed on workers', () => {
     expect(perWorker()).toEqual([2, 1]);
     sessions.push(pool.open(AUDIO));
     expect(perWorker()).toEqual([3, 1]);
-    // A second transcode: no unused worker left, so the least loaded (3 audio sessions against 8).
+    // A second transcode: no unused worker left, so the least loaded (3 audio sessions against a transcode, a full worker's load).
     sessions.push(pool.open(VIDEO));
     expect(perWorker()).toEqual([4, 1]);
     video.close();
