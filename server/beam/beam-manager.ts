@@ -29,6 +29,10 @@ export class BeamManager extends TypedEmitter<BeamManagerEvents> {
   constructor(options: BeamManagerOptions) {
     super();
     this.#options = options;
+    // A beam's recording leaves the directory when it ends; the beam keeps its files to show them.
+    options.directory.on('recording-file', (file) => {
+      for (const beam of this.#beams.values()) if (beam.recordingId === file.mediaSessionId) beam.noteRecordedFile(file);
+    });
   }
 
   /** Every beam known, oldest first. */

@@ -6,6 +6,7 @@ import { EndReasons } from '../hub/end-reason';
 import type { Logger } from '../log';
 import type { PathDirectory } from '../paths/path-directory';
 import { BEAM_TEMPLATE } from '../sinks/record/file-template';
+import type { RecordedFile } from '../sinks/record/recording-ledger';
 import { BeamProcess } from './beam-process';
 import type { BeamStart } from './beam-request';
 import { chromiumCommand, extensionFiles, pointerNudgeCommand, publishScript, pulseaudioCommand, pulseaudioFiles, pulseSocket, xvfbCommand, type BeamCaptureOptions, type BeamCommand } from './capture-commands';
@@ -45,6 +46,8 @@ const STREAM_CHECK_MS = 1000;
 const STREAM_LOST_MS = 3000;
 /** Longest Xvfb and PulseAudio may take to be ready, ms. */
 const READY_TIMEOUT_MS = 10_000;
+/** Finished recording files a beam remembers at most (a recording's own list keeps as many). */
+const MAX_REMEMBERED_FILES = 100;
 
 /** Thrown inside a launch: the page or the browser failed (the beam may try again). */
 class LaunchError extends Error {}
@@ -70,6 +73,8 @@ export class BeamSession extends TypedEmitter<BeamSessionEvents> {
   #runtimeDir: string | undefined;
   readonly #pushIds: string[] = [];
   #recordingId: string | undefined;
+  /** Files its recording finished, oldest first (the newest MAX_REMEMBERED_FILES). */
+  readonly #recordedFiles: RecordedFile[] = [];
   #stopping: Promise<void> | undefined;
   #running: Promise<void> = Promise.resolve();
   /** Aborted (with the LaunchError) when the current launch fails or the beam stops. */
@@ -101,6 +106,17 @@ export class BeamSession extends TypedEmitter<BeamSessionEvents> {
 
   get recordingId(): string | undefined {
     return this.#recordingId;
+  }
+
+  /** The files its recording finished, oldest first: what the beam's views show once the recording has ended. */
+  get recordedFiles(): readonly RecordedFile[] {
+    return this.#recordedFiles;
+  }
+
+  /** A file its recording finished (BeamManager passes the directory's `recording-file` events on). */
+  noteRecordedFile(file: RecordedFile): void {
+    this.#recordedFiles.push(file);
+    if (this.#recordedFiles.length > MAX_REMEMBERED_FILES) this.#recordedFiles.shift();
   }
 
   /** Starts the outputs (waiting for the stream), then launches until the page publishes or the attempts run out. */

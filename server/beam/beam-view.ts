@@ -46,8 +46,9 @@ function beamView(beam: BeamSession, pushes: ReadonlyMap<string, PushStatus>, re
     recording: beam.request.record
       ? {
           state: recording?.state ?? 'stopped',
-          file_name: latestFileName(recording?.recording),
-          files: (recording?.recording?.files ?? []).map((file) => recordedFileView(file, links)),
+          // Once the recording has ended (it is no longer in the directory), the files the beam kept.
+          file_name: latestFileName(recording?.recording) ?? beam.recordedFiles.at(-1)?.fileName ?? null,
+          files: (recording?.recording?.files ?? beam.recordedFiles).map((file) => recordedFileView(file, links)),
           last_error: recording?.lastError ?? null,
         }
       : null,

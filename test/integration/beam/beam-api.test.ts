@@ -138,9 +138,16 @@ describe('beam (page capture)', () => {
       return view?.state === 'running' && view.recording?.state === 'publishing';
     }, 60_000, 250);
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    expect((await beam({ operation: 'stop', room_id: 'tall' })).status).toBe(200);
+    const stopped = await beam({ operation: 'stop', room_id: 'tall' });
+    expect(stopped.status).toBe(200);
     const file = await waitFor('the recording', () => hooks.calls('recorded').map((r) => r.body).find((b) => b.event === 'file'), 20_000);
     expect((await probeStreams(path.join(dir, file.fileName))).video).toMatchObject({ codec: 'h264', width: 540, height: 960 });
+    // The ended beam still names its recording: in the stop's answer, in GET and in the 'stopped' webhook.
+    const named = { state: 'stopped', file_name: file.fileName, files: [expect.objectContaining({ fileName: file.fileName, finalized: true })] };
+    expect(stopped.body.recording).toMatchObject(named);
+    expect((await gw.api('/api/v2/beam')).body.find((b: { room_id: string }) => b.room_id === 'tall').recording).toMatchObject(named);
+    const stoppedHook = await waitFor('the stopped webhook', () => hooks.calls('beam').map((r) => r.body).find((b) => b.room_id === 'tall' && b.state === 'stopped'), 10_000);
+    expect(stoppedHook.recording).toMatchObject(named);
   }, 90_000);
 
   test('start with two rtmp_urls and record: both pushes and the file carry the page (size, 440 Hz, flash and beep together); stop leaves no process', async () => {
