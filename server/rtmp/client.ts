@@ -9,7 +9,7 @@ import { RtmpProtocolError } from './protocol/errors';
 import { ChunkStreamId, commandMessage, dataMessage, type MessageRoute, MessageType, parseCommand, type RtmpCommand, type RtmpMessage } from './protocol/messages';
 import type { Payload } from './protocol/payload';
 import type { ParsedRtmpUrl } from './protocol/url';
-import { openTransport } from './transport';
+import { openTransport, type TransportStage } from './transport';
 
 /** Settings of one publish session. */
 export interface RtmpPublishClientOptions {
@@ -64,7 +64,7 @@ const COMMAND_ROUTE: MessageRoute = { chunkStreamId: ChunkStreamId.COMMAND, mess
 /** What connect advertises, as FFmpeg does: every audio codec but two unused ids, the common video codecs, seek support. */
 const CLIENT_CAPABILITIES = { fpad: false, capabilities: 15, audioCodecs: 4071, videoCodecs: 252, videoFunction: 1 } as const;
 
-type Phase = 'handshake' | 'connect' | 'createStream' | 'publish';
+type Phase = TransportStage | 'handshake' | 'connect' | 'createStream' | 'publish';
 interface Reply {
   readonly ok: boolean;
   readonly command: RtmpCommand;
@@ -133,6 +133,8 @@ export class RtmpPublishClient extends TypedEmitter<RtmpPublishClientEvents> {
       this.#connection?.destroy();
       this.#state = 'closed';
       if (error instanceof RtmpClientError) throw error;
+      // A resolver that never answers is a DNS failure, told as such, not a silent server.
+      if (timeout.aborted && progress.phase === 'DNS lookup') throw new RtmpClientError('DNS', `no DNS answer for ${this.#options.target.host} within ${timeoutMs} ms`, { cause: error });
       if (timeout.aborted) throw new RtmpClientError('TIMEOUT', `no answer within ${timeoutMs} ms (during ${progress.phase})`, { cause: error });
       if (abort.aborted) throw new RtmpClientError('ABORTED', `connect aborted during ${progress.phase}`, { cause: error });
       throw classifySocketError(error as Error);
@@ -221,9 +223,8 @@ export class RtmpPublishClient extends TypedEmitter<RtmpPublishClientEvents> {
     let authParams = '';
     let answeredChallenge = false;
     for (let attempt = 1; ; attempt++) {
-      progress.phase = 'handshake';
       this.#connection?.destroy();
-      const connection = await this.#open(abort);
+      const connection = await this.#open(abort, progress);
       progress.phase = 'connect';
       const commandObject: AmfObject = {
         app: withQuery(target.app, authParams),
@@ -278,11 +279,14 @@ export class RtmpPublishClient extends TypedEmitter<RtmpPublishClientEvents> {
   }
 
   /** Opens the transport and completes the RTMP handshake, then announces our chunk size. */
-  async #open(abort: AbortSignal): Promise<RtmpConnection> {
+  async #open(abort: AbortSignal, progress: { phase: Phase }): Promise<RtmpConnection> {
     const { target, onMessage } = this.#options;
     const { host, port, secure } = target;
     const { tls, lookup } = this.#options;
-    const socket = await openTransport({ host, port, secure, ...(tls === undefined ? {} : { tls }), ...(lookup === undefined ? {} : { lookup }) }, abort);
+    const socket = await openTransport({ host, port, secure, ...(tls === undefined ? {} : { tls }), ...(lookup === undefined ? {} : { lookup }) }, abort, (stage) => {
+      progress.phase = stage;
+    });
+    progress.phase = 'handshake';
     const connection = new RtmpConnection(socket, {
       role: 'client',
       ...(this.#options.maxUnsentBytes === undefined ? {} : { maxUnsentBytes: this.#options.maxUnsentBytes }),

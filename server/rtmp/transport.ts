@@ -14,12 +14,16 @@ export interface TransportTarget {
   readonly lookup?: net.LookupFunction;
 }
 
+/** What opening a transport waits for: the host name's address, the TCP connection, the TLS handshake. */
+export type TransportStage = 'DNS lookup' | 'TCP connect' | 'TLS handshake';
+
 /**
  * Opens a TCP or TLS connection (SNI = host unless it is an IP address) with Nagle disabled, so
  * small audio messages are not held back. Resolves once connected (TLS: once verified); rejects
- * with a classified RtmpClientError, or with `signal.reason` when aborted.
+ * with a classified RtmpClientError, or with `signal.reason` when aborted. `onStage` hears what
+ * it waits for next, so that a timeout can say which step never answered.
  */
-export function openTransport(target: TransportTarget, signal: AbortSignal): Promise<net.Socket> {
+export function openTransport(target: TransportTarget, signal: AbortSignal, onStage?: (stage: TransportStage) => void): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason);
@@ -35,6 +39,9 @@ export function openTransport(target: TransportTarget, signal: AbortSignal): Pro
           ...(target.lookup ? { lookup: target.lookup } : {}),
         })
       : net.connect({ host: target.host, port: target.port, ...(target.lookup ? { lookup: target.lookup } : {}) });
+    onStage?.(net.isIP(target.host) === 0 ? 'DNS lookup' : 'TCP connect');
+    socket.once('lookup', () => onStage?.('TCP connect'));
+    if (target.secure) socket.once('connect', () => onStage?.('TLS handshake'));
     const connectEvent = target.secure ? 'secureConnect' : 'connect';
     const settle = (error?: unknown): void => {
       socket.off(connectEvent, onConnect);

@@ -133,13 +133,22 @@ test('a closed port fails with CONNECT_REFUSED', async () => {
   expect(error.code).toBe('CONNECT_REFUSED');
 });
 
-test('a server that never answers the handshake fails with TIMEOUT', async () => {
+test('a host name whose resolver never answers fails with DNS, naming the host, not with a silent server\'s TIMEOUT', async () => {
+  const unanswered: net.LookupFunction = () => undefined;
+  const error = await connectError(newClient('rtmp://ingest.example.invalid/live', 'x', { connectTimeoutMs: 300, lookup: unanswered }));
+  expect(error.code).toBe('DNS');
+  expect(error.message).toBe('no DNS answer for ingest.example.invalid within 300 ms');
+});
+
+test('a server that never answers fails with TIMEOUT, naming the step: the TLS handshake, the RTMP handshake', async () => {
   const silent = net.createServer(() => undefined);
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   try {
     const { port } = silent.address() as net.AddressInfo;
-    const error = await connectError(newClient(`rtmp://127.0.0.1:${port}/live`, 'x', { connectTimeoutMs: 300 }));
-    expect(error.code).toBe('TIMEOUT');
+    const tlsStep = await connectError(newClient(`rtmps://127.0.0.1:${port}/live`, 'x', { connectTimeoutMs: 300 }));
+    expect([tlsStep.code, tlsStep.message]).toEqual(['TIMEOUT', 'no answer within 300 ms (during TLS handshake)']);
+    const rtmp = await connectError(newClient(`rtmp://127.0.0.1:${port}/live`, 'x', { connectTimeoutMs: 300 }));
+    expect([rtmp.code, rtmp.message]).toEqual(['TIMEOUT', 'no answer within 300 ms (during handshake)']);
   } finally {
     silent.close();
     silent.unref();
