@@ -10,7 +10,7 @@ export const TS_PACER_RATE_FACTOR = 2;
 /** Media time over which the input rate is measured, ms. */
 export const TS_PACER_RATE_WINDOW_MS = 2000;
 
-/** Period of the pacing timer while something is queued, ms. */
+/** Period of the pacing timer while a datagram waits for send budget, ms. */
 export const TS_PACER_TICK_MS = 5;
 
 /** Time a last, partly filled datagram waits for more packets before it leaves short, ms. */
@@ -85,7 +85,11 @@ export class TsPacer {
 
   #budget = 0;
   #refilledAt: number;
+  /** The pacing tick, while a datagram waits for budget. */
   #timer: TimerHandle | undefined;
+  /** The one-shot timer of a short last datagram's hold, and when it fires. */
+  #holdTimer: TimerHandle | undefined;
+  #holdDeadline = Infinity;
   #ending: { readonly deadline: number; readonly done: () => void; readonly promise: Promise<void> } | undefined;
   #stopped = false;
 
@@ -226,8 +230,14 @@ export class TsPacer {
       this.#send(datagram);
       if (this.#stopped) return;
     }
-    if (this.#queued > 0) this.#startTimer();
-    else {
+    if (this.#nextDatagramSize(now) > 0) {
+      // A datagram is due but the budget is spent: tick until it refills.
+      this.#startTimer();
+    } else if (this.#queued > 0) {
+      // Only a short last datagram waits, for more packets or its hold: the next write, or its
+      // deadline, sends it; no tick meanwhile (it would wake the loop every 5 ms per target).
+      this.#holdUntil(this.#chunks[this.#head]!.at + TS_PACER_MAX_HOLD_MS, now);
+    } else {
       this.#stopTimer();
       if (ending) {
         this.#stopped = true;
@@ -289,13 +299,39 @@ export class TsPacer {
   }
 
   #startTimer(): void {
+    this.#clearHold();
     if (this.#timer !== undefined) return;
     this.#timer = this.#clock.setInterval(() => this.#pump(), TS_PACER_TICK_MS);
     // The system clock's timers are Node timers: they must not keep the process alive.
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
+  /** One pump at `deadline` (the tick stopped meanwhile); kept when already set for that time. */
+  #holdUntil(deadline: number, now: number): void {
+    if (this.#timer !== undefined) {
+      this.#clock.clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#holdTimer !== undefined && this.#holdDeadline === deadline) return;
+    this.#clearHold();
+    this.#holdDeadline = deadline;
+    this.#holdTimer = this.#clock.setTimeout(() => {
+      this.#holdTimer = undefined;
+      this.#holdDeadline = Infinity;
+      this.#pump();
+    }, Math.max(0, deadline - now));
+    (this.#holdTimer as { unref?: () => void }).unref?.();
+  }
+
+  #clearHold(): void {
+    if (this.#holdTimer === undefined) return;
+    this.#clock.clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
+    this.#holdDeadline = Infinity;
+  }
+
   #stopTimer(): void {
+    this.#clearHold();
     if (this.#timer === undefined) return;
     this.#clock.clearInterval(this.#timer);
     this.#timer = undefined;

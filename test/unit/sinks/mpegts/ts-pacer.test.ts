@@ -1,5 +1,6 @@
 import { TS_PACER_BURST_MS, TS_PACER_MAX_HOLD_MS, TS_PACER_MIN_RATE_BYTES_PER_SECOND, TsPacer } from '../../../../server/sinks/mpegts/ts-pacer';
 import { TS_DATAGRAM_BYTES, TS_PACKET_BYTES } from '../../../../server/sinks/mpegts/ts-transport';
+import type { Clock } from '../../../../server/events/clock';
 import { FakeClock } from '../../../support/fake-clock';
 
 /** `count` TS packets numbered from `first` (the number in bytes 4..7), so order can be checked after pacing. */
@@ -76,6 +77,33 @@ describe('TsPacer', () => {
     expect(pacer.queuedBytes).toBe(0);
     expect(sent.at(-1)!.datagram.length).toBe((next % 7) * TS_PACKET_BYTES);
     expect(numbers(sent.map((s) => s.datagram))).toEqual([...Array(next).keys()]);
+    expect(clock.pending).toBe(0);
+  });
+
+  test('a short last datagram waits for its hold without a pacing tick: one wake-up at its deadline, not one every 5 ms', () => {
+    let wakeUps = 0;
+    const counted = (callback: () => void) => () => {
+      wakeUps++;
+      callback();
+    };
+    const counting: Clock = {
+      now: () => clock.now(),
+      setTimeout: (callback, ms) => clock.setTimeout(counted(callback), ms),
+      clearTimeout: (handle) => clock.clearTimeout(handle),
+      setInterval: (callback, ms) => clock.setInterval(counted(callback), ms),
+      clearInterval: (handle) => clock.clearInterval(handle),
+    };
+    const sent: Buffer[] = [];
+    const pacer = new TsPacer({ send: (datagram) => sent.push(datagram), clock: counting });
+    // One full datagram leaves at once; 3 packets wait for more, or for the hold.
+    pacer.write(packets(0, 10), 0);
+    expect(sent.map((d) => d.length)).toEqual([TS_DATAGRAM_BYTES]);
+    clock.advance(TS_PACER_MAX_HOLD_MS - 1);
+    expect(wakeUps).toBe(0);
+    clock.advance(1);
+    expect(wakeUps).toBe(1);
+    expect(sent.map((d) => d.length)).toEqual([TS_DATAGRAM_BYTES, 3 * TS_PACKET_BYTES]);
+    expect(numbers(sent)).toEqual([...Array(10).keys()]);
     expect(clock.pending).toBe(0);
   });
 
