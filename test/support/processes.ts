@@ -201,18 +201,25 @@ export async function runOrThrow(cmd: string, args: readonly string[], options: 
 export interface StopOptions {
   /** Time from the first signal to SIGKILL, ms; default 2000. */
   readonly graceMs?: number;
+  /**
+   * Time from the first SIGINT to the second, ms; default 300. ffmpeg aborts its network writes
+   * at the second, so one that must end its session cleanly (RTMP's FCUnpublish and deleteStream)
+   * on a loaded machine needs longer.
+   */
+  readonly secondSignalMs?: number;
 }
 
 /**
  * Asks a process to quit and resolves once it has exited: SIGINT, a second SIGINT 300 ms later
- * (ffmpeg ignores a single SIGINT/SIGTERM while blocked on network input), then SIGKILL at `graceMs`.
+ * (`secondSignalMs`; ffmpeg ignores a single SIGINT/SIGTERM while blocked on network input), then
+ * SIGKILL at `graceMs`.
  */
 export function stopGracefully(child: ChildProcess, options: StopOptions = {}): Promise<ExitStatus> {
   const graceMs = options.graceMs ?? 2000;
   if (hasEnded(child)) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise<ExitStatus>((resolve) => {
     const timers = [
-      setTimeout(() => child.kill('SIGINT'), SECOND_SIGNAL_DELAY_MS),
+      setTimeout(() => child.kill('SIGINT'), options.secondSignalMs ?? SECOND_SIGNAL_DELAY_MS),
       setTimeout(() => child.kill('SIGKILL'), graceMs),
     ];
     child.once('exit', (code, signal) => {

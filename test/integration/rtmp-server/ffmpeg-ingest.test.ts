@@ -65,7 +65,9 @@ describe('ffmpeg → RTMP server → ffprobe and nginx-rtmp', () => {
 
   test('when ffmpeg stops (FCUnpublish, deleteStream), the stream leaves the hub as stopped by its publisher', async () => {
     const gone = new Promise<EndReason>((resolve) => gw.gateway.paths.on('path-unpublished', (name, reason) => name === 'key1' && resolve(reason)));
-    await stopGracefully(publisher.child);
+    // One SIGINT: ffmpeg writes its trailer and closes the session. A second one would abort its
+    // network writes, and on a loaded box the FCUnpublish and deleteStream with them (a disconnect).
+    await stopGracefully(publisher.child, { secondSignalMs: 8000, graceMs: 10_000 });
     expect(await gone).toEqual({ code: 'publisher-stop', info: 'Stopped by publisher stop' });
     expect(gw.gateway.paths.stream('key1')).toBeUndefined();
   });
