@@ -10,9 +10,12 @@ import { waitFor } from '../../support/wait-for';
 
 /**
  * How late a timer may deliver on a loaded 2-core machine, ms: the bound of the 90th percentile.
- * Not of every packet: one event-loop stall (a GC, a busy neighbour) has made a timer 100 ms late in CI.
+ * One event-loop stall (a GC, a busy neighbour) has made timers 100 ms late in CI, and it delays
+ * every packet of the 10 ms train sent meanwhile: a quarter of them, so the 90th percentile too
+ * (a round trip of 150 ms against 65 + 2 × 40 in one clean-clone run). The median bound below is
+ * the one that catches a relay adding delay of its own.
  */
-const LATE_MS = 40;
+const LATE_MS = 120;
 /** How late the median packet may be, ms (a slower VM measured 9 per hop): a relay that adds a tick of delay of its own fails this. */
 const MEDIAN_LATE_MS = 15;
 
