@@ -1,3 +1,5 @@
+import { seqDistance } from '../media/rtp/sequence-number';
+
 /**
  * The fields of werift 0.25.2's StreamStatistics (one per received SSRC; its receiver reports
  * and getStats read them) that `add` updates.
@@ -31,7 +33,7 @@ export function isWeriftStreamStatistics(stats: object): stats is WeriftStreamSt
  * Date.now(), the same time).
  */
 export function countReceivedPacket(stats: WeriftStreamStatistics, sequenceNumber: number, timestamp: number, payloadBytes: number, headerBytes: number, nowMs: number): void {
-  const inOrder = stats.max_seq === undefined || uint16Gt(sequenceNumber, stats.max_seq);
+  const inOrder = stats.max_seq === undefined || seqDistance(stats.max_seq, sequenceNumber) > 0;
   stats.packets_received++;
   stats.bytesReceived += payloadBytes;
   stats.headerBytesReceived += headerBytes;
@@ -48,10 +50,4 @@ export function countReceivedPacket(stats: WeriftStreamStatistics, sequenceNumbe
   }
   stats.last_arrival = arrival;
   stats.last_timestamp = timestamp;
-}
-
-/** a > b in 16-bit sequence space (werift's uint16Gt). */
-function uint16Gt(a: number, b: number): boolean {
-  const halfMod = 0x8000;
-  return (a < b && b - a > halfMod) || (a > b && a - b < halfMod);
 }

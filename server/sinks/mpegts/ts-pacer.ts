@@ -308,12 +308,8 @@ export class TsPacer {
 
   /** One pump at `deadline` (the tick stopped meanwhile); kept when already set for that time. */
   #holdUntil(deadline: number, now: number): void {
-    if (this.#timer !== undefined) {
-      this.#clock.clearInterval(this.#timer);
-      this.#timer = undefined;
-    }
     if (this.#holdTimer !== undefined && this.#holdDeadline === deadline) return;
-    this.#clearHold();
+    this.#stopTimer();
     this.#holdDeadline = deadline;
     this.#holdTimer = this.#clock.setTimeout(() => {
       this.#holdTimer = undefined;
