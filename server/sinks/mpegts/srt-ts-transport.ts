@@ -38,6 +38,8 @@ export interface SrtTsTransportOptions {
   readonly target: SrtTarget;
   /** Resolves the caller's host (the outbound policy's checkedLookup, which refuses forbidden addresses); default the system's. */
   readonly lookup?: net.LookupFunction;
+  /** How long the caller's lookup may take, ms; default DNS_TIMEOUT_MS (ts-transport.ts). */
+  readonly dnsTimeoutMs?: number;
   /** Gets the tool's output (debug) and failures (warn). */
   readonly logger?: Logger;
   /** Time and timers of the pacer; default the system clock. */
@@ -167,7 +169,9 @@ export class SrtTsTransport extends TypedEmitter<TsTransportEvents> implements T
     if (command === undefined) throw new TsTransportError('MISSING_TOOL', SRT_TOOL_MISSING);
     let address = target.host;
     if (target.mode === 'caller') {
-      address = (await resolveAddress('SRT', target.host, 0, this.#options.lookup)).address;
+      const resolved = await resolveAddress('SRT', target.host, 0, { lookup: this.#options.lookup, signal, timeoutMs: this.#options.dnsTimeoutMs });
+      if (resolved === undefined) return;
+      address = resolved.address;
       if (address !== target.host) this.#where = `${target.hostInUrl} (${address}):${target.port}`;
     }
     const setpriv = await findSetpriv();

@@ -52,7 +52,7 @@ export interface TsTransport extends TypedEmitter<TsTransportEvents> {
 
 /** Stable reasons a transport fails; see {@link TsTransportError}. */
 export type TsTransportErrorCode =
-  /** The host name did not resolve. */
+  /** The host name did not resolve, or DNS did not answer within DNS_TIMEOUT_MS. */
   | 'DNS'
   /** The outbound policy refuses the target (settings outbound_allow, outbound_deny). */
   | 'FORBIDDEN_TARGET'
@@ -116,18 +116,50 @@ export interface ResolvedAddress {
   readonly family: 4 | 6;
 }
 
+/** How long a name lookup may take before the push fails with DNS, ms (the RTMP client's connect timeout). */
+const DNS_TIMEOUT_MS = 10_000;
+
+/** How {@link resolveAddress} resolves. */
+export interface ResolveOptions {
+  /** The outbound policy's checkedLookup, which also refuses forbidden IP literals; default the system resolver for names. */
+  readonly lookup?: net.LookupFunction | undefined;
+  /** Aborted (the push was stopped): resolves to undefined at once, whatever the resolver does. */
+  readonly signal: AbortSignal;
+  /** Default {@link DNS_TIMEOUT_MS}. */
+  readonly timeoutMs?: number | undefined;
+}
+
 /**
- * Resolves `host` to one address of `family` (0: either) through `lookup` (the outbound policy's
- * checkedLookup, which also refuses forbidden IP literals), or the system resolver for names when
- * there is none. Rejects with TsTransportError DNS or FORBIDDEN_TARGET; `what` ('UDP', 'SRT')
- * starts the message.
+ * Resolves `host` to one address of `family` (0: either), or to undefined once `signal` aborts.
+ * Rejects with TsTransportError DNS (no such host, or no answer within the timeout: a resolver
+ * that never answers must not hold the push, nor its stop) or FORBIDDEN_TARGET; `what` ('UDP',
+ * 'SRT') starts the message.
  */
-export function resolveAddress(what: string, host: string, family: 0 | 4 | 6, lookup: net.LookupFunction | undefined): Promise<ResolvedAddress> {
+export function resolveAddress(what: string, host: string, family: 0 | 4 | 6, options: ResolveOptions): Promise<ResolvedAddress | undefined> {
+  const { lookup, signal } = options;
+  if (signal.aborted) return Promise.resolve(undefined);
   const literal = isIP(host);
   if (lookup === undefined && literal !== 0) return Promise.resolve({ address: host, family: literal as 4 | 6 });
-  const resolver: net.LookupFunction = lookup ?? ((hostname, options, callback) => dns.lookup(hostname, options, callback));
+  const resolver: net.LookupFunction = lookup ?? ((hostname, lookupOptions, callback) => dns.lookup(hostname, lookupOptions, callback));
+  const timeoutMs = options.timeoutMs ?? DNS_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const onAbort = (): void => {
+      if (settle()) resolve(undefined);
+    };
+    const timer = setTimeout(() => {
+      if (settle()) reject(new TsTransportError('DNS', `${what}: no DNS answer for ${host} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    signal.addEventListener('abort', onAbort, { once: true });
     resolver(host, { family, all: false }, (error, address, resolvedFamily) => {
+      if (!settle()) return;
       if (error) {
         const code = errorCode(error);
         if (code === 'FORBIDDEN_TARGET') reject(new TsTransportError('FORBIDDEN_TARGET', error.message, { cause: error }));

@@ -19,6 +19,8 @@ export interface UdpTsTransportOptions {
   readonly target: UdpTarget;
   /** Resolves the host (the outbound policy's checkedLookup, which refuses forbidden addresses); default the system's. */
   readonly lookup?: net.LookupFunction;
+  /** How long the lookup may take, ms; default DNS_TIMEOUT_MS (ts-transport.ts). */
+  readonly dnsTimeoutMs?: number;
   /** Gets send errors and counters (rate-limited). */
   readonly logger?: Logger;
   /** Time and timers of the pacer; default the system clock. */
@@ -106,8 +108,8 @@ export class UdpTsTransport extends TypedEmitter<TsTransportEvents> implements T
   async #open(signal: AbortSignal): Promise<void> {
     const { host, port, localAddress, ttl } = this.#target;
     const family = localAddress === undefined ? 0 : localAddress.includes(':') ? 6 : 4;
-    const destination = await resolveAddress('UDP', host, family, this.#options.lookup);
-    if (signal.aborted) return;
+    const destination = await resolveAddress('UDP', host, family, { lookup: this.#options.lookup, signal, timeoutMs: this.#options.dnsTimeoutMs });
+    if (destination === undefined || signal.aborted) return;
     this.#checkNotClosed();
     this.#destination = destination;
     const socket = dgram.createSocket({ type: destination.family === 6 ? 'udp6' : 'udp4' });

@@ -160,6 +160,13 @@ describe('SrtTsTransport (srt-live-transmit)', () => {
     await aborted.close(false);
   }, 20_000);
 
+  test('a resolver that never answers: open() fails with DNS after the lookup timeout; no tool is started', async () => {
+    const silent = (): void => undefined;
+    const caller = transport('srt://silent.example:9000', { lookup: silent, dnsTimeoutMs: 300 });
+    await expect(caller.open(new AbortController().signal)).rejects.toMatchObject({ code: 'DNS', message: 'SRT: no DNS answer for silent.example within 300 ms' });
+    expect(caller.pid).toBeUndefined();
+  });
+
   test('a receiver killed and restarted mid-stream: the transport ends with an error, a new one connects', async () => {
     const port = await getFreePort();
     const first = await ffmpegListener(port, path.join(dir, 'first.ts'), '', 30);

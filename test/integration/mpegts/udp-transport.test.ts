@@ -155,4 +155,22 @@ describe('UdpTsTransport', () => {
     await expect(aborted.open(abort.signal)).resolves.toBeUndefined();
     expect(() => aborted.write(source.bytes.subarray(0, 188), 0)).toThrow('write() before open() resolved');
   });
+
+  test('a resolver that never answers: open() fails with DNS after the lookup timeout, or resolves at once when aborted', async () => {
+    const silent: net.LookupFunction = () => undefined;
+    const slow = new UdpTsTransport({ target: resolveUdpTarget('udp://silent.example:5000'), lookup: silent, dnsTimeoutMs: 300 });
+    transports.push(slow);
+    const closeEvents: Array<Error | undefined> = [];
+    slow.on('close', (error) => closeEvents.push(error));
+    await expect(slow.open(new AbortController().signal)).rejects.toMatchObject({ code: 'DNS', message: 'UDP: no DNS answer for silent.example within 300 ms' });
+    expect(closeEvents).toEqual([expect.objectContaining({ code: 'DNS' })]);
+    // A push stopped while its lookup hangs is not held by it (the default timeout is 10 s).
+    const stopped = transportTo('udp://silent.example:5000', silent);
+    transports.push(stopped);
+    const abort = new AbortController();
+    const opening = stopped.open(abort.signal);
+    abort.abort();
+    await expect(opening).resolves.toBeUndefined();
+    expect(stopped.destination).toBeUndefined();
+  });
 });
