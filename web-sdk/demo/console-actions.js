@@ -1,14 +1,15 @@
-// The console's actions, all through the REST API: the access token, starting a push (server URL
+// The console's actions, all through the REST API: the credentials (access token or user), starting a push (server URL
 // and stream key apart, with presets), the buttons of the tables (stop, mute, sound, record,
 // terminate, watch). The tables show the outcome at the next snapshot. The stream key is only
 // ever sent in the startup call: never shown, never logged.
 'use strict';
 
 (function () {
-  const { byId, postJson, getJson, showError, clearError, setToken, token } = GatewayConsole;
+  const { byId, postJson, getJson, showError, clearError, setCredentials, token, user } = GatewayConsole;
 
   const ui = {
     tokenForm: byId('tokenForm'),
+    apiUser: byId('apiUser'),
     apiToken: byId('apiToken'),
     pushForm: byId('pushForm'),
     pushSource: byId('pushSource'),
@@ -23,10 +24,13 @@
     recordings: byId('recordings'),
   };
 
+  ui.apiUser.value = user();
   ui.apiToken.value = token();
   ui.tokenForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    setToken(ui.apiToken.value.trim());
+    // A password is taken as typed (spaces included); a token is trimmed.
+    const userName = ui.apiUser.value.trim();
+    setCredentials(userName, userName ? ui.apiToken.value : ui.apiToken.value.trim());
     GatewayConsole.live.reconnect();
   });
   ui.preset.addEventListener('change', () => {

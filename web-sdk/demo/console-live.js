@@ -105,9 +105,9 @@
     const unauthorized = reason === 'unauthorized';
     const wait = retryMs;
     retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
-    setState(unauthorized ? 'unauthorized' : 'disconnected', unauthorized ? 'access token needed' : 'disconnected');
+    setState(unauthorized ? 'unauthorized' : 'disconnected', unauthorized ? 'credentials needed' : 'disconnected');
     const since = lastSnapshot ? ' — showing data from ' + format.time(lastSnapshot.time) : '';
-    ui.info.textContent = (unauthorized ? 'enter the api_access_token above' : reason) + since + '; retrying in ' + Math.round(wait / 1000) + ' s';
+    ui.info.textContent = (unauthorized ? 'enter the api_access_token, or a user of rest_auth_users_file and its password, above' : reason) + since + '; retrying in ' + Math.round(wait / 1000) + ' s';
     retryTimer = setTimeout(connect, wait);
   }
 

@@ -1,28 +1,45 @@
-// What the console's scripts share (the global `GatewayConsole`): the access token, JSON calls to
+// What the console's scripts share (the global `GatewayConsole`): the credentials, JSON calls to
 // the management APIs with it, formatting, and the error line. Plain script, no framework.
 'use strict';
 
 (function () {
   const TOKEN_KEY = 'gateway-console-token';
+  const USER_KEY = 'gateway-console-user';
 
-  /** The access token the operator entered (kept for the tab's life only), '' for none. */
+  /** The access token, or the password of `user()`, the operator entered (kept for the tab's life only), '' for none. */
   function token() {
     return sessionStorage.getItem(TOKEN_KEY) || '';
   }
 
-  function setToken(value) {
-    if (value) sessionStorage.setItem(TOKEN_KEY, value);
-    else sessionStorage.removeItem(TOKEN_KEY);
+  /** The user of rest_auth_users_file the operator entered, '' for none (the token is api_access_token). */
+  function user() {
+    return sessionStorage.getItem(USER_KEY) || '';
+  }
+
+  /** Keeps the credentials for the tab: a user with its password, or no user and the access token. */
+  function setCredentials(userName, secret) {
+    for (const [key, value] of [[USER_KEY, userName], [TOKEN_KEY, secret]]) {
+      if (value) sessionStorage.setItem(key, value);
+      else sessionStorage.removeItem(key);
+    }
+  }
+
+  /** `user:password` in base64, as HTTP Basic wants it (UTF-8 first: btoa takes only Latin-1). */
+  function basic(userName, password) {
+    const bytes = new TextEncoder().encode(userName + ':' + password);
+    return btoa(String.fromCharCode(...bytes));
   }
 
   /**
-   * Headers of a management call: the token as a Bearer token when there is one. Calls are made
-   * with credentials 'omit': a 401 (it carries a Basic challenge) then comes back to the page
-   * instead of opening the browser's login prompt, which would hold the request.
+   * Headers of a management call: HTTP Basic with a user, else the token as a Bearer token when
+   * there is one. Calls are made with credentials 'omit': a 401 (it carries a Basic challenge)
+   * then comes back to the page instead of opening the browser's login prompt, which would hold
+   * the request.
    */
   function authHeaders(extra) {
     const headers = Object.assign({}, extra);
-    if (token()) headers.Authorization = 'Bearer ' + token();
+    if (user()) headers.Authorization = 'Basic ' + basic(user(), token());
+    else if (token()) headers.Authorization = 'Bearer ' + token();
     return headers;
   }
 
@@ -97,7 +114,8 @@
 
   window.GatewayConsole = {
     token,
-    setToken,
+    user,
+    setCredentials,
     authHeaders,
     postJson,
     getJson,

@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { hashPassword } from '../../../server/access/password-file';
 import { launchChromium, type TestBrowser } from '../../support/chromium';
 import { startTestGateway, type TestGateway } from '../../support/gateway-harness';
 import { NginxRtmp } from '../../support/nginx-rtmp';
@@ -10,12 +11,16 @@ import { waitFor } from '../../support/wait-for';
 
 const TOKEN = 'console-test-token';
 const STREAM_KEY = 'console-secret-key';
+/** A user of rest_auth_users_file; the password is not Latin-1, so HTTP Basic must carry it as UTF-8. */
+const USER = { name: 'operator', password: 'pässwörd ✓' };
+/** In the page: the sound files as the console's own REST call gets them, or the HTTP status it failed with. */
+const SOUND_FILES = "GatewayConsole.getJson('/rest-api/console/sounds').then((answer) => answer.files, (error) => error.status)";
 /** Red, as the console paints a failed push. */
 const RED = 'rgb(176, 0, 32)';
 
 /**
- * The operator console (the page at /) in Chromium against a gateway with an access token: it
- * goes live once the token is entered, shows the published camera with its metrics, starts a push
+ * The operator console (the page at /) in Chromium against a gateway with an access token and a
+ * users file: it goes live once the token (or a user and its password) is entered, shows the published camera with its metrics, starts a push
  * with a server URL and a masked key to nginx-rtmp and follows its numbers, mutes it, records the
  * stream, shows a failing push in red with its reason, fits a phone's width, and comes back by
  * itself after the gateway restarts. On failure a screenshot is saved (its path is in the error).
@@ -31,8 +36,10 @@ describe('operator console', () => {
 
   beforeAll(async () => {
     recordDir = await mkdtemp(path.join(os.tmpdir(), 'console-records-'));
+    const restAuthUsersFile = path.join(recordDir, 'users');
+    await writeFile(restAuthUsersFile, `${await hashPassword(USER.name, USER.password)}\n`);
     // A failing push gives up after one retry, so its red state comes in a second.
-    overrides = { apiAccessToken: TOKEN, recordDir, rtmpPushRetryAttempts: 1, rtmpPushRetryInitialDelayMs: 100 };
+    overrides = { apiAccessToken: TOKEN, restAuthUsersFile, recordDir, rtmpPushRetryAttempts: 1, rtmpPushRetryInitialDelayMs: 100 };
     nginx = await NginxRtmp.start();
     gw = await startTestGateway(overrides);
     browser = await launchChromium();
@@ -186,5 +193,22 @@ describe('operator console', () => {
       expect(await page.getAttribute('#live', 'data-stale')).toBe('false');
       // The new gateway has its own database: no push, and the tables say so.
       await page.waitForSelector('#transponders tr.empty', { timeout: 5000 });
+    }));
+
+  test('a user of rest_auth_users_file signs in with its password (HTTP Basic): a wrong one is refused, the right one goes live', () =>
+    screenshotOnFailure('basic-user', async () => {
+      await page.fill('#apiUser', USER.name);
+      await page.fill('#apiToken', 'wrong password');
+      await page.press('#apiToken', 'Enter');
+      await page.waitForSelector('#liveStatus[data-state="unauthorized"]', { timeout: 10_000 });
+      expect(await text('#liveInfo')).toContain('a user of rest_auth_users_file and its password');
+      expect(await page.evaluate(SOUND_FILES)).toBe(401);
+
+      await page.fill('#apiToken', USER.password);
+      await page.press('#apiToken', 'Enter');
+      await page.waitForSelector('#liveStatus[data-state="live"]', { timeout: 10_000 });
+      expect(await page.evaluate("sessionStorage.getItem('gateway-console-user')")).toBe(USER.name);
+      // The console's REST calls carry the same credentials.
+      expect(await page.evaluate(SOUND_FILES)).toContain('sample.wav');
     }));
 });
