@@ -161,14 +161,18 @@ describe('fuzz: the gateway keeps serving and loses nothing', () => {
   test('afterwards: alive, memory and descriptors back, and the canary has every frame', async () => {
     expect(gateway.alive).toBe(true);
     // Descriptors of dropped clients close as their sockets do; memory is read after a full collection.
-    // The memory bound is 15 %: the footprint after the warm-up varies from run to run (100 to 117 MiB
-    // seen with the gateway's V8 flags), while the one after the fuzz stays near 108 to 111 MiB.
+    // A leak of what the fuzz made (peers, sessions, buffers) stays in the live JavaScript memory,
+    // held to 15 %. RSS gets a looser bound: besides what is live, it keeps what the allocator does
+    // not give back after the fuzz's bursts, which grows with how far the gateway fell behind
+    // (102.9 → 121.3 MiB seen while another suite loaded the box, 104.7 → 111.7 without).
     const after = await waitFor('memory and descriptors to settle', async () => {
       const now = await gateway.settledFootprint();
       return within(now, before) ? now : undefined;
     }, 10_000, 1000).catch(() => gateway.settledFootprint());
-    process.stderr.write(`fuzz footprint: RSS ${(before.rssBytes / 2 ** 20).toFixed(1)} → ${(after.rssBytes / 2 ** 20).toFixed(1)} MiB, fds ${before.fds} → ${after.fds}\n`);
-    expect(after.rssBytes).toBeLessThanOrEqual(before.rssBytes * (1 + MEMORY_GROWTH));
+    const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+    process.stderr.write(`fuzz footprint: live JS ${mib(before.liveJsBytes)} → ${mib(after.liveJsBytes)} MiB, RSS ${mib(before.rssBytes)} → ${mib(after.rssBytes)} MiB, fds ${before.fds} → ${after.fds}\n`);
+    expect(after.liveJsBytes).toBeLessThanOrEqual(before.liveJsBytes * (1 + LIVE_JS_GROWTH));
+    expect(after.rssBytes).toBeLessThanOrEqual(before.rssBytes * (1 + RSS_GROWTH));
     expect(after.fds).toBeLessThanOrEqual(Math.ceil(before.fds * (1 + FD_GROWTH)));
     // Every peer the SDP bombs made has left the shared WebRTC port.
     const metrics = await (await fetch(`${httpUrl}/metrics`)).text();
@@ -185,10 +189,11 @@ describe('fuzz: the gateway keeps serving and loses nothing', () => {
   });
 });
 
-/** Growth of RSS and of open descriptors allowed over the fuzz. */
-const MEMORY_GROWTH = 0.15;
+/** Growth of live JavaScript memory, of RSS and of open descriptors allowed over the fuzz. */
+const LIVE_JS_GROWTH = 0.15;
+const RSS_GROWTH = 0.3;
 const FD_GROWTH = 0.1;
 
 function within(now: ProcessFootprint, before: ProcessFootprint): boolean {
-  return now.rssBytes <= before.rssBytes * (1 + MEMORY_GROWTH) && now.fds <= Math.ceil(before.fds * (1 + FD_GROWTH));
+  return now.liveJsBytes <= before.liveJsBytes * (1 + LIVE_JS_GROWTH) && now.rssBytes <= before.rssBytes * (1 + RSS_GROWTH) && now.fds <= Math.ceil(before.fds * (1 + FD_GROWTH));
 }

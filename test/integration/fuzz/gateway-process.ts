@@ -9,12 +9,14 @@ import { waitFor } from '../../support/wait-for';
 /** How the gateway is run in production (systemd runs it too): its environment is part of what is measured. */
 const SERVE = path.resolve(__dirname, '..', '..', '..', 'scripts', 'serve.sh');
 
-/** What the kernel says the process holds. */
+/** What the process holds: resident memory and descriptors (the kernel's), and live JavaScript memory (V8's). */
 export interface ProcessFootprint {
   /** Resident memory, bytes. */
   readonly rssBytes: number;
   /** Open file descriptors (sockets included). */
   readonly fds: number;
+  /** V8 heap in use plus memory held by Buffers and other external objects, bytes (process.memoryUsage: heapUsed + external). */
+  readonly liveJsBytes: number;
 }
 
 /** The built gateway as its own process, started by scripts/serve.sh, so its memory and descriptors can be read from outside. */
@@ -55,32 +57,37 @@ export class GatewayProcess {
     return this.output().trim().split('\n').slice(-lines).join('\n');
   }
 
-  /** Runs a full garbage collection in the gateway (through its inspector). */
-  async collectGarbage(): Promise<void> {
+  /**
+   * Memory and descriptors now, after two full garbage collections (through the gateway's
+   * inspector: V8 collects lazily, and tens of MB of dead buffers may wait for it).
+   */
+  async settledFootprint(): Promise<ProcessFootprint> {
     const [target] = (await (await fetch(`http://127.0.0.1:${this.inspectorPort}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
     const ws = new WebSocket(target!.webSocketDebuggerUrl);
     try {
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-      for (const id of [1, 2]) {
-        const done = new Promise<void>((resolve) => ws.on('message', (data) => (JSON.parse(String(data)) as { id?: number }).id === id && resolve()));
-        ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
-        await done;
-      }
+      let nextId = 1;
+      type Answer = { id?: number; result?: { result?: { value?: unknown } } };
+      const call = (method: string, params: object = {}): Promise<Answer> => {
+        const id = nextId++;
+        return new Promise((resolve) => {
+          ws.on('message', (data) => {
+            const answer = JSON.parse(String(data)) as Answer;
+            if (answer.id === id) resolve(answer);
+          });
+          ws.send(JSON.stringify({ id, method, params }));
+        });
+      };
+      await call('HeapProfiler.collectGarbage');
+      await call('HeapProfiler.collectGarbage');
+      const answer = await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+      const usage = JSON.parse(String(answer.result?.result?.value)) as { heapUsed: number; external: number };
+      const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+      const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN);
+      return { rssBytes: rssKb * 1024, fds: readdirSync(`/proc/${this.child.pid}/fd`).length, liveJsBytes: usage.heapUsed + usage.external };
     } finally {
       ws.close();
     }
-  }
-
-  /** Memory and descriptors now, after a full garbage collection. */
-  async settledFootprint(): Promise<ProcessFootprint> {
-    await this.collectGarbage();
-    return this.footprint();
-  }
-
-  footprint(): ProcessFootprint {
-    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-    const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN);
-    return { rssBytes: rssKb * 1024, fds: readdirSync(`/proc/${this.child.pid}/fd`).length };
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`. */
