@@ -11,6 +11,7 @@ import type { Logger } from '../log';
 import { H264FormatError } from '../media/h264/h264-format-error';
 import { H264Packetizer } from '../media/rtp/h264-packetizer';
 import type { PlayEvents } from '../signalling/play-service';
+import { SenderHistory } from './sender-history';
 import type { SendingPeer } from './sending-peer';
 
 /** ICE + DTLS must complete within this, ms. */
@@ -45,21 +46,24 @@ export interface ViewerSummary {
 
 /**
  * One RTP stream to the viewer: continuous sequence numbers from a random start, timestamps on the
- * payload format's clock from the frames' pts, through werift's sender (which keeps the packets it
- * sent for NACKs and sends the RTCP sender reports).
+ * payload format's clock from the frames' pts, through werift's sender (which answers NACKs from
+ * the packets it sent, the video's with a {@link SenderHistory}, and sends the RTCP sender reports).
  */
 class RtpWriter {
   readonly #sender: RTCRtpSender;
   readonly #clockRate: number;
+  /** Video only: werift's own 128 packets are less than one keyframe. */
+  readonly #history: SenderHistory | undefined;
   /** Reused for every packet: werift's sendRtp clones it before its first await. */
   readonly #packet = new RtpPacket(new RtpHeader(), Buffer.alloc(0));
   readonly #timestampOffset = randomInt(UINT32);
   packets = 0;
   bytes = 0;
 
-  constructor(sender: RTCRtpSender, clockRate: number) {
+  constructor(sender: RTCRtpSender, clockRate: number, history?: SenderHistory) {
     this.#sender = sender;
     this.#clockRate = clockRate;
+    this.#history = history;
     this.#packet.header.sequenceNumber = randomInt(0x10000);
   }
 
@@ -75,6 +79,7 @@ class RtpWriter {
     header.marker = marker;
     this.#packet.payload = payload;
     this.#sender.sendRtp(this.#packet).catch(ignoreRejection);
+    this.#history?.remember();
     header.sequenceNumber = (header.sequenceNumber + 1) & 0xffff;
     this.packets++;
     this.bytes += payload.length;
@@ -120,7 +125,7 @@ export class WebRtcViewer {
     this.#stream = stream;
     this.#events = events;
     this.#log = logger;
-    this.#video = sending.video && new RtpWriter(sending.video, VIDEO_CLOCK_RATE);
+    this.#video = sending.video && new RtpWriter(sending.video, VIDEO_CLOCK_RATE, SenderHistory.attach(sending.video));
     this.#audio = sending.audio && new RtpWriter(sending.audio, OPUS_CLOCK_RATE);
     if (sending.video) {
       this.#unsubscribe.push(sending.video.onPictureLossIndication.subscribe(() => {
