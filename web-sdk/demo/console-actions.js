@@ -1,7 +1,7 @@
-// The console's actions, all through the REST API: the credentials (access token or user), starting a push (server URL
-// and stream key apart, with presets), the buttons of the tables (stop, mute, sound, record,
-// terminate, watch). The tables show the outcome at the next snapshot. The stream key is only
-// ever sent in the startup call: never shown, never logged.
+// The console's actions, all through the REST API: the credentials (access token, or a user and
+// its password), starting a push (server URL and stream key apart, with presets), the buttons of
+// the tables (stop, mute, sound, record, terminate, watch). The tables show the outcome at the
+// next snapshot. The stream key is only ever sent in the startup call: never shown, never logged.
 'use strict';
 
 (function () {
