@@ -20,10 +20,11 @@ const RED = 'rgb(176, 0, 32)';
 
 /**
  * The operator console (the page at /) in Chromium against a gateway with an access token and a
- * users file: it goes live once the token (or a user and its password) is entered, shows the published camera with its metrics, starts a push
- * with a server URL and a masked key to nginx-rtmp and follows its numbers, mutes it, records the
- * stream, shows a failing push in red with its reason, fits a phone's width, and comes back by
- * itself after the gateway restarts. On failure a screenshot is saved (its path is in the error).
+ * users file: it goes live once the token (or a user and its password) is entered, shows the
+ * published camera with its metrics, starts a push with a server URL and a masked key to
+ * nginx-rtmp and follows its numbers, mutes it, records the stream, shows a failing push in red
+ * with its reason, fits a phone's width, and comes back by itself after the gateway restarts. On
+ * failure a screenshot is saved (its path is in the error).
  */
 describe('operator console', () => {
   let nginx: NginxRtmp;
