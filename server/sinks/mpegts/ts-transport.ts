@@ -142,24 +142,17 @@ export function resolveAddress(what: string, host: string, family: 0 | 4 | 6, op
   if (lookup === undefined && literal !== 0) return Promise.resolve({ address: host, family: literal as 4 | 6 });
   const resolver: net.LookupFunction = lookup ?? ((hostname, lookupOptions, callback) => dns.lookup(hostname, lookupOptions, callback));
   const timeoutMs = options.timeoutMs ?? DNS_TIMEOUT_MS;
+  // As the RTMP client does: one signal for the push's stop and the lookup's deadline.
+  const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
   return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      return true;
+    const onDeadline = (): void => {
+      if (signal.aborted) resolve(undefined);
+      else reject(new TsTransportError('DNS', `${what}: no DNS answer for ${host} within ${timeoutMs} ms`));
     };
-    const onAbort = (): void => {
-      if (settle()) resolve(undefined);
-    };
-    const timer = setTimeout(() => {
-      if (settle()) reject(new TsTransportError('DNS', `${what}: no DNS answer for ${host} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
+    deadline.addEventListener('abort', onDeadline, { once: true });
     resolver(host, { family, all: false }, (error, address, resolvedFamily) => {
-      if (!settle()) return;
+      if (deadline.aborted) return;
+      deadline.removeEventListener('abort', onDeadline);
       if (error) {
         const code = errorCode(error);
         if (code === 'FORBIDDEN_TARGET') reject(new TsTransportError('FORBIDDEN_TARGET', error.message, { cause: error }));
