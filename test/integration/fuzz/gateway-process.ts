@@ -71,10 +71,13 @@ export class GatewayProcess {
       const call = (method: string, params: object = {}): Promise<Answer> => {
         const id = nextId++;
         return new Promise((resolve) => {
-          ws.on('message', (data) => {
+          const onMessage = (data: WebSocket.RawData): void => {
             const answer = JSON.parse(String(data)) as Answer;
-            if (answer.id === id) resolve(answer);
-          });
+            if (answer.id !== id) return;
+            ws.off('message', onMessage);
+            resolve(answer);
+          };
+          ws.on('message', onMessage);
           ws.send(JSON.stringify({ id, method, params }));
         });
       };
