@@ -14,6 +14,8 @@ export const SENDER_HISTORY_PACKETS = 512;
 interface WeriftSender {
   rtpCache?: Array<RtpPacket | undefined>;
   sequenceNumber?: number;
+  /** Packets werift retransmitted for NACKs. */
+  retransmittedPacketsSent?: number;
   handleRtcpPacket(packet: RtcpPacket): void;
 }
 
@@ -31,6 +33,8 @@ interface WeriftSender {
 export class SenderHistory {
   readonly #sender: WeriftSender;
   readonly #packets: Array<RtpPacket | undefined>;
+  /** Packets the viewer asked for again in NACKs. */
+  nacked = 0;
   /** Packets werift had dropped and this history gave back for a NACK. */
   restored = 0;
 
@@ -46,10 +50,18 @@ export class SenderHistory {
     const history = new SenderHistory(internals, packets);
     const handle = internals.handleRtcpPacket.bind(sender);
     internals.handleRtcpPacket = (packet) => {
-      if (packet instanceof RtcpTransportLayerFeedback && packet.feedback instanceof GenericNack) history.#restore(packet.feedback.lost);
+      if (packet instanceof RtcpTransportLayerFeedback && packet.feedback instanceof GenericNack) {
+        history.nacked += packet.feedback.lost.length;
+        history.#restore(packet.feedback.lost);
+      }
       handle(packet);
     };
     return history;
+  }
+
+  /** Packets werift retransmitted for NACKs, restored ones included. */
+  get retransmitted(): number {
+    return this.#sender.retransmittedPacketsSent ?? 0;
   }
 
   /** Keeps the packet werift just sent (its copy, with the sequence number it went out with). */

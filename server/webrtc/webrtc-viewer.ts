@@ -42,6 +42,12 @@ export interface ViewerSummary {
   readonly droppedFrames: number;
   /** Picture loss indications received from the viewer. */
   readonly plis: number;
+  /** Video packets the viewer asked for again (NACK). */
+  readonly nackedPackets: number;
+  /** Video packets retransmitted for those NACKs. */
+  readonly retransmittedPackets: number;
+  /** Of those, packets older than werift's own 128 that the longer history gave back. */
+  readonly restoredPackets: number;
 }
 
 /**
@@ -53,7 +59,7 @@ class RtpWriter {
   readonly #sender: RTCRtpSender;
   readonly #clockRate: number;
   /** Video only: werift's own 128 packets are less than one keyframe. */
-  readonly #history: SenderHistory | undefined;
+  readonly history: SenderHistory | undefined;
   /** Reused for every packet: werift's sendRtp clones it before its first await. */
   readonly #packet = new RtpPacket(new RtpHeader(), Buffer.alloc(0));
   readonly #timestampOffset = randomInt(UINT32);
@@ -63,7 +69,7 @@ class RtpWriter {
   constructor(sender: RTCRtpSender, clockRate: number, history?: SenderHistory) {
     this.#sender = sender;
     this.#clockRate = clockRate;
-    this.#history = history;
+    this.history = history;
     this.#packet.header.sequenceNumber = randomInt(0x10000);
   }
 
@@ -79,7 +85,7 @@ class RtpWriter {
     header.marker = marker;
     this.#packet.payload = payload;
     this.#sender.sendRtp(this.#packet).catch(ignoreRejection);
-    this.#history?.remember();
+    this.history?.remember();
     header.sequenceNumber = (header.sequenceNumber + 1) & 0xffff;
     this.packets++;
     this.bytes += payload.length;
@@ -157,6 +163,9 @@ export class WebRtcViewer {
       bytes: (this.#video?.bytes ?? 0) + (this.#audio?.bytes ?? 0),
       droppedFrames: (this.#reader?.stats.droppedFrames ?? 0) + this.#skippedFrames,
       plis: this.#plis,
+      nackedPackets: this.#video?.history?.nacked ?? 0,
+      retransmittedPackets: this.#video?.history?.retransmitted ?? 0,
+      restoredPackets: this.#video?.history?.restored ?? 0,
     };
   }
 

@@ -243,6 +243,9 @@ describe('WebRTC playback to Chromium (WebRtcPlayService)', () => {
     expect(record.ended).toHaveLength(1);
     const summary = logLines.find((line) => line.msg === 'viewer ended');
     expect(summary).toMatchObject({ reason: StreamStatusInfo.STOPPED_BY_PUBLISHER_STOP, plis: expect.any(Number) });
+    // The video's repair (counted in the sender-history unit test): on loopback, each resend answers a NACK.
+    expect(summary).toMatchObject({ nackedPackets: expect.any(Number), retransmittedPackets: expect.any(Number), restoredPackets: expect.any(Number) });
+    expect(summary!.retransmittedPackets).toBeLessThanOrEqual(summary!.nackedPackets as number);
     expect(summary!.framesSent).toBeGreaterThan(FPS * 4);
     expect(summary!.packetsSent).toBeGreaterThan(summary!.framesSent as number);
     expect(summary!.bytes).toBeGreaterThan(100_000);

@@ -80,6 +80,7 @@ describe('SenderHistory', () => {
     expect(received.get(old)![1]).toEqual(Buffer.from(`packet ${old}`));
     expect(history.restored).toBe(1);
     expect(counters(pair.video.sender).retransmitted).toBe(1);
+    expect({ nacked: history.nacked, retransmitted: history.retransmitted }).toEqual({ nacked: 1, retransmitted: 1 });
 
     // A packet werift still has is werift's to answer; one from before the history is not invented.
     const recent = second[BURST - 5]!;
@@ -88,5 +89,7 @@ describe('SenderHistory', () => {
     expect(history.restored).toBe(1);
     expect(counters(pair.video.sender).retransmitted).toBe(2);
     expect(received.get(first[20]!)).toHaveLength(1);
+    // What the viewer's last log line reports: asked for 3, resent 2, 1 of them from the history.
+    expect({ nacked: history.nacked, retransmitted: history.retransmitted, restored: history.restored }).toEqual({ nacked: 3, retransmitted: 2, restored: 1 });
   });
 });
