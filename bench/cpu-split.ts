@@ -1,4 +1,5 @@
 import type { Profiler } from 'node:inspector';
+import { SAMPLING_INTERVAL_US } from './inspector-profiler';
 
 /** Where the gateway process spends its main thread, as fractions of the busy (non-idle) samples; they add up to 1. */
 export interface CpuShares {
@@ -35,9 +36,11 @@ const IDLE = '(idle)';
  * datagram callback is the bottom of every receive stack, and the gateway's only UDP is WebRTC
  * media. Samples with no such frame (garbage collection, `(program)`: libuv and other native work
  * outside JavaScript) are other; idle samples are left out. A sample weighs the time since the
- * previous one.
+ * previous one, at most one sampling interval: V8 samples on a wall clock, and a longer gap is time
+ * the thread did not run (another process had the core), charged otherwise to the call it resumed
+ * in, such as the pipe write that woke a codec worker (on 2 busy cores, ~1 sample per write).
  */
-export function splitCpuProfile(profile: Profiler.Profile): CpuShares {
+export function splitCpuProfile(profile: Profiler.Profile, intervalUs = SAMPLING_INTERVAL_US): CpuShares {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
@@ -62,7 +65,7 @@ export function splitCpuProfile(profile: Profiler.Profile): CpuShares {
   const deltas = profile.timeDeltas ?? [];
   for (let i = 0; i < samples.length; i++) {
     const part = classify(samples[i]!);
-    if (part !== undefined) totals[part] += Math.max(0, deltas[i] ?? 0);
+    if (part !== undefined) totals[part] += Math.min(intervalUs, Math.max(0, deltas[i] ?? 0));
   }
   const busy = totals.receive + totals.codecs + totals.sinks + totals.other;
   const share = (part: Part): number => (busy > 0 ? totals[part] / busy : Number.NaN);

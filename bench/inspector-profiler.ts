@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** Bound on each inspector call, ms (Profiler.stop serializes the profile). */
 const CALL_TIMEOUT_MS = 10_000;
 /** Sampling interval, µs: V8's default. */
-const SAMPLING_INTERVAL_US = 1000;
+export const SAMPLING_INTERVAL_US = 1000;
 
 /** Thrown when the inspector cannot be reached or answers with an error. */
 export class InspectorError extends Error {

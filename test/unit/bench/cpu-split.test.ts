@@ -34,19 +34,27 @@ describe('CPU profile split', () => {
     ],
     startTime: 0,
     endTime: 10_000,
-    // Each sample weighs the time since the previous one, µs.
+    // Each sample weighs the time since the previous one, µs, at most the sampling interval.
     samples: [4, 5, 9, 7, 10, 11, 12, 13, 13],
     timeDeltas: [1000, 1000, 3000, 1000, 1000, 500, 500, 5000, 5000],
   };
 
   test('each sample goes to the nearest script frame of its stack; idle is left out; the shares add up to 1', () => {
-    const shares = splitCpuProfile(profile);
-    // Busy: 8 ms. Receive: werift (1) + node:dgram (1); sinks: node:net under server/sinks (3 + 1); codecs 1; other: REST 0.5 + GC 0.5.
+    const shares = splitCpuProfile(profile, 1000);
+    // Busy: 6 ms. Receive: werift (1) + node:dgram (1); sinks: node:net under server/sinks (1 of the
+    // 3 ms gap + 1); codecs 1; other: REST 0.5 + GC 0.5.
+    expect(shares.sampledMs).toBeCloseTo(6);
+    expect(shares.receive).toBeCloseTo(2 / 6);
+    expect(shares.sinks).toBeCloseTo(2 / 6);
+    expect(shares.codecs).toBeCloseTo(1 / 6);
+    expect(shares.other).toBeCloseTo(1 / 6);
+  });
+
+  test('a gap longer than the interval counts as one interval: the thread was not running', () => {
+    // With a 4 ms interval nothing is capped: the writev sample weighs its whole 3 ms.
+    const shares = splitCpuProfile(profile, 4000);
     expect(shares.sampledMs).toBeCloseTo(8);
-    expect(shares.receive).toBeCloseTo(2 / 8);
     expect(shares.sinks).toBeCloseTo(4 / 8);
-    expect(shares.codecs).toBeCloseTo(1 / 8);
-    expect(shares.other).toBeCloseTo(1 / 8);
   });
 
   test('a profile of an idle process has no shares', () => {
