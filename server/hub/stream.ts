@@ -126,6 +126,11 @@ export class HubStream extends TypedEmitter<HubStreamEvents> implements ReaderHo
     return this.#readers.size;
   }
 
+  /** The label of each reader (`push`, `player`, `webrtc-viewer`, a transcoder's), for the metrics. */
+  readerLabels(): string[] {
+    return [...this.#readers].map((reader) => reader.label);
+  }
+
   /** Readers bound to `track`. */
   readersOf(track: Track): number {
     let count = 0;

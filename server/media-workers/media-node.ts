@@ -52,6 +52,7 @@ export class MediaNode {
       recordings: () => this.paths.pushes().filter((push) => push.config.recording).map((push) => push.status()),
       sentBytesTotal: () => this.paths.sentBytesTotal(),
       publisherKinds: () => this.paths.streams().map((stream) => stream.source.kind),
+      readerLabels: () => this.paths.streams().flatMap((stream) => stream.readerLabels()),
       ...(options.webrtcUdp ? { webrtcUdp: options.webrtcUdp } : {}),
       codecs: () => this.codecs.stats(),
       publisherQualities: () => this.paths.streams().flatMap((stream) => {

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CodecPoolStats } from '../codec/codec-pool';
 import type { IngestQuality } from '../hub/ingest-quality';
+import type { StreamSourceKind } from '../hub/stream';
 import type { PushStatus } from '../push/types';
 import { DROP_REASONS, type UdpMuxStats } from '../webrtc/udp-mux/mux-router';
 import { codecMetrics } from './codec-metrics';
@@ -14,8 +15,10 @@ export interface MetricsSources {
   recordings(): PushStatus[];
   /** Bytes written to targets by all pushes since start, ended ones included. */
   sentBytesTotal(): number;
-  /** Source kind of every published stream ('webrtc', 'rtmp'). */
-  publisherKinds(): string[];
+  /** Source kind of every published stream. */
+  publisherKinds(): StreamSourceKind[];
+  /** The label of every reader of every published stream ('push', 'player', 'webrtc-viewer', transcoders'). */
+  readerLabels(): string[];
   /** Counters of the shared WebRTC UDP port; undefined with a port per peer. */
   webrtcUdp?(): UdpMuxStats | undefined;
   /** Receive quality of every publisher that measures it (WebRTC), by stream name. */
@@ -52,6 +55,9 @@ const QUALITY_GAUGES: ReadonlyArray<[name: string, help: string, valueMs: (q: In
 /** Latency buckets, seconds: fine below 10 ms where passthrough lives, coarse above for transcodes. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1];
 const PUSH_STATES = ['pending', 'connecting', 'publishing', 'reconnecting', 'stopped', 'failed'];
+const PUBLISHER_KINDS: readonly StreamSourceKind[] = ['webrtc', 'whip', 'rtmp'];
+/** Reader labels always reported, at 0 when none: the kinds an operator watches. */
+const READER_LABELS = ['push', 'player', 'webrtc-viewer'];
 
 /**
  * The gateway's Prometheus metrics, served at /metrics: pushes by state, bytes sent, reconnects,
@@ -121,9 +127,23 @@ export class GatewayMetrics implements LimitReporter {
       labelNames: ['kind'],
       registers: [this.registry],
       collect() {
-        const counts = new Map([['webrtc', 0], ['rtmp', 0]]);
+        // Reset, so a kind that has gone shows 0 or nothing, never its last count.
+        this.reset();
+        const counts = new Map(PUBLISHER_KINDS.map((kind) => [kind, 0]));
         for (const kind of sources.publisherKinds()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
         for (const [kind, count] of counts) this.set({ kind }, count);
+      },
+    });
+    new Gauge({
+      name: 'gateway_stream_readers',
+      help: 'Readers of the published streams by kind: push (pushes and recordings), player (RTMP), webrtc-viewer (WHEP, playStream), aac-from-opus and opus-from-aac (transcoders)',
+      labelNames: ['reader'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const counts = new Map(READER_LABELS.map((label) => [label, 0]));
+        for (const label of sources.readerLabels()) counts.set(label, (counts.get(label) ?? 0) + 1);
+        for (const [reader, count] of counts) this.set({ reader }, count);
       },
     });
     webrtcUdpMetrics(this.registry, sources);

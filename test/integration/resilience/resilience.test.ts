@@ -250,12 +250,16 @@ describe('push resilience', () => {
     expect(states).toEqual(['pending', 'connecting', 'publishing', 'stopped']);
   });
 
-  test('/metrics shows pushes by state, bytes, reconnects, publishers, frame latency, and each push\'s drops and queue', async () => {
+  test('/metrics shows pushes by state, bytes, reconnects, publishers, stream readers, frame latency, and each push\'s drops and queue', async () => {
     const started = await gw.api('/rest-api/push/startup', { streamName: 'cam', rtmpUrl: nginx.rtmpUrl('live') });
     await waitFor('publishing', async () => (await onePush('rtmp_cam')).state === 'publishing');
     const text = await (await fetch(`${gw.httpUrl}/metrics`)).text();
     expect(text).toMatch(/^gateway_pushes\{state="publishing"\} 1$/m);
     expect(text).toMatch(/^gateway_publishers\{kind="webrtc"\} 1$/m);
+    // Readers of the stream: the push, and the Opus→AAC transcoder that feeds it; no player or viewer.
+    expect(text).toMatch(/^gateway_stream_readers\{reader="push"\} 1$/m);
+    expect(text).toMatch(/^gateway_stream_readers\{reader="aac-from-opus"\} 1$/m);
+    expect(text).toMatch(/^gateway_stream_readers\{reader="webrtc-viewer"\} 0$/m);
     expect(Number(/^gateway_push_sent_bytes_total (\d+)/m.exec(text)?.[1])).toBeGreaterThan(100_000);
     expect(Number(/^gateway_push_reconnects_total (\d+)/m.exec(text)?.[1])).toBeGreaterThanOrEqual(2);
     expect(Number(/^gateway_frame_latency_seconds_count\{track="video"\} (\d+)/m.exec(text)?.[1])).toBeGreaterThan(10);

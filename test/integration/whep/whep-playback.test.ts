@@ -32,6 +32,12 @@ describe('WHEP playback', () => {
 
   const whepUrl = (name: string): string => `${setup.gw.httpUrl}/whep/${name}`;
 
+  /** gateway_stream_readers from /metrics, by reader kind. */
+  async function readers(): Promise<Record<string, number>> {
+    const text = await (await fetch(`${setup.gw.httpUrl}/metrics`)).text();
+    return Object.fromEntries([...text.matchAll(/^gateway_stream_readers\{reader="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+  }
+
   async function viewer(name: string): Promise<{ tab: Page; resource: string }> {
     const tab = await setup.browser.newPage();
     await page.open(tab);
@@ -58,8 +64,11 @@ describe('WHEP playback', () => {
 
       const path = await setup.gw.gateway.directory.findPath('rtmpsrc');
       expect(path?.stream?.tracks.map((t) => t.codec)).toEqual(expect.arrayContaining(['h264', 'aac', 'opus']));
+      // /metrics counts the viewer and the stream's one AAC→Opus transcoder among the readers.
+      expect(await readers()).toMatchObject({ 'webrtc-viewer': 1, 'opus-from-aac': 1 });
       await tab.evaluate('window.whepStop()');
       await waitFor('the viewer to be gone', async () => (await fetch(resource, { method: 'DELETE' })).status === 404, 10_000);
+      await waitFor('the metrics to drop the viewer', async () => (await readers())['webrtc-viewer'] === 0, 10_000);
       await tab.close();
     } finally {
       publisher.child.kill('SIGKILL');
