@@ -1,10 +1,11 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CodecPoolStats } from '../codec/codec-pool';
 import type { IngestQuality } from '../hub/ingest-quality';
 import type { StreamSourceKind } from '../hub/stream';
 import type { PushStatus } from '../push/types';
 import { DROP_REASONS, type UdpMuxStats } from '../webrtc/udp-mux/mux-router';
 import { codecMetrics } from './codec-metrics';
+import { PerFrameHistogram } from './per-frame-histogram';
 import type { LimitName, LimitReporter } from './limits';
 
 /** What the metrics read when Prometheus scrapes. */
@@ -67,7 +68,7 @@ export class GatewayMetrics implements LimitReporter {
   readonly registry = new Registry();
   readonly #reconnects: Counter;
   readonly #limits: Counter<'limit'>;
-  readonly #frameLatency: Histogram<'track'>;
+  readonly #frameLatency: PerFrameHistogram;
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
@@ -148,12 +149,12 @@ export class GatewayMetrics implements LimitReporter {
     });
     webrtcUdpMetrics(this.registry, sources);
     if (sources.codecs) codecMetrics(this.registry, sources.codecs);
-    this.#frameLatency = new Histogram({
+    this.#frameLatency = new PerFrameHistogram({
       name: 'gateway_frame_latency_seconds',
       help: 'Time a frame spends in the gateway: from the arrival of its first packet to its RTMP message written to the socket',
-      labelNames: ['track'],
+      labelName: 'track',
       buckets: LATENCY_BUCKETS,
-      registers: [this.registry],
+      registry: this.registry,
     });
   }
 
@@ -169,7 +170,7 @@ export class GatewayMetrics implements LimitReporter {
 
   /** Records the latency of one frame written to a target, ms. */
   onFrameWritten(track: 'video' | 'audio', latencyMs: number): void {
-    this.#frameLatency.observe({ track }, latencyMs / 1000);
+    this.#frameLatency.observe(track, latencyMs / 1000);
   }
 }
 
