@@ -122,30 +122,19 @@ export class GatewayMetrics implements LimitReporter {
     });
     this.#reconnects = new Counter({ name: 'gateway_push_reconnects_total', help: 'Reconnect attempts of pushes', registers: [this.registry] });
     this.#limits = new Counter({ name: 'gateway_limit_reached_total', help: 'Requests refused and peers dropped because they reached a limit', labelNames: ['limit'], registers: [this.registry] });
-    new Gauge({
+    countGauge(this.registry, {
       name: 'gateway_publishers',
       help: 'Published streams by source kind',
-      labelNames: ['kind'],
-      registers: [this.registry],
-      collect() {
-        // Reset, so a kind that has gone shows 0 or nothing, never its last count.
-        this.reset();
-        const counts = new Map(PUBLISHER_KINDS.map((kind) => [kind, 0]));
-        for (const kind of sources.publisherKinds()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
-        for (const [kind, count] of counts) this.set({ kind }, count);
-      },
+      labelName: 'kind',
+      alwaysReported: PUBLISHER_KINDS,
+      values: () => sources.publisherKinds(),
     });
-    new Gauge({
+    countGauge(this.registry, {
       name: 'gateway_stream_readers',
       help: 'Readers of the published streams by kind: push (pushes and recordings), player (RTMP), webrtc-viewer (WHEP, playStream), aac-from-opus and opus-from-aac (transcoders)',
-      labelNames: ['reader'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        const counts = new Map(READER_LABELS.map((label) => [label, 0]));
-        for (const label of sources.readerLabels()) counts.set(label, (counts.get(label) ?? 0) + 1);
-        for (const [reader, count] of counts) this.set({ reader }, count);
-      },
+      labelName: 'reader',
+      alwaysReported: READER_LABELS,
+      values: () => sources.readerLabels(),
     });
     webrtcUdpMetrics(this.registry, sources);
     if (sources.codecs) codecMetrics(this.registry, sources.codecs);
@@ -172,6 +161,27 @@ export class GatewayMetrics implements LimitReporter {
   onFrameWritten(track: 'video' | 'audio', latencyMs: number): void {
     this.#frameLatency.observe(track, latencyMs / 1000);
   }
+}
+
+/**
+ * A gauge counting how often each value occurs at scrape time, one series per value; the
+ * `alwaysReported` values show 0 when absent. Reset on each scrape, so a value that has gone shows
+ * 0 or nothing, never its last count.
+ */
+function countGauge(registry: Registry, options: { name: string; help: string; labelName: string; alwaysReported: readonly string[]; values: () => readonly string[] }): void {
+  const { labelName, alwaysReported, values } = options;
+  new Gauge({
+    name: options.name,
+    help: options.help,
+    labelNames: [labelName],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = new Map(alwaysReported.map((value) => [value, 0]));
+      for (const value of values()) counts.set(value, (counts.get(value) ?? 0) + 1);
+      for (const [value, count] of counts) this.set({ [labelName]: value }, count);
+    },
+  });
 }
 
 /** A gauge with one series per live push, labelled with its id and source stream. */
