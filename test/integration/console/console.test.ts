@@ -99,7 +99,8 @@ describe('operator console', () => {
       const row = '#streams tr[data-stream-name="cam"]';
       await page.waitForSelector(row, { timeout: 10_000 });
       expect(await text(cell(row, 'Source'))).toBe('webrtc');
-      expect(await text(cell(row, 'Codecs'))).toMatch(/H264/);
+      // The row comes with the publisher; its codecs come with the first frames, a snapshot or two later.
+      await waitFor('the codecs', async () => /H264/.test(await text(cell(row, 'Codecs'))));
       // The bitrate and the bytes received come from the stream's metrics.
       await waitFor('the stream bitrate', async () => /^[1-9][\d.]* (kbit|Mbit)\/s$/.test(await text(cell(row, 'Bitrate'))));
       // The first snapshots may count only audio (tens of bytes) while the camera's first frames are on their way.
