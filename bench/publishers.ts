@@ -6,17 +6,17 @@
  */
 import { installFastRtpPackets } from '../server/webrtc/fast-rtp-packet';
 import { installFastSrtp } from '../server/webrtc/fast-srtp';
+import { installSenderReportClock } from '../server/webrtc/sender-report-clock';
 import { loadClipMedia } from './clip-media';
 import { MediaPacer } from './media-pacer';
 import type { PublishersCommand, PublishersConfig, PublishersMessage } from './publisher-messages';
 import { PublisherPeer } from './publisher-peer';
-import { fixWeriftSenderReportClock } from './werift-ntp-fix';
 
 /** Largest RTP payload sent, bytes (Chromium's packets carry at most ~1200 bytes of payload). */
 const MAX_PAYLOAD_BYTES = 1200;
 
 async function main(): Promise<void> {
-  fixWeriftSenderReportClock();
+  installSenderReportClock();
   // The load generator encrypts and copies every packet: the gateway's werift speed-ups keep it out of the way.
   installFastSrtp();
   installFastRtpPackets();

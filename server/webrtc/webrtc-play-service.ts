@@ -7,6 +7,7 @@ import { installFastRtpPackets } from './fast-rtp-packet';
 import { installFastSrtp } from './fast-srtp';
 import type { OfferLimits } from './offer-limits';
 import type { PeerNetworkOptions } from './peer-network';
+import { installSenderReportClock } from './sender-report-clock';
 import { answerViewer } from './sending-peer';
 import { WebRtcViewer } from './webrtc-viewer';
 
@@ -40,6 +41,8 @@ export class WebRtcPlayService implements PlayService {
     // werift's per-packet costs: SRTP keys as KeyObjects (encryption too), cheap RtpPacket clones (every packet sent).
     installFastSrtp();
     installFastRtpPackets();
+    // The viewers' sender reports: browsers sync audio and video by them.
+    installSenderReportClock();
   }
 
   /** Viewers negotiating or playing. */

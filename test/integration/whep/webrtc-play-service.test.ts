@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import pino from 'pino';
-import { RTCPeerConnection, RTCRtpCodecParameters, type RtpHeader } from 'werift';
+import { RtcpSrPacket, RTCPeerConnection, RTCRtpCodecParameters, type RtpHeader } from 'werift';
 import type { ClipFrames } from '../../../bench/clip-frames';
 import { EndReasons, type EndReason } from '../../../server/hub/end-reason';
 import { msToUnits } from '../../../server/hub/frame';
@@ -24,6 +24,8 @@ import { waitFor } from '../../support/wait-for';
 const FPS = 30;
 const OPUS_FRAME_MS = 20;
 const VIDEO_TIMESCALE = 90_000;
+/** Milliseconds from the NTP epoch (1900) to the Unix epoch (1970). */
+const NTP_TO_UNIX_MS = 2_208_988_800_000;
 
 /**
  * A stream written into a real hub stream in real time: an x264 clip (IDR every second, SPS and
@@ -65,6 +67,22 @@ class PacedSource {
     clearInterval(this.#timer);
     this.stream.close(reason);
   }
+}
+
+/** A werift peer to view with, H.264 and Opus, on loopback. */
+function weriftViewerPeer(): RTCPeerConnection {
+  return new RTCPeerConnection({
+    iceServers: [],
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+    iceInterfaceAddresses: { udp4: '127.0.0.1' },
+    iceUseIpv6: false,
+    // One transport from the start: werift leaves the socket of a transport the answer bundles away open.
+    bundlePolicy: 'max-bundle',
+    codecs: {
+      video: [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: 102, parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f', rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] })],
+      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })],
+    },
+  });
 }
 
 /** A plain RTCPeerConnection receiving video and audio into a <video>; its offer waits for ICE gathering (the gateway does not trickle). */
@@ -279,18 +297,7 @@ describe('WebRTC playback to Chromium (WebRtcPlayService)', () => {
 
   test('a werift viewer gets continuous RTP with a marker ending each frame; its PLIs ask the publisher for one keyframe a second', async () => {
     const source = publish('pli');
-    const peer = new RTCPeerConnection({
-      iceServers: [],
-      iceAdditionalHostAddresses: ['127.0.0.1'],
-      iceInterfaceAddresses: { udp4: '127.0.0.1' },
-      iceUseIpv6: false,
-      // One transport from the start: werift leaves the socket of a transport the answer bundles away open.
-      bundlePolicy: 'max-bundle',
-      codecs: {
-        video: [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: 102, parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f', rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] })],
-        audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })],
-      },
-    });
+    const peer = weriftViewerPeer();
     try {
       const video: RtpHeader[] = [];
       let audioPackets = 0;
@@ -323,6 +330,43 @@ describe('WebRTC playback to Chromium (WebRtcPlayService)', () => {
       expect(source.keyframeRequests.filter((reason) => reason === 'viewer PLI')).toEqual(['viewer PLI']);
       (await handle).stop(EndReasons.restTerminate);
       expect(logLines.find((line) => line.msg === 'viewer ended')).toMatchObject({ plis: 5 });
+    } finally {
+      await peer.close();
+    }
+  });
+
+  test("the viewer's RTCP sender reports say when each RTP timestamp was sent (browsers sync audio and video by them)", async () => {
+    publish('reports');
+    const peer = weriftViewerPeer();
+    try {
+      /** Per kind: each sender report's NTP time and RTP timestamp, and when it arrived (ms, Unix epoch). */
+      const reports: Record<'video' | 'audio', Array<{ ntpMs: number; rtpTimestamp: number; arrivedMs: number }>> = { video: [], audio: [] };
+      for (const kind of ['video', 'audio'] as const) {
+        peer.addTransceiver(kind, { direction: 'recvonly' }).receiver.onRtcp.subscribe((packet) => {
+          if (!(packet instanceof RtcpSrPacket)) return;
+          const { ntpTimestamp, rtpTimestamp } = packet.senderInfo;
+          const ntpMs = (Number(ntpTimestamp >> 32n) + Number(ntpTimestamp & 0xffff_ffffn) / 2 ** 32) * 1000 - NTP_TO_UNIX_MS;
+          reports[kind].push({ ntpMs, rtpTimestamp, arrivedMs: performance.timeOrigin + performance.now() });
+        });
+      }
+      await peer.setLocalDescription(await peer.createOffer());
+      await iceGatheringDone(peer, 5000);
+      const { handle } = play('reports', peer.localDescription!.sdp);
+      await peer.setRemoteDescription({ type: 'answer', sdp: (await handle).answerSdp });
+      // werift reports every 0.5 to 1.5 s.
+      await waitFor('three sender reports of each kind', () => reports.video.length >= 3 && reports.audio.length >= 3, 20_000);
+
+      for (const [kind, clockRate] of [['video', VIDEO_TIMESCALE], ['audio', 48_000]] as const) {
+        const list = reports[kind];
+        // A report's time is when its last packet left, just before the report did: on loopback, moments before it arrived.
+        for (const { ntpMs, arrivedMs } of list) expect(Math.abs(arrivedMs - ntpMs)).toBeLessThan(300);
+        // Between two reports the NTP time moves as the RTP clock does (the source is paced in real time).
+        for (let i = 1; i < list.length; i++) {
+          const rtpMs = (((list[i]!.rtpTimestamp - list[i - 1]!.rtpTimestamp) >>> 0) / clockRate) * 1000;
+          expect(Math.abs(list[i]!.ntpMs - list[i - 1]!.ntpMs - rtpMs)).toBeLessThan(150);
+        }
+      }
+      (await handle).stop(EndReasons.restTerminate);
     } finally {
       await peer.close();
     }
