@@ -109,7 +109,7 @@ function parseExtensions(buf: Buffer, offset: number, header: RtpHeader): number
 }
 
 /** An RtpHeader with werift's defaults, fields in its constructor's order (one hidden class for all). */
-function newHeader(): RtpHeader {
+export function newHeader(): RtpHeader {
   const header = Object.create(RtpHeader.prototype) as RtpHeader;
   header.version = 2;
   header.padding = false;
@@ -136,7 +136,8 @@ function copyHeader(source: RtpHeader): RtpHeader {
   return header;
 }
 
-function makePacket(header: RtpHeader, payload: Buffer): RtpPacket {
+/** An RtpPacket of `header` and `payload`, without werift's constructor. */
+export function makePacket(header: RtpHeader, payload: Buffer): RtpPacket {
   const packet = Object.create(RtpPacket.prototype) as RtpPacket;
   packet.header = header;
   packet.payload = payload;

@@ -33,7 +33,7 @@ export function installSenderReportClock(): void {
 }
 
 /** Now as a 64-bit NTP timestamp: seconds since 1900 in the high 32 bits, the fraction of a second in the low 32. */
-function ntpNow(): bigint {
+export function ntpNow(): bigint {
   const ms = performance.timeOrigin + performance.now() + NTP_TO_UNIX_MS;
   const seconds = Math.floor(ms / 1000);
   const fraction = Math.floor(((ms - seconds * 1000) / 1000) * TWO_POW_32);

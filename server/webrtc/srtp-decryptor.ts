@@ -1,5 +1,6 @@
 import { createDecipheriv, createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { MediaFormatError } from '../media/media-format-error';
+import { writeCmIv, writeGcmIv } from './srtp-iv';
 
 /** SRTP protection profiles a WebRTC peer negotiates (RFC 5764, RFC 7714). */
 export type SrtpProfile = 'AES_CM_128_HMAC_SHA1_80' | 'AEAD_AES_128_GCM';
@@ -106,15 +107,8 @@ export class SrtpDecryptor {
   }
 
   #decryptGcm(packet: Buffer, headerBytes: number, ssrc: number, roc: number, sequence: number): Buffer {
-    // IV = (0x0000 || SSRC || ROC || SEQ) XOR salt (RFC 7714 8.1).
-    const iv = this.#iv;
-    iv.writeUInt16BE(0, 0);
-    iv.writeUInt32BE(ssrc, 2);
-    iv.writeUInt32BE(roc >>> 0, 6);
-    iv.writeUInt16BE(sequence, 10);
-    xorInto(iv, this.#keys.salt);
     const tagAt = packet.length - GCM_TAG_BYTES;
-    const decipher = createDecipheriv('aes-128-gcm', this.#keys.key, iv);
+    const decipher = createDecipheriv('aes-128-gcm', this.#keys.key, writeGcmIv(this.#iv, this.#keys.salt, ssrc, roc, sequence));
     decipher.setAAD(this.#aad(packet, headerBytes));
     packet.copy(this.#gcmTag, 0, tagAt);
     decipher.setAuthTag(this.#gcmTag);
@@ -146,14 +140,7 @@ export class SrtpDecryptor {
     if (!timingSafeEqual(expected.subarray(0, HMAC_TAG_BYTES), packet.subarray(tagAt))) {
       throw new SrtpDecryptError('SRTP_AUTH_FAILED', 'SRTP packet failed HMAC authentication');
     }
-    // Counter block = (salt << 16) XOR (SSRC << 64) XOR (index << 16) (RFC 3711 4.1.1).
-    const iv = this.#iv;
-    iv.fill(0);
-    iv.writeUInt32BE(ssrc, 4);
-    iv.writeUInt32BE(roc >>> 0, 8);
-    iv.writeUInt16BE(sequence, 12);
-    xorInto(iv, this.#keys.salt);
-    return createDecipheriv('aes-128-ctr', this.#keys.key, iv).update(packet.subarray(headerBytes, tagAt));
+    return createDecipheriv('aes-128-ctr', this.#keys.key, writeCmIv(this.#iv, this.#keys.salt, ssrc, roc, sequence)).update(packet.subarray(headerBytes, tagAt));
   }
 }
 
@@ -175,8 +162,4 @@ function estimateRoc(state: RolloverState, sequence: number): number {
   const half = SEQUENCE_RANGE / 2;
   if (state.highest < half) return sequence - state.highest > half ? state.roc - 1 : state.roc;
   return state.highest - half > sequence ? state.roc + 1 : state.roc;
-}
-
-function xorInto(target: Buffer, mask: Buffer): void {
-  for (let i = 0; i < mask.length && i < target.length; i++) target[i]! ^= mask[i]!;
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../log';
 import { H264FormatError } from '../media/h264/h264-format-error';
 import { H264Packetizer } from '../media/rtp/h264-packetizer';
 import type { PlayEvents } from '../signalling/play-service';
+import { SenderFastPath } from './sender-fast-path';
 import { SenderHistory } from './sender-history';
 import type { SendingPeer } from './sending-peer';
 
@@ -53,14 +54,16 @@ export interface ViewerSummary {
 /**
  * One RTP stream to the viewer: continuous sequence numbers from a random start, timestamps on the
  * payload format's clock from the frames' pts, through werift's sender (which answers NACKs from
- * the packets it sent, the video's with a {@link SenderHistory}, and sends the RTCP sender reports).
+ * the packets it sent, the video's with a {@link SenderHistory}, and sends the RTCP sender reports),
+ * by its {@link SenderFastPath} when werift is as expected.
  */
 class RtpWriter {
   readonly #sender: RTCRtpSender;
+  readonly #fastPath: SenderFastPath | undefined;
   readonly #clockRate: number;
   /** Video only: werift's own 128 packets are less than one keyframe. */
   readonly history: SenderHistory | undefined;
-  /** Reused for every packet: werift's sendRtp clones it before its first await. */
+  /** Reused for every packet: the fast path reads it, werift's sendRtp clones it before its first await. */
   readonly #packet = new RtpPacket(new RtpHeader(), Buffer.alloc(0));
   readonly #timestampOffset = randomInt(UINT32);
   packets = 0;
@@ -68,6 +71,7 @@ class RtpWriter {
 
   constructor(sender: RTCRtpSender, clockRate: number, history?: SenderHistory) {
     this.#sender = sender;
+    this.#fastPath = SenderFastPath.attach(sender);
     this.#clockRate = clockRate;
     this.history = history;
     this.#packet.header.sequenceNumber = randomInt(0x10000);
@@ -84,7 +88,8 @@ class RtpWriter {
     const { header } = this.#packet;
     header.marker = marker;
     this.#packet.payload = payload;
-    this.#sender.sendRtp(this.#packet).catch(ignoreRejection);
+    if (this.#fastPath) this.#fastPath.send(this.#packet);
+    else this.#sender.sendRtp(this.#packet).catch(ignoreRejection);
     this.history?.remember();
     header.sequenceNumber = (header.sequenceNumber + 1) & 0xffff;
     this.packets++;

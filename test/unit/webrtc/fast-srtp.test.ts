@@ -9,7 +9,7 @@ import {
   SrtpAuthenticationError,
   SrtpSession,
 } from 'werift';
-import { installFastSrtp } from '../../../server/webrtc/fast-srtp';
+import { installFastSrtp, srtpEncryptorOf } from '../../../server/webrtc/fast-srtp';
 
 type Profile = typeof ProtectionProfileAeadAes128Gcm | typeof ProtectionProfileAes128CmHmacSha1_80;
 
@@ -46,6 +46,22 @@ describe.each([['AEAD_AES_128_GCM', ProtectionProfileAeadAes128Gcm], ['AES_CM_12
     }
     const cipher = (receiver.remoteContext as unknown as { cipher: { srtpSessionKey: unknown } }).cipher;
     expect(cipher.srtpSessionKey).toBeInstanceOf(KeyObject);
+  });
+
+  test("srtpEncryptorOf: an encryptor with the session's sending keys makes stock werift's packets, across a sequence number wrap (werift's rollover counter)", () => {
+    const { sender: stock, keys } = reference.get(profile)!;
+    const session = new SrtpSession({ keys: keys.a, profile });
+    const encryptor = srtpEncryptorOf(session)!;
+    expect(encryptor).toBeDefined();
+    const rollover = (session as unknown as { localContext: { getSrtpSsrcState(ssrc: number): { rolloverCounter: number }; updateRolloverCount(sequence: number, state: object): void } }).localContext;
+    for (let i = 0; i < 50; i++) {
+      const header = new RtpHeader({ ssrc: 77, sequenceNumber: (65520 + i) & 0xffff, timestamp: i * 3000, payloadType: 102, marker: i % 5 === 0, extensions: [{ id: 4, payload: Buffer.from('0') }] });
+      const payload = randomBytes(50 + i * 20);
+      const state = rollover.getSrtpSsrcState(77);
+      rollover.updateRolloverCount(header.sequenceNumber, state);
+      const ours = encryptor.encrypt(header.serialize(header.serializeSize), payload, 77, header.sequenceNumber, state.rolloverCounter);
+      expect(ours).toEqual(stock.encrypt(payload, header));
+    }
   });
 
   test('a tampered packet raises werift\'s own SrtpAuthenticationError, which werift drops quietly', () => {

@@ -1,4 +1,4 @@
-import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, type RtcpPacket, type RTCRtpReceiver, type RTCRtpSender } from 'werift';
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, useSdesMid, type RtcpPacket, type RTCRtpReceiver, type RTCRtpSender } from 'werift';
 import { iceGatheringDone } from '../../../server/webrtc/ice-gathering';
 import { attachPeerToMux } from '../../../server/webrtc/udp-mux/attach-peer';
 import type { UdpMux } from '../../../server/webrtc/udp-mux/udp-mux';
@@ -8,10 +8,11 @@ export const H264_PT = 102;
 export const RTX_PT = 103;
 export const OPUS_PT = 111;
 
-/** What the gateway negotiates for a Chromium-like publisher: H.264 with NACK and RTX, Opus; no header extensions. */
-function media(): ConstructorParameters<typeof RTCPeerConnection>[0] {
+/** What the gateway negotiates for a Chromium-like publisher: H.264 with NACK and RTX, Opus; no header extensions unless `mid`. */
+function media(mid: boolean): ConstructorParameters<typeof RTCPeerConnection>[0] {
+  const extensions = mid ? [useSdesMid()] : [];
   return {
-    headerExtensions: { audio: [], video: [] },
+    headerExtensions: { audio: extensions, video: extensions },
     codecs: {
       video: [
         new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: H264_PT, parameters: 'packetization-mode=1;profile-level-id=42e01f', rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] }),
@@ -38,17 +39,18 @@ export interface MediaPair {
 /**
  * Connects a pair, the receiving peer on `mux` as the gateway's are; `prepare` runs on it after
  * its remote description is set and before it answers (where the gateway attaches its hooks).
- * Resolves once DTLS is up both ways.
+ * With `mid`, both negotiate the MID header extension, as the gateway's viewers do. Resolves once
+ * DTLS is up both ways.
  */
-export async function connectMediaPair(mux: UdpMux, prepare: (receiver: RTCPeerConnection) => void): Promise<MediaPair> {
+export async function connectMediaPair(mux: UdpMux, prepare: (receiver: RTCPeerConnection) => void, { mid = false } = {}): Promise<MediaPair> {
   // max-bundle: one ICE transport from the start (werift never closes the one BUNDLE drops, which keeps jest alive).
-  const publisher = new RTCPeerConnection({ ...media(), iceServers: [], iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'], bundlePolicy: 'max-bundle' });
+  const publisher = new RTCPeerConnection({ ...media(mid), iceServers: [], iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'], bundlePolicy: 'max-bundle' });
   const videoTransceiver = publisher.addTransceiver(new MediaStreamTrack({ kind: 'video' }), { direction: 'sendonly' });
   const audioTransceiver = publisher.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), { direction: 'sendonly' });
   await publisher.setLocalDescription(await publisher.createOffer());
   await iceGatheringDone(publisher, 5000);
 
-  const receiver = new RTCPeerConnection({ ...media(), ...gatherNothing() });
+  const receiver = new RTCPeerConnection({ ...media(mid), ...gatherNothing() });
   await receiver.setRemoteDescription({ type: 'offer', sdp: publisher.localDescription!.sdp });
   attachPeerToMux(receiver, mux, [{ host: '127.0.0.1', port: mux.port }]);
   prepare(receiver);
