@@ -1,5 +1,4 @@
-/** Milliseconds from the NTP epoch (1900) to the Unix epoch (1970). */
-const NTP_TO_UNIX_MS = 2_208_988_800_000;
+import { NTP_TO_UNIX_MS } from './ntp-time';
 
 /**
  * The NTP↔local offset of one publisher, shared by its tracks so audio and video land on the same

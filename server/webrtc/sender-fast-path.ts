@@ -1,11 +1,10 @@
 import { RTP_EXTENSION_URI, type RtpHeader, type RtpPacket, type RTCRtpSender } from 'werift';
 import { makePacket, newHeader } from './fast-rtp-packet';
 import { srtpEncryptorOf } from './fast-srtp';
-import { ntpNow } from './sender-report-clock';
+import { ntpNow } from './ntp-time';
+import { WERIFT_HISTORY_PACKETS } from './sender-history';
 import type { SrtpEncryptor } from './srtp-encryptor';
 
-/** werift 0.25's RTCRtpSender keeps the packets it sent for NACKs in `rtpCache`, by sequence number modulo this. */
-const WERIFT_HISTORY_PACKETS = 128;
 const UINT32 = 2 ** 32;
 
 /** A header extension as werift's RtpHeader holds it. */
@@ -81,10 +80,8 @@ export class SenderFastPath {
   readonly #sender: WeriftSender;
   /** The MID extension when negotiated: one array shared by every packet (werift never writes to it). */
   readonly #extensions: HeaderExtension[];
-  /** RTP header bytes of every packet: the fixed 12 and the extension block. */
-  readonly #headerBytes: number;
   readonly #mid: string | undefined;
-  /** The serialized header, rewritten in place for each packet (marker, payload type, sequence number, timestamp, SSRC). */
+  /** The serialized header (the fixed 12 bytes and the extension block), rewritten in place for each packet (marker, payload type, sequence number, timestamp, SSRC). */
   readonly #header: Buffer;
   /** The SRTP session `#encryptor` has the keys of (werift makes a new one if DTLS restarts). */
   #session: WeriftSrtpSession | undefined;
@@ -98,8 +95,7 @@ export class SenderFastPath {
     // werift lays out the header; its extension block never changes.
     const header = newHeader();
     header.extensions = this.#extensions;
-    this.#headerBytes = header.serializeSize;
-    this.#header = header.serialize(this.#headerBytes);
+    this.#header = header.serialize(header.serializeSize);
   }
 
   /**
@@ -142,7 +138,7 @@ export class SenderFastPath {
       sender.rtpTimestamp = header.timestamp;
     }
     sender.octetCount += payload.length;
-    sender.headerBytesSent += this.#headerBytes;
+    sender.headerBytesSent += this.#header.length;
     sender.packetCount = (sender.packetCount + 1) % UINT32;
     sender.rtpCache[header.sequenceNumber % WERIFT_HISTORY_PACKETS] = sent;
 

@@ -1,7 +1,7 @@
 import { GenericNack, RtcpTransportLayerFeedback, type RtcpPacket, type RTCRtpSender, type RtpPacket } from 'werift';
 
 /** werift 0.25's RTCRtpSender keeps the packets it sent for NACKs in `rtpCache`, by sequence number modulo 128 (its RTP_HISTORY_SIZE). */
-const WERIFT_HISTORY_PACKETS = 128;
+export const WERIFT_HISTORY_PACKETS = 128;
 
 /**
  * Packets a viewer's sender keeps for retransmission: ~2 s of a 2.5 Mbit/s stream, a 1080p

@@ -1,8 +1,5 @@
 import path from 'node:path';
-
-/** Milliseconds from the NTP epoch (1900) to the Unix epoch (1970). */
-const NTP_TO_UNIX_MS = 2_208_988_800_000;
-const TWO_POW_32 = 0x1_0000_0000;
+import { ntpNow } from './ntp-time';
 
 /** The part of werift's (unexported) utils module that RTCP sender reports read their clock from. */
 interface WeriftUtils {
@@ -30,12 +27,4 @@ export function installSenderReportClock(): void {
   const utils = require(utilsFile) as WeriftUtils;
   utils.ntpTime = ntpNow;
   installed = true;
-}
-
-/** Now as a 64-bit NTP timestamp: seconds since 1900 in the high 32 bits, the fraction of a second in the low 32. */
-export function ntpNow(): bigint {
-  const ms = performance.timeOrigin + performance.now() + NTP_TO_UNIX_MS;
-  const seconds = Math.floor(ms / 1000);
-  const fraction = Math.floor(((ms - seconds * 1000) / 1000) * TWO_POW_32);
-  return (BigInt(seconds) << 32n) | BigInt(fraction);
 }

@@ -10,6 +10,7 @@ import type { Vp8ToH264Options } from '../transcode/vp8-to-h264';
 import { AudioIngest } from './audio-ingest';
 import { IceRoundTrip } from './ice-round-trip';
 import { MediaFastPath } from './media-fast-path';
+import { ntpToMs } from './ntp-time';
 import type { OfferSelection } from './offer-codecs';
 import type { RtpSink } from './received-rtp';
 import { hookReceiverRepair } from './receiver-repair-hooks';
@@ -162,9 +163,7 @@ export class WebRtcPublisher {
   #onRtcp(rtcp: unknown, clock: RtpClock, kind: 'audio' | 'video'): void {
     const report = rtcp as { type?: number; senderInfo?: { ntpTimestamp: bigint; rtpTimestamp: number } };
     if (report.type !== 200 || !report.senderInfo) return;
-    const ntp = report.senderInfo.ntpTimestamp;
-    const ntpMs = Number(ntp >> 32n) * 1000 + (Number(ntp & 0xffffffffn) / 0x1_0000_0000) * 1000;
-    const stepMs = clock.onSenderReport(ntpMs, report.senderInfo.rtpTimestamp, performance.now());
+    const stepMs = clock.onSenderReport(ntpToMs(report.senderInfo.ntpTimestamp), report.senderInfo.rtpTimestamp, performance.now());
     if (stepMs !== undefined) this.#log.info({ kind, stepMs: Math.round(stepMs) }, 'track follows its sender\'s clock (its sender reports agree)');
   }
 }

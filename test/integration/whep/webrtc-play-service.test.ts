@@ -14,6 +14,7 @@ import { joinAvcc, NalType, nalType, splitAvcc } from '../../../server/media/h26
 import { parseSps } from '../../../server/media/h264/sps';
 import { PlayRejectedError, type PlayHandle, type PlayRefusal } from '../../../server/signalling/play-service';
 import { iceGatheringDone } from '../../../server/webrtc/ice-gathering';
+import { NTP_TO_UNIX_MS } from '../../../server/webrtc/ntp-time';
 import { WebRtcPlayService, type WebRtcPlayOptions } from '../../../server/webrtc/webrtc-play-service';
 import { launchChromium, type TestBrowser } from '../../support/chromium';
 import { encodeClip } from '../../support/encoded-clip';
@@ -24,8 +25,6 @@ import { waitFor } from '../../support/wait-for';
 const FPS = 30;
 const OPUS_FRAME_MS = 20;
 const VIDEO_TIMESCALE = 90_000;
-/** Milliseconds from the NTP epoch (1900) to the Unix epoch (1970). */
-const NTP_TO_UNIX_MS = 2_208_988_800_000;
 
 /**
  * A stream written into a real hub stream in real time: an x264 clip (IDR every second, SPS and

@@ -1,13 +1,12 @@
 import pino from 'pino';
 import { GenericNack, RtcpSrPacket, RtcpTransportLayerFeedback, RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
 import { installFastSrtp, srtpEncryptorOf } from '../../../server/webrtc/fast-srtp';
+import { NTP_TO_UNIX_MS } from '../../../server/webrtc/ntp-time';
 import { SenderFastPath } from '../../../server/webrtc/sender-fast-path';
 import { UdpMux } from '../../../server/webrtc/udp-mux/udp-mux';
 import { waitFor } from '../../support/wait-for';
 import { connectMediaPair, H264_PT, type MediaPair } from './werift-media-pair';
 
-/** Milliseconds from the NTP epoch (1900) to the Unix epoch (1970). */
-const NTP_TO_UNIX_MS = 2_208_988_800_000;
 
 /** werift's RTCRtpSender state that its sender reports and NACK answers read. */
 interface SenderState {
